@@ -1,0 +1,112 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+/// Where in an input a problem was found: the file (or `<stdin>`) and the 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// File path as given by the user, or `<stdin>`.
+    pub file: String,
+    /// 1-based line number of the start of the record; 0 when unknown.
+    pub line: u64,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}:{}", self.file, self.line)
+        }
+    }
+}
+
+/// Everything that can go wrong while reading records.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CSV file lacks a column that this command needs.
+    #[error("{file}: missing column `{column}` in the CSV header (found: {found}); rename the column or pass a file with `{column}`")]
+    MissingColumn {
+        /// File name.
+        file: String,
+        /// The missing column.
+        column: String,
+        /// The header that was found, comma-separated.
+        found: String,
+    },
+    /// A record lacks a field that this command needs.
+    #[error("{pos}: record has no `{field}` field")]
+    MissingField {
+        /// Where.
+        pos: Position,
+        /// The missing field.
+        field: String,
+    },
+    /// A field value could not be understood.
+    #[error("{pos}: field `{field}`: {message}")]
+    BadField {
+        /// Where.
+        pos: Position,
+        /// The field.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The CSV layer could not parse a record.
+    #[error("{pos}: malformed CSV: {message}")]
+    Csv {
+        /// Where.
+        pos: Position,
+        /// What the CSV parser said.
+        message: String,
+    },
+    /// A JSON line could not be parsed.
+    #[error("{pos}: malformed JSON (column {column}): {message}")]
+    Json {
+        /// Where.
+        pos: Position,
+        /// 1-based column in the line.
+        column: usize,
+        /// What the JSON parser said.
+        message: String,
+    },
+    /// Bytes that are not UTF-8.
+    #[error("{pos}: field `{field}` is not valid UTF-8 (byte offset {offset} in the field); re-encode the file as UTF-8")]
+    InvalidUtf8 {
+        /// Where.
+        pos: Position,
+        /// The field.
+        field: String,
+        /// Byte offset of the first bad byte inside the field.
+        offset: usize,
+    },
+    /// A single record exceeds the configured size limit.
+    #[error("{pos}: record is larger than the limit of {limit} bytes")]
+    RecordTooLarge {
+        /// Where.
+        pos: Position,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The input format could not be determined or is not supported here.
+    #[error("{file}: {message}")]
+    Format {
+        /// File name.
+        file: String,
+        /// Explanation and what to do.
+        message: String,
+    },
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = IngestError> = std::result::Result<T, E>;

@@ -1,0 +1,682 @@
+//! Streaming reader for record files: CSV with a header, or JSON lines.
+//!
+//! This is what `train`, `evaluate` and `label` read. Columns (CSV) or keys (JSONL):
+//! `text` (required), `label` (required for training), and optional `id`, `source`, `group`,
+//! `kind`, `author`, `created_at`, `url`. Unknown columns and keys are ignored.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{IngestError, Position, Result};
+use crate::record::{Label, Record};
+
+/// The layout of a record file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// Comma-separated values with a header row (RFC 4180 quoting).
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl RecordFormat {
+    /// Guess from a file name: `.csv` is CSV; `.jsonl`, `.ndjson` and `.json` are JSON lines.
+    pub fn from_path(path: &Path) -> Option<RecordFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(RecordFormat::Csv),
+            "jsonl" | "ndjson" | "json" => Some(RecordFormat::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// What to do with the `label` column or key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelPolicy {
+    /// Every record must carry a known label (training, evaluation).
+    Required,
+    /// Parse labels where present and non-empty; reject unknown values.
+    Optional,
+    /// Never look at labels (labelling new data).
+    Ignore,
+}
+
+/// Options for [`RecordReader`].
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Force a format; `None` guesses from the file name, then from the first byte.
+    pub format: Option<RecordFormat>,
+    /// How labels are treated. Default: [`LabelPolicy::Optional`].
+    pub labels: LabelPolicy,
+    /// Largest accepted record in bytes. Default: 64 MiB.
+    pub max_record_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: None,
+            labels: LabelPolicy::Optional,
+            max_record_bytes: 64 << 20,
+        }
+    }
+}
+
+/// A record together with the line it started on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocatedRecord {
+    /// 1-based line where the record starts in its file.
+    pub line: u64,
+    /// The record. `id` is the record's ordinal (`"1"`, `"2"`, ...) when the input had none.
+    pub record: Record,
+}
+
+/// Column positions of a CSV header.
+#[derive(Debug, Default)]
+struct Columns {
+    id: Option<usize>,
+    source: Option<usize>,
+    kind: Option<usize>,
+    group: Option<usize>,
+    author: Option<usize>,
+    created_at: Option<usize>,
+    url: Option<usize>,
+    text: usize,
+    label: Option<usize>,
+}
+
+enum Inner {
+    Csv {
+        reader: Box<csv::Reader<Box<dyn Read + Send>>>,
+        columns: Columns,
+        row: csv::ByteRecord,
+        /// Newlines inside quoted fields so far: csv counts only record terminators.
+        embedded_newlines: u64,
+    },
+    Jsonl {
+        reader: BufReader<Box<dyn Read + Send>>,
+        line: u64,
+        buf: Vec<u8>,
+    },
+}
+
+/// Streams [`LocatedRecord`]s from a CSV or JSONL file, validating as it goes.
+///
+/// Memory is bounded by the largest record. Each error names the file, the line and the field.
+///
+/// ```
+/// use secdisc_ingest::{RecordReader, ReadOptions, LabelPolicy};
+/// let data = "id,text,label\n1,\"JWT tokens are not validated\",1\n2,fix typo,0\n";
+/// let opts = ReadOptions { labels: LabelPolicy::Required, ..ReadOptions::default() };
+/// let reader = RecordReader::from_reader("inline.csv", Box::new(data.as_bytes()), &opts)?;
+/// let records: Vec<_> = reader.collect::<Result<_, _>>()?;
+/// assert_eq!(records.len(), 2);
+/// assert!(records[0].record.label.unwrap().is_security());
+/// # Ok::<(), secdisc_ingest::IngestError>(())
+/// ```
+pub struct RecordReader {
+    name: String,
+    inner: Inner,
+    labels: LabelPolicy,
+    max_record_bytes: usize,
+    ordinal: u64,
+    failed: bool,
+}
+
+impl RecordReader {
+    /// Open a path, or standard input for `-`.
+    pub fn open(path: &Path, opts: &ReadOptions) -> Result<RecordReader> {
+        if path == Path::new("-") {
+            let stdin: Box<dyn Read + Send> = Box::new(std::io::stdin());
+            return Self::from_reader("<stdin>", stdin, opts);
+        }
+        let file = File::open(path).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut opts = opts.clone();
+        if opts.format.is_none() {
+            opts.format = RecordFormat::from_path(path);
+        }
+        Self::from_reader(&path.display().to_string(), Box::new(file), &opts)
+    }
+
+    /// Read from any byte stream; `name` is used in error messages.
+    pub fn from_reader(
+        name: &str,
+        input: Box<dyn Read + Send>,
+        opts: &ReadOptions,
+    ) -> Result<RecordReader> {
+        let mut buffered = BufReader::with_capacity(1 << 16, input);
+        let format = match opts.format {
+            Some(f) => f,
+            None => sniff(&mut buffered).map_err(|source| IngestError::Io {
+                path: name.into(),
+                source,
+            })?,
+        };
+        let inner = match format {
+            RecordFormat::Jsonl => Inner::Jsonl {
+                reader: buffered,
+                line: 0,
+                buf: Vec::new(),
+            },
+            RecordFormat::Csv => {
+                let boxed: Box<dyn Read + Send> = Box::new(buffered);
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(true)
+                    .flexible(false)
+                    .from_reader(boxed);
+                let header = reader.byte_headers().map_err(|e| csv_error(name, &e))?.clone();
+                let columns = map_columns(name, &header, opts.labels)?;
+                Inner::Csv {
+                    reader: Box::new(reader),
+                    columns,
+                    row: csv::ByteRecord::new(),
+                    embedded_newlines: 0,
+                }
+            }
+        };
+        Ok(RecordReader {
+            name: name.to_string(),
+            inner,
+            labels: opts.labels,
+            max_record_bytes: opts.max_record_bytes,
+            ordinal: 0,
+            failed: false,
+        })
+    }
+
+    /// The name used in messages: the path or `<stdin>`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn pos(&self, line: u64) -> Position {
+        Position {
+            file: self.name.clone(),
+            line,
+        }
+    }
+
+    fn next_csv(&mut self) -> Option<Result<LocatedRecord>> {
+        let Inner::Csv {
+            reader,
+            columns,
+            row,
+            embedded_newlines,
+        } = &mut self.inner
+        else {
+            unreachable!("next_csv on a JSONL reader")
+        };
+        match reader.read_byte_record(row) {
+            Ok(false) => return None,
+            Ok(true) => {}
+            Err(e) => {
+                let mut err = csv_error(&self.name, &e);
+                if let IngestError::Csv { pos, .. } = &mut err {
+                    pos.line += *embedded_newlines;
+                }
+                return Some(Err(err));
+            }
+        }
+        let line = row.position().map_or(0, |p| p.line()) + *embedded_newlines;
+        *embedded_newlines += memchr::memchr_iter(b'\n', row.as_slice()).count() as u64;
+        if row.as_slice().len() > self.max_record_bytes {
+            return Some(Err(IngestError::RecordTooLarge {
+                pos: self.pos(line),
+                limit: self.max_record_bytes,
+            }));
+        }
+        self.ordinal += 1;
+        let pos = Position {
+            file: self.name.clone(),
+            line,
+        };
+        let field = |idx: Option<usize>, name: &str| -> Result<Option<String>> {
+            let Some(i) = idx else { return Ok(None) };
+            let bytes = row.get(i).unwrap_or_default();
+            match std::str::from_utf8(bytes) {
+                Ok(s) if s.is_empty() => Ok(None),
+                Ok(s) => Ok(Some(s.to_string())),
+                Err(e) => Err(IngestError::InvalidUtf8 {
+                    pos: pos.clone(),
+                    field: name.to_string(),
+                    offset: e.valid_up_to(),
+                }),
+            }
+        };
+        let build = || -> Result<Record> {
+            Ok(Record {
+                id: field(columns.id, "id")?.unwrap_or_else(|| self.ordinal.to_string()),
+                source: field(columns.source, "source")?,
+                kind: field(columns.kind, "kind")?,
+                group: field(columns.group, "group")?,
+                author: field(columns.author, "author")?,
+                created_at: field(columns.created_at, "created_at")?,
+                url: field(columns.url, "url")?,
+                text: field(Some(columns.text), "text")?,
+                label: match self.labels {
+                    LabelPolicy::Ignore => None,
+                    _ => parse_label(&pos, field(columns.label, "label")?.as_deref(), self.labels)?,
+                },
+            })
+        };
+        Some(build().map(|record| LocatedRecord { line, record }))
+    }
+
+    fn next_jsonl(&mut self) -> Option<Result<LocatedRecord>> {
+        loop {
+            let Inner::Jsonl { reader, line, buf } = &mut self.inner else {
+                unreachable!("next_jsonl on a CSV reader")
+            };
+            buf.clear();
+            *line += 1;
+            let this_line = *line;
+            match read_line_limited(reader, buf, self.max_record_bytes) {
+                Ok(LineRead::Eof) => return None,
+                Ok(LineRead::TooLong) => {
+                    return Some(Err(IngestError::RecordTooLarge {
+                        pos: self.pos(this_line),
+                        limit: self.max_record_bytes,
+                    }))
+                }
+                Ok(LineRead::Line) => {}
+                Err(source) => {
+                    return Some(Err(IngestError::Io {
+                        path: self.name.clone().into(),
+                        source,
+                    }))
+                }
+            }
+            let trimmed = buf.trim_ascii();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let pos = Position {
+                file: self.name.clone(),
+                line: this_line,
+            };
+            if let Err(e) = std::str::from_utf8(trimmed) {
+                return Some(Err(IngestError::InvalidUtf8 {
+                    pos,
+                    field: "(line)".into(),
+                    offset: e.valid_up_to(),
+                }));
+            }
+            let parsed: JsonRecord<'_> = match serde_json::from_slice(trimmed) {
+                Ok(r) => r,
+                Err(e) => {
+                    return Some(Err(IngestError::Json {
+                        pos,
+                        column: e.column(),
+                        message: e.to_string(),
+                    }))
+                }
+            };
+            self.ordinal += 1;
+            let ordinal = self.ordinal;
+            let labels = self.labels;
+            let result = (|| -> Result<Record> {
+                let label = match labels {
+                    LabelPolicy::Ignore => None,
+                    _ => {
+                        let text = parsed.label.as_ref().and_then(JsonLabel::as_text);
+                        parse_label(&pos, text.as_deref(), labels)?
+                    }
+                };
+                let string = |v: Option<Cow<'_, str>>| v.filter(|s| !s.is_empty()).map(Cow::into_owned);
+                Ok(Record {
+                    id: match parsed.id {
+                        Some(JsonId::Text(s)) if !s.is_empty() => s.into_owned(),
+                        Some(JsonId::Number(n)) => n.to_string(),
+                        _ => ordinal.to_string(),
+                    },
+                    source: string(parsed.source),
+                    kind: string(parsed.kind),
+                    group: match parsed.group {
+                        Some(JsonId::Text(s)) if !s.is_empty() => Some(s.into_owned()),
+                        Some(JsonId::Number(n)) => Some(n.to_string()),
+                        _ => None,
+                    },
+                    author: string(parsed.author),
+                    created_at: string(parsed.created_at),
+                    url: string(parsed.url),
+                    text: string(parsed.text),
+                    label,
+                })
+            })();
+            return Some(result.map(|record| LocatedRecord {
+                line: this_line,
+                record,
+            }));
+        }
+    }
+}
+
+impl Iterator for RecordReader {
+    type Item = Result<LocatedRecord>;
+
+    /// The next record. After a malformed-syntax error the reader stops (yields `None`),
+    /// because the stream position can no longer be trusted; field-level errors (bad label,
+    /// invalid UTF-8 in a CSV field) let reading continue.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let item = match self.inner {
+            Inner::Csv { .. } => self.next_csv(),
+            Inner::Jsonl { .. } => self.next_jsonl(),
+        };
+        if let Some(Err(
+            IngestError::Csv { .. } | IngestError::Io { .. } | IngestError::RecordTooLarge { .. },
+        )) = &item
+        {
+            self.failed = true;
+        }
+        item
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JsonId<'a> {
+    #[serde(borrow)]
+    Text(Cow<'a, str>),
+    Number(serde_json::Number),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JsonLabel<'a> {
+    Bool(bool),
+    Number(serde_json::Number),
+    #[serde(borrow)]
+    Text(Cow<'a, str>),
+}
+
+impl JsonLabel<'_> {
+    fn as_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            JsonLabel::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            JsonLabel::Number(n) => Some(Cow::Owned(n.to_string())),
+            JsonLabel::Text(s) if s.trim().is_empty() => None,
+            JsonLabel::Text(s) => Some(Cow::Borrowed(s)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonRecord<'a> {
+    #[serde(borrow, default)]
+    id: Option<JsonId<'a>>,
+    #[serde(borrow, default)]
+    source: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    group: Option<JsonId<'a>>,
+    #[serde(borrow, default)]
+    author: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    url: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    label: Option<JsonLabel<'a>>,
+}
+
+fn parse_label(pos: &Position, value: Option<&str>, policy: LabelPolicy) -> Result<Option<Label>> {
+    match value {
+        None if policy == LabelPolicy::Required => Err(IngestError::MissingField {
+            pos: pos.clone(),
+            field: "label".into(),
+        }),
+        None => Ok(None),
+        Some(v) => match Label::parse(v) {
+            Some(l) => Ok(Some(l)),
+            None => Err(IngestError::BadField {
+                pos: pos.clone(),
+                field: "label".into(),
+                message: format!(
+                    "unknown label value {v:?}; use 1/0, true/false or security/non-security"
+                ),
+            }),
+        },
+    }
+}
+
+fn map_columns(name: &str, header: &csv::ByteRecord, labels: LabelPolicy) -> Result<Columns> {
+    let names: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let h = String::from_utf8_lossy(h);
+            let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { &h };
+            h.trim().to_ascii_lowercase()
+        })
+        .collect();
+    let find = |col: &str| names.iter().position(|n| n == col);
+    let missing = |col: &str| IngestError::MissingColumn {
+        file: name.to_string(),
+        column: col.to_string(),
+        found: names.join(","),
+    };
+    let text = find("text").ok_or_else(|| missing("text"))?;
+    let label = find("label");
+    if label.is_none() && labels == LabelPolicy::Required {
+        return Err(missing("label"));
+    }
+    Ok(Columns {
+        id: find("id"),
+        source: find("source"),
+        kind: find("kind"),
+        group: find("group"),
+        author: find("author"),
+        created_at: find("created_at"),
+        url: find("url"),
+        text,
+        label,
+    })
+}
+
+fn csv_error(name: &str, e: &csv::Error) -> IngestError {
+    let line = e.position().map_or(0, |p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("record has {len} fields but the header has {expected_len}; check quoting"),
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => e.to_string(),
+    };
+    IngestError::Csv {
+        pos: Position {
+            file: name.to_string(),
+            line,
+        },
+        message,
+    }
+}
+
+/// Guess CSV or JSONL from the first non-blank byte: `{` means JSON lines.
+fn sniff(reader: &mut BufReader<Box<dyn Read + Send>>) -> std::io::Result<RecordFormat> {
+    let buf = reader.fill_buf()?;
+    let first = buf
+        .iter()
+        .copied()
+        .skip_while(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF)
+        .next();
+    Ok(if first == Some(b'{') {
+        RecordFormat::Jsonl
+    } else {
+        RecordFormat::Csv
+    })
+}
+
+enum LineRead {
+    Line,
+    Eof,
+    TooLong,
+}
+
+/// Read one line (without keeping more than `limit` bytes). On `TooLong` the rest of the
+/// line is left unread.
+fn read_line_limited<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<LineRead> {
+    let mut read_any = false;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(if read_any { LineRead::Line } else { LineRead::Eof });
+        }
+        read_any = true;
+        match memchr::memchr(b'\n', available) {
+            Some(i) => {
+                buf.extend_from_slice(&available[..i]);
+                reader.consume(i + 1);
+                return Ok(if buf.len() > limit {
+                    LineRead::TooLong
+                } else {
+                    LineRead::Line
+                });
+            }
+            None => {
+                let n = available.len();
+                buf.extend_from_slice(available);
+                reader.consume(n);
+                if buf.len() > limit {
+                    return Ok(LineRead::TooLong);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(data: &[u8], format: Option<RecordFormat>, labels: LabelPolicy) -> Vec<Result<LocatedRecord>> {
+        let opts = ReadOptions {
+            format,
+            labels,
+            ..ReadOptions::default()
+        };
+        let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
+        match RecordReader::from_reader("t", input, &opts) {
+            Ok(r) => r.collect(),
+            Err(e) => vec![Err(e)],
+        }
+    }
+
+    #[test]
+    fn reads_csv_with_optional_columns_and_multiline_text() {
+        let data = b"id,source,group,text,label\r\na,gh,g1,\"line one\nline two\",1\r\nb,gh,g1,plain,false\r\n";
+        let out = read(data, None, LabelPolicy::Required);
+        let recs: Vec<_> = out.into_iter().map(|r| r.unwrap()).collect();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].record.text.as_deref(), Some("line one\nline two"));
+        assert_eq!(recs[0].record.group.as_deref(), Some("g1"));
+        assert_eq!(recs[1].line, 4);
+        assert_eq!(recs[1].record.label, Some(Label::NonSecurity));
+    }
+
+    #[test]
+    fn csv_without_text_column_names_the_column() {
+        let out = read(b"id,body,label\n1,x,1\n", Some(RecordFormat::Csv), LabelPolicy::Required);
+        let msg = out[0].as_ref().unwrap_err().to_string();
+        assert!(msg.contains("missing column `text`"), "{msg}");
+        assert!(msg.contains("id,body,label"), "{msg}");
+    }
+
+    #[test]
+    fn csv_without_label_column_is_fine_when_labels_are_ignored() {
+        let out = read(b"text\nhello\n", None, LabelPolicy::Ignore);
+        assert_eq!(out.len(), 1);
+        let rec = out[0].as_ref().unwrap();
+        assert_eq!(rec.record.id, "1");
+        assert!(matches!(
+            &read(b"text\nhello\n", None, LabelPolicy::Required)[0],
+            Err(IngestError::MissingColumn { .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_label_names_line_and_field() {
+        let out = read(b"text,label\nok,1\nbad,maybe\n", None, LabelPolicy::Required);
+        let err = out[1].as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("t:3: field `label`"), "{err}");
+        assert!(err.contains("maybe"), "{err}");
+    }
+
+    #[test]
+    fn ragged_csv_row_reports_line_and_stops() {
+        let out = read(b"text,label\nok,1\nx,1,extra\nlater,0\n", None, LabelPolicy::Required);
+        assert_eq!(out.len(), 2);
+        let err = out[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("t:3"), "{err}");
+        assert!(err.contains("3 fields but the header has 2"), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_in_csv_field_is_located() {
+        let out = read(b"text,label\nab\xffcd,1\n", None, LabelPolicy::Required);
+        let err = out[0].as_ref().unwrap_err().to_string();
+        assert!(err.contains("t:2: field `text` is not valid UTF-8 (byte offset 2"), "{err}");
+    }
+
+    #[test]
+    fn reads_jsonl_with_mixed_label_and_id_types() {
+        let data = br#"{"id": 7, "text": "a", "label": 1}
+
+{"id": "x", "text": "b", "label": true, "extra": [1,2]}
+{"text": "c", "label": "non-security"}
+"#;
+        let recs: Vec<_> = read(data, None, LabelPolicy::Required)
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(recs.len(), 3);
+        assert_eq!(recs[0].record.id, "7");
+        assert_eq!(recs[1].line, 3);
+        assert_eq!(recs[2].record.id, "3");
+        assert_eq!(recs[2].record.label, Some(Label::NonSecurity));
+    }
+
+    #[test]
+    fn truncated_jsonl_reports_line_and_column() {
+        let out = read(b"{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\", \"lab", None, LabelPolicy::Required);
+        let err = out[1].as_ref().unwrap_err().to_string();
+        assert!(err.starts_with("t:2: malformed JSON"), "{err}");
+    }
+
+    #[test]
+    fn missing_text_is_none_not_an_error() {
+        let recs = read(b"{\"id\":\"a\"}\n{\"id\":\"b\",\"text\":\"\"}\n", None, LabelPolicy::Ignore);
+        assert!(recs.iter().all(|r| r.as_ref().unwrap().record.text.is_none()));
+    }
+
+    #[test]
+    fn oversized_jsonl_line_is_rejected_without_buffering_it_all() {
+        let mut data = b"{\"text\": \"".to_vec();
+        data.extend(std::iter::repeat_n(b'a', 1000));
+        data.extend_from_slice(b"\"}\n");
+        let opts = ReadOptions {
+            max_record_bytes: 100,
+            ..ReadOptions::default()
+        };
+        let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data));
+        let out: Vec<_> = RecordReader::from_reader("t", input, &opts).unwrap().collect();
+        assert!(matches!(out[0], Err(IngestError::RecordTooLarge { .. })));
+    }
+}

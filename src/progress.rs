@@ -1,0 +1,1 @@
+//! Progress bars on stderr, hidden when stderr is not a terminal.
