@@ -1,1 +1,40 @@
-//! placeholder
+//! Text to sparse TF-IDF features, and the model file format.
+//!
+//! The pipeline is: [`for_each_token`] (Unicode-aware, keeps `tls1.3` and `cve-2021-44228`
+//! whole, drops numbers and hashes) → [`Analyzer`] (stop words that never remove signal,
+//! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
+//! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
+//! with a [`LinearModel`] and a threshold; training writes it and inference reads it.
+//!
+//! ```
+//! use secdisc_features::TfidfParams;
+//! let docs = ["the JWT is not validated", "bump lodash", "validate JWT audience"];
+//! let params = TfidfParams::default().min_df(1).check()?;
+//! let vectorizer = params.fit(&docs)?;
+//! let x = vectorizer.transform(&docs);
+//! assert_eq!(x.n_rows(), 3);
+//! assert_eq!(x.n_cols(), vectorizer.n_features());
+//! # Ok::<(), secdisc_features::FeaturesError>(())
+//! ```
+#![deny(missing_docs)]
+
+mod analyzer;
+mod bundle;
+mod error;
+mod linear;
+mod sparse;
+mod stopwords;
+mod tfidf;
+mod tokenizer;
+
+pub use analyzer::{Analyzer, Stemming, StopWords};
+pub use bundle::{
+    write_atomically, ClassifierInfo, CvSummary, Manifest, MetricSet, ModelBundle, TrainingData,
+    MODEL_FORMAT, MODEL_FORMAT_VERSION,
+};
+pub use error::{FeaturesError, Result};
+pub use linear::{sigmoid, Contribution, LinearModel};
+pub use sparse::{CsrMatrix, SparseRow};
+pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};
+pub use tfidf::{Featurizer, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus};
+pub use tokenizer::for_each_token;

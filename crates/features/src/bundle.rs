@@ -1,0 +1,353 @@
+//! The model file: vectorizer + classifier + threshold + manifest, in one JSON document.
+//!
+//! It lives in this crate because both `train` (writes) and `infer` (reads) reach it.
+//! Saving is atomic (temporary file in the same directory, fsync, rename), so a crash leaves
+//! either the old file or the new one, never a partial one. Loading checks the format name and
+//! version before anything else and says what to do on a mismatch.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FeaturesError, Result};
+use crate::linear::LinearModel;
+use crate::tfidf::TfidfVectorizer;
+
+/// The `format` field of every model file.
+pub const MODEL_FORMAT: &str = "secdisc-model";
+/// The model format version this build writes and reads.
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// Metrics for the security class, as stored in a manifest and reported by `evaluate`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricSet {
+    /// TP / (TP + FP); 0 when nothing is predicted positive.
+    pub precision: f64,
+    /// TP / (TP + FN).
+    pub recall: f64,
+    /// Harmonic mean of precision and recall; 0 when both are 0.
+    pub f1: f64,
+    /// Area under the ROC curve (ties count half).
+    pub auc: f64,
+    /// sqrt(TPR × TNR).
+    pub gmean: f64,
+    /// Matthews correlation coefficient; 0 when undefined.
+    pub mcc: f64,
+    /// Area under the precision-recall curve (average precision).
+    pub pr_auc: f64,
+}
+
+/// Cross-validation results stored with a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvSummary {
+    /// Number of folds.
+    pub folds: usize,
+    /// Seed used to shuffle the folds.
+    pub seed: u64,
+    /// Mean over folds.
+    pub mean: MetricSet,
+    /// Population standard deviation over folds.
+    pub std: MetricSet,
+}
+
+/// What the model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingData {
+    /// File name as given on the command line (no directories, so models are reproducible
+    /// across machines).
+    pub name: String,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+    /// Records used.
+    pub rows: usize,
+    /// Security records.
+    pub positives: usize,
+    /// Non-security records.
+    pub negatives: usize,
+}
+
+/// Which classifier produced the weights, and with which parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierInfo {
+    /// Short name, for example `lr`.
+    pub name: String,
+    /// All parameters as given to the trainer (a JSON object).
+    pub params: serde_json::Value,
+}
+
+/// Provenance of a model. Contains no timestamps, so the same data, parameters and seed give
+/// a byte-identical file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// secdisc version that wrote the file.
+    pub secdisc_version: String,
+    /// Seed used by training (cross-validation shuffling and any randomised solver).
+    pub seed: u64,
+    /// The training data.
+    pub training_data: TrainingData,
+    /// The classifier and its parameters.
+    pub classifier: ClassifierInfo,
+    /// Cross-validation on the training data, when it was run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<CvSummary>,
+}
+
+/// Everything needed to label text: written by `secdisc train`, read by `label`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelBundle {
+    /// Always [`MODEL_FORMAT`].
+    pub format: String,
+    /// [`MODEL_FORMAT_VERSION`] when written by this build.
+    pub format_version: u32,
+    /// Provenance.
+    pub manifest: Manifest,
+    /// Text to features.
+    pub vectorizer: TfidfVectorizer,
+    /// Features to score.
+    pub classifier: LinearModel,
+    /// A record is `security` when its probability is at least this.
+    pub threshold: f64,
+}
+
+#[derive(Deserialize)]
+struct Probe {
+    format: Option<String>,
+    format_version: Option<u32>,
+    manifest: Option<ProbeManifest>,
+}
+
+#[derive(Deserialize)]
+struct ProbeManifest {
+    secdisc_version: Option<String>,
+}
+
+impl ModelBundle {
+    /// Assemble a bundle, checking that the classifier fits the vectorizer.
+    pub fn new(
+        manifest: Manifest,
+        vectorizer: TfidfVectorizer,
+        classifier: LinearModel,
+        threshold: f64,
+    ) -> Result<ModelBundle> {
+        let bundle = ModelBundle {
+            format: MODEL_FORMAT.to_string(),
+            format_version: MODEL_FORMAT_VERSION,
+            manifest,
+            vectorizer,
+            classifier,
+            threshold,
+        };
+        bundle.validate()?;
+        Ok(bundle)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.classifier.n_features() != self.vectorizer.n_features() {
+            return Err(FeaturesError::DimensionMismatch {
+                expected: self.classifier.n_features(),
+                found: self.vectorizer.n_features(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The model as JSON bytes (what [`ModelBundle::save`] writes).
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serialising plain structs of strings and finite numbers cannot fail.
+        serde_json::to_vec(self).expect("model bundle serialises")
+    }
+
+    /// Write atomically to `path`: a temporary file in the same directory, synced, then
+    /// renamed over `path`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        write_atomically(path, &self.to_json())
+    }
+
+    /// Read and check a model file.
+    pub fn load(path: &Path) -> Result<ModelBundle> {
+        let bytes = std::fs::read(path).map_err(|source| FeaturesError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(path, &bytes)
+    }
+
+    /// Parse and check model bytes; `path` is used in messages.
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<ModelBundle> {
+        let looks_like_model = bytes.len() > 9
+            && bytes.starts_with(b"{")
+            && memmem(&bytes[..bytes.len().min(256)], MODEL_FORMAT.as_bytes());
+        let probe: Probe = match serde_json::from_slice(bytes) {
+            Ok(p) => p,
+            Err(e) if looks_like_model => {
+                return Err(FeaturesError::CorruptModel {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                })
+            }
+            Err(e) => {
+                return Err(FeaturesError::NotAModel {
+                    path: path.to_path_buf(),
+                    reason: if bytes.is_empty() {
+                        "the file is empty".into()
+                    } else {
+                        format!("not a JSON model: {e}")
+                    },
+                })
+            }
+        };
+        if probe.format.as_deref() != Some(MODEL_FORMAT) {
+            return Err(FeaturesError::NotAModel {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its `format` field is {:?}, not {MODEL_FORMAT:?}",
+                    probe.format
+                ),
+            });
+        }
+        let found = probe.format_version.unwrap_or(0);
+        if found != MODEL_FORMAT_VERSION {
+            return Err(FeaturesError::FormatVersion {
+                path: path.to_path_buf(),
+                found,
+                expected: MODEL_FORMAT_VERSION,
+                ours: env!("CARGO_PKG_VERSION").to_string(),
+                written_by: probe
+                    .manifest
+                    .and_then(|m| m.secdisc_version)
+                    .unwrap_or_else(|| "unknown".into()),
+            });
+        }
+        let bundle: ModelBundle =
+            serde_json::from_slice(bytes).map_err(|e| FeaturesError::CorruptModel {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        bundle.validate()?;
+        Ok(bundle)
+    }
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Write `bytes` to `path` atomically: temporary file in the same directory, fsync, rename.
+/// On error the temporary file is removed and `path` is untouched.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| FeaturesError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".secdisc-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfidf::TfidfParams;
+
+    fn bundle() -> ModelBundle {
+        let docs = [
+            "rotate the jwt signing key",
+            "fix typo in readme",
+            "jwt key leak",
+        ];
+        let vectorizer = TfidfParams::default()
+            .min_df(1)
+            .check()
+            .unwrap()
+            .fit(&docs)
+            .unwrap();
+        let classifier = LinearModel {
+            weights: vec![0.5; vectorizer.n_features()],
+            intercept: -0.25,
+        };
+        let manifest = Manifest {
+            secdisc_version: "0.1.0".into(),
+            seed: 7,
+            training_data: TrainingData {
+                name: "d.csv".into(),
+                sha256: "00".into(),
+                rows: 3,
+                positives: 2,
+                negatives: 1,
+            },
+            classifier: ClassifierInfo {
+                name: "lr".into(),
+                params: serde_json::json!({"c": 1.0}),
+            },
+            cv: None,
+        };
+        ModelBundle::new(manifest, vectorizer, classifier, 0.5).unwrap()
+    }
+
+    #[test]
+    fn save_load_round_trip_is_byte_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let b = bundle();
+        b.save(&path).unwrap();
+        let back = ModelBundle::load(&path).unwrap();
+        assert_eq!(back.to_json(), b.to_json());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn rejects_truncated_foreign_and_future_files() {
+        let p = Path::new("m.json");
+        let json = bundle().to_json();
+        let e = ModelBundle::from_json(p, &json[..json.len() / 2]).unwrap_err();
+        assert!(matches!(e, FeaturesError::CorruptModel { .. }), "{e}");
+        let e = ModelBundle::from_json(p, b"id,text,label\n1,a,1\n").unwrap_err();
+        assert!(matches!(e, FeaturesError::NotAModel { .. }), "{e}");
+        let e = ModelBundle::from_json(p, b"{\"format\":\"other\"}").unwrap_err();
+        assert!(matches!(e, FeaturesError::NotAModel { .. }), "{e}");
+        let e = ModelBundle::from_json(p, b"").unwrap_err();
+        assert!(e.to_string().contains("empty"), "{e}");
+        let future = String::from_utf8(json).unwrap().replacen(
+            "\"format_version\":1",
+            "\"format_version\":99",
+            1,
+        );
+        let e = ModelBundle::from_json(p, future.as_bytes()).unwrap_err();
+        assert!(
+            e.to_string().contains("version 99") && e.to_string().contains("retrain"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rejects_mismatched_dimensions() {
+        let mut b = bundle();
+        b.classifier.weights.pop();
+        let json = serde_json::to_vec(&b).unwrap();
+        let e = ModelBundle::from_json(Path::new("m"), &json).unwrap_err();
+        assert!(matches!(e, FeaturesError::DimensionMismatch { .. }), "{e}");
+    }
+
+    #[test]
+    fn failed_save_leaves_nothing_behind() {
+        let e = bundle()
+            .save(Path::new("/nonexistent-dir/m.json"))
+            .unwrap_err();
+        assert!(e.to_string().contains("/nonexistent-dir/m.json"), "{e}");
+    }
+}

@@ -1,0 +1,99 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong when configuring, fitting, saving or loading features and models.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeaturesError {
+    /// `ngram_range` has min > max, min = 0, or max above the supported 4.
+    #[error("invalid word n-gram range {min}..={max}: need 1 <= min <= max <= 4")]
+    InvalidNgramRange {
+        /// Lower bound given.
+        min: usize,
+        /// Upper bound given.
+        max: usize,
+    },
+    /// `char_ngrams` has min > max or min = 0 or max above 8.
+    #[error("invalid character n-gram range {min}..={max}: need 1 <= min <= max <= 8")]
+    InvalidCharNgramRange {
+        /// Lower bound given.
+        min: usize,
+        /// Upper bound given.
+        max: usize,
+    },
+    /// `max_df` is not in (0, 1].
+    #[error("max_df must be a fraction in (0, 1], got {0}")]
+    InvalidMaxDf(f64),
+    /// `min_df` is zero.
+    #[error("min_df must be at least 1")]
+    InvalidMinDf,
+    /// `max_features` is zero.
+    #[error("max_features must be at least 1 when given")]
+    InvalidMaxFeatures,
+    /// Fitting found no term that passes the document-frequency limits.
+    #[error("no term passes min_df={min_df} and max_df={max_df} over {docs} documents; lower --min-df or add data")]
+    EmptyVocabulary {
+        /// min_df used.
+        min_df: usize,
+        /// max_df used.
+        max_df: f64,
+        /// Number of documents fitted.
+        docs: usize,
+    },
+    /// Nothing to fit on.
+    #[error("cannot fit a vectorizer on zero documents")]
+    NoDocuments,
+    /// A model's parts disagree on their dimensions.
+    #[error("model expects {expected} features but its vectorizer gives {found}; retrain with `secdisc train` or pass the matching --model")]
+    DimensionMismatch {
+        /// Classifier weight count.
+        expected: usize,
+        /// Vectorizer feature count.
+        found: usize,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a secdisc model at all.
+    #[error(
+        "{path}: not a secdisc model file ({reason}); pass a file written by `secdisc train -o`"
+    )]
+    NotAModel {
+        /// The file.
+        path: PathBuf,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The model file was written by an incompatible secdisc.
+    #[error("{path}: model format version {found} but this secdisc ({ours}) reads version {expected}; retrain it with this secdisc (`secdisc train DATA -o MODEL`) or use the secdisc release that wrote it ({written_by})")]
+    FormatVersion {
+        /// The file.
+        path: PathBuf,
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+        /// This build's version.
+        ours: String,
+        /// secdisc version recorded in the file.
+        written_by: String,
+    },
+    /// The model file is a secdisc model but is damaged.
+    #[error("{path}: damaged model file ({reason}); it may be truncated: retrain or restore it")]
+    CorruptModel {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = FeaturesError> = std::result::Result<T, E>;
