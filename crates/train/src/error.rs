@@ -1,0 +1,73 @@
+//! The one error type of this crate.
+
+/// Everything that can go wrong when configuring or fitting a model or running cross-validation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainError {
+    /// The regularisation strength C must be a positive finite number.
+    #[error("C must be a positive finite number, got {0}")]
+    InvalidC(f64),
+    /// The solver tolerance must be a positive finite number.
+    #[error("tolerance must be a positive finite number, got {0}")]
+    InvalidTolerance(f64),
+    /// The iteration limit is zero.
+    #[error("max_iter must be at least 1")]
+    InvalidMaxIter,
+    /// A class weight is not a positive finite number.
+    #[error("class weights must be positive finite numbers, got security={security}, non-security={non_security}")]
+    InvalidClassWeight {
+        /// Weight of the security class.
+        security: f64,
+        /// Weight of the non-security class.
+        non_security: f64,
+    },
+    /// Features and labels disagree in length.
+    #[error("{rows} feature rows but {labels} labels")]
+    LengthMismatch {
+        /// Rows of the feature matrix.
+        rows: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+    /// Training data with only one class.
+    #[error("training data has {positives} security and {negatives} non-security records; both classes are needed")]
+    SingleClass {
+        /// Security records.
+        positives: usize,
+        /// Non-security records.
+        negatives: usize,
+    },
+    /// Fewer records of a class than folds.
+    #[error("{count} {class} records cannot fill {folds} folds; use --folds {count} or fewer, or add data")]
+    TooFewForFolds {
+        /// Class name.
+        class: &'static str,
+        /// Records of that class.
+        count: usize,
+        /// Folds asked for.
+        folds: usize,
+    },
+    /// Fewer than two folds.
+    #[error("cross-validation needs at least 2 folds, got {0}")]
+    InvalidFolds(usize),
+    /// Grouping left a test fold without one of the classes.
+    #[error("fold {fold} has no {class} records in its test part (threads are kept whole); use fewer folds")]
+    EmptyFoldClass {
+        /// 1-based fold number.
+        fold: usize,
+        /// The missing class.
+        class: &'static str,
+    },
+    /// The solver failed.
+    #[error("solver failed: {0}")]
+    Solver(String),
+    /// A feature-level error.
+    #[error(transparent)]
+    Features(#[from] secdisc_features::FeaturesError),
+    /// An error from linfa's trait machinery.
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = TrainError> = std::result::Result<T, E>;

@@ -1,0 +1,351 @@
+//! L2-regularised logistic regression over sparse features, solved by L-BFGS.
+//!
+//! Minimises `½‖w‖² + C Σᵢ sᵢ log(1 + exp(−yᵢ(w·xᵢ + b)))` with an unpenalised intercept `b`,
+//! `yᵢ ∈ {−1, +1}` and `sᵢ` the weight of row i's class — the objective of scikit-learn's
+//! `LogisticRegression(penalty="l2", solver="lbfgs")`. The objective is divided by `C Σᵢ sᵢ`
+//! for conditioning, which moves no optimum. argmin's L-BFGS (the optimiser linfa-logistic uses)
+//! runs directly over the CSR matrix: margins are computed in parallel per row, the gradient is
+//! scattered in row order, so results do not depend on the thread count.
+
+use std::sync::Mutex;
+
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use linfa::dataset::{DatasetBase, Records};
+use linfa::param_guard::ParamGuard;
+use linfa::traits::{Fit, PredictInplace};
+use rayon::prelude::*;
+use secdisc_features::{sigmoid, CsrMatrix, LinearModel};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, TrainError};
+
+/// How rows of each class are weighted in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClassWeight {
+    /// Every row weighs 1.
+    Uniform,
+    /// `n / (2 · n_class)`, as scikit-learn's `class_weight="balanced"`. The default.
+    Balanced,
+    /// Explicit weights.
+    Custom {
+        /// Weight of security rows.
+        security: f64,
+        /// Weight of non-security rows.
+        non_security: f64,
+    },
+}
+
+/// Unchecked logistic regression parameters.
+///
+/// ```
+/// use secdisc_train::{LogisticRegressionParams, SparseRecords};
+/// use secdisc_features::CsrMatrix;
+/// use linfa::prelude::*;
+/// let mut x = CsrMatrix::new(2);
+/// for (i, v) in [(0, 1.0), (1, 1.0), (0, 0.9), (1, 0.8)] {
+///     x.push_row(&[i], &[v]);
+/// }
+/// let y = vec![true, false, true, false];
+/// let data = DatasetBase::new(SparseRecords(&x), y);
+/// let model = LogisticRegressionParams::default().c(10.0).fit(&data)?;
+/// let predicted: Vec<bool> = model.predict(&data);
+/// assert_eq!(predicted, [true, false, true, false]);
+/// # Ok::<(), secdisc_train::TrainError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LogisticRegressionParams(LogisticRegressionValidParams);
+
+/// Checked logistic regression parameters. Only [`ParamGuard::check`] (or `check_ref`) on
+/// [`LogisticRegressionParams`] hands one out, following linfa's parameter pattern.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogisticRegressionValidParams {
+    c: f64,
+    class_weight: ClassWeight,
+    tol: f64,
+    max_iter: u64,
+    memory: usize,
+}
+
+impl Default for LogisticRegressionValidParams {
+    fn default() -> Self {
+        LogisticRegressionValidParams {
+            c: 1.0,
+            class_weight: ClassWeight::Balanced,
+            tol: 1e-6,
+            max_iter: 500,
+            memory: 10,
+        }
+    }
+}
+
+impl LogisticRegressionParams {
+    /// Inverse regularisation strength (larger fits the data more closely). Default 1.0.
+    pub fn c(mut self, c: f64) -> Self {
+        self.0.c = c;
+        self
+    }
+
+    /// Class weighting. Default [`ClassWeight::Balanced`].
+    pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
+        self.0.class_weight = class_weight;
+        self
+    }
+
+    /// Stop when the gradient norm falls below `tol` times its value at zero. Default 1e-6.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.0.tol = tol;
+        self
+    }
+
+    /// Iteration limit of L-BFGS. Default 500.
+    pub fn max_iter(mut self, max_iter: u64) -> Self {
+        self.0.max_iter = max_iter;
+        self
+    }
+}
+
+impl ParamGuard for LogisticRegressionParams {
+    type Checked = LogisticRegressionValidParams;
+    type Error = TrainError;
+
+    fn check_ref(&self) -> Result<&Self::Checked> {
+        let p = &self.0;
+        if !(p.c.is_finite() && p.c > 0.0) {
+            return Err(TrainError::InvalidC(p.c));
+        }
+        if !(p.tol.is_finite() && p.tol > 0.0) {
+            return Err(TrainError::InvalidTolerance(p.tol));
+        }
+        if p.max_iter == 0 {
+            return Err(TrainError::InvalidMaxIter);
+        }
+        if let ClassWeight::Custom {
+            security,
+            non_security,
+        } = p.class_weight
+        {
+            let ok = |w: f64| w.is_finite() && w > 0.0;
+            if !(ok(security) && ok(non_security)) {
+                return Err(TrainError::InvalidClassWeight {
+                    security,
+                    non_security,
+                });
+            }
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<Self::Checked> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl LogisticRegressionValidParams {
+    /// Inverse regularisation strength.
+    pub fn c_value(&self) -> f64 {
+        self.c
+    }
+
+    /// Class weighting.
+    pub fn class_weight_value(&self) -> ClassWeight {
+        self.class_weight
+    }
+
+    /// Fit on rows of `x` with labels `y` (`true` = security).
+    pub fn fit_sparse(&self, x: &CsrMatrix, y: &[bool]) -> Result<LinearModel> {
+        let p = self;
+        if x.n_rows() != y.len() {
+            return Err(TrainError::LengthMismatch {
+                rows: x.n_rows(),
+                labels: y.len(),
+            });
+        }
+        let positives = y.iter().filter(|&&l| l).count();
+        let negatives = y.len() - positives;
+        if positives == 0 || negatives == 0 {
+            return Err(TrainError::SingleClass {
+                positives,
+                negatives,
+            });
+        }
+        let (ws, wn) = match p.class_weight {
+            ClassWeight::Uniform => (1.0, 1.0),
+            ClassWeight::Balanced => {
+                let n = y.len() as f64;
+                (n / (2.0 * positives as f64), n / (2.0 * negatives as f64))
+            }
+            ClassWeight::Custom {
+                security,
+                non_security,
+            } => (security, non_security),
+        };
+        let weights: Vec<f64> = y.iter().map(|&l| if l { ws } else { wn }).collect();
+        let total: f64 = weights.iter().sum();
+        let problem = Objective {
+            x,
+            y,
+            weights: &weights,
+            scale: 1.0 / (p.c * total),
+            c: p.c,
+            cache: Mutex::new(None),
+        };
+        let dim = x.n_cols() + 1;
+        let init = vec![0.0; dim];
+        let (_, g0) = problem.evaluate(&init);
+        let g0_norm = g0
+            .iter()
+            .map(|v| v * v)
+            .sum::<f64>()
+            .sqrt()
+            .max(f64::MIN_POSITIVE);
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), p.memory)
+            .with_tolerance_grad(p.tol * g0_norm)
+            .and_then(|s| s.with_tolerance_cost(0.0))
+            .map_err(|e| TrainError::Solver(e.to_string()))?;
+        let result = Executor::new(problem, solver)
+            .configure(|state| state.param(init).max_iters(p.max_iter))
+            .run()
+            .map_err(|e| TrainError::Solver(e.to_string()))?;
+        let best = result
+            .state()
+            .get_best_param()
+            .cloned()
+            .ok_or_else(|| TrainError::Solver("L-BFGS returned no parameters".into()))?;
+        let intercept = best[dim - 1];
+        let mut weights = best;
+        weights.truncate(dim - 1);
+        Ok(LinearModel { weights, intercept })
+    }
+}
+
+/// A CSR matrix seen as linfa records (one sample per row).
+#[derive(Debug, Clone, Copy)]
+pub struct SparseRecords<'a>(pub &'a CsrMatrix);
+
+impl Records for SparseRecords<'_> {
+    type Elem = f32;
+
+    fn nsamples(&self) -> usize {
+        self.0.n_rows()
+    }
+
+    fn nfeatures(&self) -> usize {
+        self.0.n_cols()
+    }
+}
+
+impl<'a> Fit<SparseRecords<'a>, Vec<bool>, TrainError> for LogisticRegressionValidParams {
+    type Object = LinearModel;
+
+    fn fit(&self, dataset: &DatasetBase<SparseRecords<'a>, Vec<bool>>) -> Result<LinearModel> {
+        self.fit_sparse(dataset.records.0, &dataset.targets)
+    }
+}
+
+impl PredictInplace<SparseRecords<'_>, Vec<bool>> for LinearModel {
+    fn predict_inplace(&self, x: &SparseRecords<'_>, y: &mut Vec<bool>) {
+        y.clear();
+        y.extend(x.0.rows().map(|row| self.probability(row) >= 0.5));
+    }
+
+    fn default_target(&self, x: &SparseRecords<'_>) -> Vec<bool> {
+        Vec::with_capacity(x.0.n_rows())
+    }
+}
+
+/// The scaled objective and its gradient, cached for the last point asked.
+struct Objective<'a> {
+    x: &'a CsrMatrix,
+    y: &'a [bool],
+    weights: &'a [f64],
+    scale: f64,
+    c: f64,
+    cache: Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+}
+
+/// Rows per parallel margin chunk (fixed, so sums never depend on the thread count).
+const MARGIN_CHUNK: usize = 1024;
+
+impl Objective<'_> {
+    fn evaluate(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((p, f, g)) = cache.as_ref() {
+                if p.as_slice() == theta {
+                    return (*f, g.clone());
+                }
+            }
+        }
+        let d = self.x.n_cols();
+        let (w, b) = theta.split_at(d);
+        let b = b[0];
+        // Per row: loss term and dℓ/dz, in parallel over fixed chunks.
+        let per_chunk: Vec<(f64, Vec<f64>)> = (0..self.x.n_rows())
+            .collect::<Vec<_>>()
+            .par_chunks(MARGIN_CHUNK)
+            .map(|rows| {
+                let mut loss = 0.0;
+                let mut coef = Vec::with_capacity(rows.len());
+                for &i in rows {
+                    let yi = if self.y[i] { 1.0 } else { -1.0 };
+                    let z = yi * (self.x.row(i).dot(w) + b);
+                    // log(1 + exp(-z)), stable for both signs.
+                    let l = if z > 0.0 {
+                        (-z).exp().ln_1p()
+                    } else {
+                        -z + z.exp().ln_1p()
+                    };
+                    loss += self.weights[i] * l;
+                    // d/dz_i of s_i·log(1+exp(-y z)) = -s_i·y·σ(-y z)
+                    coef.push(-self.weights[i] * yi * sigmoid(-z));
+                }
+                (loss, coef)
+            })
+            .collect();
+        let mut grad = w.to_vec();
+        grad.push(0.0);
+        let mut loss = 0.0;
+        let mut row = 0;
+        for (chunk_loss, coef) in per_chunk {
+            loss += chunk_loss;
+            for r in coef {
+                let x = self.x.row(row);
+                for (&j, &v) in x.indices.iter().zip(x.values) {
+                    grad[j as usize] += self.c * r * f64::from(v);
+                }
+                grad[d] += self.c * r;
+                row += 1;
+            }
+        }
+        let f = (0.5 * w.iter().map(|v| v * v).sum::<f64>() + self.c * loss) * self.scale;
+        for g in &mut grad {
+            *g *= self.scale;
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = Some((theta.to_vec(), f, grad.clone()));
+        }
+        (f, grad)
+    }
+}
+
+impl CostFunction for Objective<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, theta: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.evaluate(theta).0)
+    }
+}
+
+impl Gradient for Objective<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, theta: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        Ok(self.evaluate(theta).1)
+    }
+}
