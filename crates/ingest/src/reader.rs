@@ -172,7 +172,10 @@ impl RecordReader {
                     .has_headers(true)
                     .flexible(false)
                     .from_reader(boxed);
-                let header = reader.byte_headers().map_err(|e| csv_error(name, &e))?.clone();
+                let header = reader
+                    .byte_headers()
+                    .map_err(|e| csv_error(name, &e))?
+                    .clone();
                 let columns = map_columns(name, &header, opts.labels)?;
                 Inner::Csv {
                     reader: Box::new(reader),
@@ -330,7 +333,8 @@ impl RecordReader {
                         parse_label(&pos, text.as_deref(), labels)?
                     }
                 };
-                let string = |v: Option<Cow<'_, str>>| v.filter(|s| !s.is_empty()).map(Cow::into_owned);
+                let string =
+                    |v: Option<Cow<'_, str>>| v.filter(|s| !s.is_empty()).map(Cow::into_owned);
                 Ok(Record {
                     id: match parsed.id {
                         Some(JsonId::Text(s)) if !s.is_empty() => s.into_owned(),
@@ -362,9 +366,10 @@ impl RecordReader {
 impl Iterator for RecordReader {
     type Item = Result<LocatedRecord>;
 
-    /// The next record. After a malformed-syntax error the reader stops (yields `None`),
-    /// because the stream position can no longer be trusted; field-level errors (bad label,
-    /// invalid UTF-8 in a CSV field) let reading continue.
+    /// The next record. After an I/O error or an oversized record the reader stops (yields
+    /// `None`), because the stream position can no longer be trusted; record-level errors
+    /// (a malformed JSON line, a CSV row with the wrong number of fields, a bad label, invalid
+    /// UTF-8 in a field) let reading continue with the next record.
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
@@ -373,10 +378,7 @@ impl Iterator for RecordReader {
             Inner::Csv { .. } => self.next_csv(),
             Inner::Jsonl { .. } => self.next_jsonl(),
         };
-        if let Some(Err(
-            IngestError::Csv { .. } | IngestError::Io { .. } | IngestError::RecordTooLarge { .. },
-        )) = &item
-        {
+        if let Some(Err(IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) = &item {
             self.failed = true;
         }
         item
@@ -459,7 +461,11 @@ fn map_columns(name: &str, header: &csv::ByteRecord, labels: LabelPolicy) -> Res
         .enumerate()
         .map(|(i, h)| {
             let h = String::from_utf8_lossy(h);
-            let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { &h };
+            let h = if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                &h
+            };
             h.trim().to_ascii_lowercase()
         })
         .collect();
@@ -488,6 +494,12 @@ fn map_columns(name: &str, header: &csv::ByteRecord, labels: LabelPolicy) -> Res
 }
 
 fn csv_error(name: &str, e: &csv::Error) -> IngestError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return IngestError::Io {
+            path: name.into(),
+            source: std::io::Error::new(io.kind(), io.to_string()),
+        };
+    }
     let line = e.position().map_or(0, |p| p.line());
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -537,7 +549,11 @@ fn read_line_limited<R: BufRead>(
     loop {
         let available = reader.fill_buf()?;
         if available.is_empty() {
-            return Ok(if read_any { LineRead::Line } else { LineRead::Eof });
+            return Ok(if read_any {
+                LineRead::Line
+            } else {
+                LineRead::Eof
+            });
         }
         read_any = true;
         match memchr::memchr(b'\n', available) {
@@ -566,7 +582,11 @@ fn read_line_limited<R: BufRead>(
 mod tests {
     use super::*;
 
-    fn read(data: &[u8], format: Option<RecordFormat>, labels: LabelPolicy) -> Vec<Result<LocatedRecord>> {
+    fn read(
+        data: &[u8],
+        format: Option<RecordFormat>,
+        labels: LabelPolicy,
+    ) -> Vec<Result<LocatedRecord>> {
         let opts = ReadOptions {
             format,
             labels,
@@ -593,7 +613,11 @@ mod tests {
 
     #[test]
     fn csv_without_text_column_names_the_column() {
-        let out = read(b"id,body,label\n1,x,1\n", Some(RecordFormat::Csv), LabelPolicy::Required);
+        let out = read(
+            b"id,body,label\n1,x,1\n",
+            Some(RecordFormat::Csv),
+            LabelPolicy::Required,
+        );
         let msg = out[0].as_ref().unwrap_err().to_string();
         assert!(msg.contains("missing column `text`"), "{msg}");
         assert!(msg.contains("id,body,label"), "{msg}");
@@ -613,16 +637,28 @@ mod tests {
 
     #[test]
     fn unknown_label_names_line_and_field() {
-        let out = read(b"text,label\nok,1\nbad,maybe\n", None, LabelPolicy::Required);
+        let out = read(
+            b"text,label\nok,1\nbad,maybe\n",
+            None,
+            LabelPolicy::Required,
+        );
         let err = out[1].as_ref().unwrap_err().to_string();
         assert!(err.starts_with("t:3: field `label`"), "{err}");
         assert!(err.contains("maybe"), "{err}");
     }
 
     #[test]
-    fn ragged_csv_row_reports_line_and_stops() {
-        let out = read(b"text,label\nok,1\nx,1,extra\nlater,0\n", None, LabelPolicy::Required);
-        assert_eq!(out.len(), 2);
+    fn ragged_csv_row_reports_line_and_reading_continues() {
+        let out = read(
+            b"text,label\nok,1\nx,1,extra\nlater,0\n",
+            None,
+            LabelPolicy::Required,
+        );
+        assert_eq!(out.len(), 3);
+        assert_eq!(
+            out[2].as_ref().unwrap().record.text.as_deref(),
+            Some("later")
+        );
         let err = out[1].as_ref().unwrap_err().to_string();
         assert!(err.contains("t:3"), "{err}");
         assert!(err.contains("3 fields but the header has 2"), "{err}");
@@ -632,7 +668,10 @@ mod tests {
     fn invalid_utf8_in_csv_field_is_located() {
         let out = read(b"text,label\nab\xffcd,1\n", None, LabelPolicy::Required);
         let err = out[0].as_ref().unwrap_err().to_string();
-        assert!(err.contains("t:2: field `text` is not valid UTF-8 (byte offset 2"), "{err}");
+        assert!(
+            err.contains("t:2: field `text` is not valid UTF-8 (byte offset 2"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -655,15 +694,25 @@ mod tests {
 
     #[test]
     fn truncated_jsonl_reports_line_and_column() {
-        let out = read(b"{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\", \"lab", None, LabelPolicy::Required);
+        let out = read(
+            b"{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\", \"lab",
+            None,
+            LabelPolicy::Required,
+        );
         let err = out[1].as_ref().unwrap_err().to_string();
         assert!(err.starts_with("t:2: malformed JSON"), "{err}");
     }
 
     #[test]
     fn missing_text_is_none_not_an_error() {
-        let recs = read(b"{\"id\":\"a\"}\n{\"id\":\"b\",\"text\":\"\"}\n", None, LabelPolicy::Ignore);
-        assert!(recs.iter().all(|r| r.as_ref().unwrap().record.text.is_none()));
+        let recs = read(
+            b"{\"id\":\"a\"}\n{\"id\":\"b\",\"text\":\"\"}\n",
+            None,
+            LabelPolicy::Ignore,
+        );
+        assert!(recs
+            .iter()
+            .all(|r| r.as_ref().unwrap().record.text.is_none()));
     }
 
     #[test]
@@ -676,7 +725,9 @@ mod tests {
             ..ReadOptions::default()
         };
         let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data));
-        let out: Vec<_> = RecordReader::from_reader("t", input, &opts).unwrap().collect();
+        let out: Vec<_> = RecordReader::from_reader("t", input, &opts)
+            .unwrap()
+            .collect();
         assert!(matches!(out[0], Err(IngestError::RecordTooLarge { .. })));
     }
 }

@@ -205,7 +205,6 @@ impl LogisticRegressionValidParams {
             .max(f64::MIN_POSITIVE);
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), p.memory)
             .with_tolerance_grad(p.tol * g0_norm)
-            .and_then(|s| s.with_tolerance_cost(0.0))
             .map_err(|e| TrainError::Solver(e.to_string()))?;
         let result = Executor::new(problem, solver)
             .configure(|state| state.param(init).max_iters(p.max_iter))
@@ -347,5 +346,127 @@ impl Gradient for Objective<'_> {
 
     fn gradient(&self, theta: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
         Ok(self.evaluate(theta).1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixed problem of `benches/peers/lr_reference.py`.
+    fn problem() -> (CsrMatrix, Vec<bool>) {
+        let dense = [
+            [1., 0., 0., 2.],
+            [0., 1., 0., 1.],
+            [1., 1., 0., 0.],
+            [0., 0., 1., 1.],
+            [2., 0., 1., 0.],
+            [0., 2., 0., 1.],
+            [1., 0., 2., 0.],
+            [0., 1., 1., 2.],
+            [3., 0., 0., 1.],
+            [0., 0., 2., 2.],
+            [1., 2., 1., 0.],
+            [0., 1., 0., 3.],
+        ];
+        let mut x = CsrMatrix::new(4);
+        for row in dense {
+            let (idx, val): (Vec<u32>, Vec<f32>) = row
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != 0.0)
+                .map(|(i, &v)| (i as u32, v as f32))
+                .unzip();
+            x.push_row(&idx, &val);
+        }
+        let y = [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0]
+            .map(|v| v == 1)
+            .to_vec();
+        (x, y)
+    }
+
+    /// Reference optima from `python benches/peers/lr_reference.py` (scikit-learn 1.9.1
+    /// `LogisticRegression(solver="lbfgs")` polished by Newton's method to |grad| < 1e-15;
+    /// scikit-learn's `newton-cholesky` agrees to 1e-14).
+    #[test]
+    fn reaches_scikit_learn_optimum() {
+        let cases: [(f64, ClassWeight, [f64; 4], f64); 3] = [
+            (
+                1.0,
+                ClassWeight::Balanced,
+                [1.20043099, -0.871713158, -0.3164391274, -0.5342681503],
+                0.3423864105,
+            ),
+            (
+                0.5,
+                ClassWeight::Uniform,
+                [0.8495501636, -0.5804562246, -0.1739971736, -0.4073183499],
+                -0.06785532071,
+            ),
+            (
+                10.0,
+                ClassWeight::Balanced,
+                [3.214562768, -2.270393868, -1.057645015, -1.004779018],
+                0.8281213239,
+            ),
+        ];
+        let (x, y) = problem();
+        for (c, weight, coef, intercept) in cases {
+            let model = LogisticRegressionParams::default()
+                .c(c)
+                .class_weight(weight)
+                .tol(1e-10)
+                .max_iter(10_000)
+                .check()
+                .unwrap()
+                .fit_sparse(&x, &y)
+                .unwrap();
+            for (got, want) in model.weights.iter().zip(coef) {
+                assert!((got - want).abs() < 1e-6, "C={c}: coef {got} vs {want}");
+            }
+            assert!(
+                (model.intercept - intercept).abs() < 1e-6,
+                "C={c}: intercept {} vs {intercept}",
+                model.intercept
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_parameters_name_their_values() {
+        assert!(matches!(
+            LogisticRegressionParams::default().c(0.0).check(),
+            Err(TrainError::InvalidC(_))
+        ));
+        assert!(matches!(
+            LogisticRegressionParams::default().tol(-1.0).check(),
+            Err(TrainError::InvalidTolerance(_))
+        ));
+        assert!(LogisticRegressionParams::default()
+            .max_iter(0)
+            .check()
+            .is_err());
+        let e = LogisticRegressionParams::default()
+            .class_weight(ClassWeight::Custom {
+                security: f64::NAN,
+                non_security: 1.0,
+            })
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("security=NaN"), "{e}");
+    }
+
+    #[test]
+    fn single_class_and_shape_errors() {
+        let (x, _) = problem();
+        let p = LogisticRegressionParams::default().check().unwrap();
+        assert!(matches!(
+            p.fit_sparse(&x, &[false; 12]),
+            Err(TrainError::SingleClass { .. })
+        ));
+        assert!(matches!(
+            p.fit_sparse(&x, &[true, false]),
+            Err(TrainError::LengthMismatch { .. })
+        ));
     }
 }

@@ -1,0 +1,21 @@
+//! What the labeller consumes: one item per input record, readable or not.
+
+/// One input record, as the labeller sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputItem {
+    /// A record that was read: its id and its text (`None` when missing or empty).
+    Record {
+        /// The record's id.
+        id: String,
+        /// The text to label.
+        text: Option<String>,
+    },
+    /// A record that could not be read (malformed line, invalid UTF-8, ...). It still gets an
+    /// output row, carrying `error`.
+    Unreadable {
+        /// The record's id if known, else its location such as `backlog.jsonl:17`.
+        id: String,
+        /// What was wrong.
+        error: String,
+    },
+}
