@@ -16,6 +16,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Train a model on labelled records and write it to a file.
+    Train(cmd::train::TrainArgs),
+    /// Cross-validate on labelled records: precision, recall, F1, ROC AUC, G-mean, MCC, PR-AUC.
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Label every record of a CSV/JSONL file or stream with a trained model.
+    Label(cmd::label::LabelArgs),
     /// Turn GitHub, Jira or Stack Exchange exports into paragraph records (JSONL).
     Ingest(cmd::ingest::IngestArgs),
 }
@@ -24,6 +30,9 @@ enum Command {
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Train(args) => cmd::train::run(&args),
+        Command::Evaluate(args) => cmd::evaluate::run(&args),
+        Command::Label(args) => cmd::label::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
     }
 }

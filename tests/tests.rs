@@ -1,1 +1,8 @@
-mod x {}
+//! End-to-end tests of the `secdisc` binary, one module per topic.
+
+mod util;
+
+mod bad_input;
+mod evaluate;
+mod label;
+mod train;

@@ -1,3 +1,8 @@
-//! One module per subcommand.
+//! One module per subcommand, plus the flag groups they share.
 
+pub mod dataset;
+pub mod evaluate;
 pub mod ingest;
+pub mod label;
+pub mod model_args;
+pub mod train;

@@ -250,9 +250,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
+    publish(tmp.as_file()).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// Sync a finished temporary file and give it ordinary permissions (`rw-r--r--` on Unix;
+/// temporary files are created private) before it is renamed into place.
+pub fn publish(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    file.sync_all()
 }
 
 #[cfg(test)]

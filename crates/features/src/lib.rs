@@ -29,8 +29,8 @@ mod tokenizer;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
 pub use bundle::{
-    write_atomically, ClassifierInfo, CvSummary, Manifest, MetricSet, ModelBundle, TrainingData,
-    MODEL_FORMAT, MODEL_FORMAT_VERSION,
+    publish, write_atomically, ClassifierInfo, CvSummary, Manifest, MetricSet, ModelBundle,
+    TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
 };
 pub use error::{FeaturesError, Result};
 pub use linear::{sigmoid, Contribution, LinearModel};

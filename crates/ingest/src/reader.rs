@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
@@ -95,8 +96,9 @@ enum Inner {
         reader: Box<csv::Reader<Box<dyn Read + Send>>>,
         columns: Columns,
         row: csv::ByteRecord,
-        /// Newlines inside quoted fields so far: csv counts only record terminators.
-        embedded_newlines: u64,
+        /// Byte offsets of newlines, to turn csv's byte positions into line numbers (csv's own
+        /// line counter disagrees with the file when quoted fields span lines).
+        lines: Arc<Mutex<LineIndex>>,
     },
     Jsonl {
         reader: BufReader<Box<dyn Read + Send>>,
@@ -167,21 +169,26 @@ impl RecordReader {
                 buf: Vec::new(),
             },
             RecordFormat::Csv => {
-                let boxed: Box<dyn Read + Send> = Box::new(buffered);
+                let lines = Arc::new(Mutex::new(LineIndex::default()));
+                let boxed: Box<dyn Read + Send> = Box::new(NewlineCounter {
+                    inner: buffered,
+                    offset: 0,
+                    lines: Arc::clone(&lines),
+                });
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(false)
                     .from_reader(boxed);
                 let header = reader
                     .byte_headers()
-                    .map_err(|e| csv_error(name, &e))?
+                    .map_err(|e| csv_error(name, &e, &lines))?
                     .clone();
                 let columns = map_columns(name, &header, opts.labels)?;
                 Inner::Csv {
                     reader: Box::new(reader),
                     columns,
                     row: csv::ByteRecord::new(),
-                    embedded_newlines: 0,
+                    lines,
                 }
             }
         };
@@ -212,7 +219,7 @@ impl RecordReader {
             reader,
             columns,
             row,
-            embedded_newlines,
+            lines,
         } = &mut self.inner
         else {
             unreachable!("next_csv on a JSONL reader")
@@ -220,16 +227,9 @@ impl RecordReader {
         match reader.read_byte_record(row) {
             Ok(false) => return None,
             Ok(true) => {}
-            Err(e) => {
-                let mut err = csv_error(&self.name, &e);
-                if let IngestError::Csv { pos, .. } = &mut err {
-                    pos.line += *embedded_newlines;
-                }
-                return Some(Err(err));
-            }
+            Err(e) => return Some(Err(csv_error(&self.name, &e, lines))),
         }
-        let line = row.position().map_or(0, |p| p.line()) + *embedded_newlines;
-        *embedded_newlines += memchr::memchr_iter(b'\n', row.as_slice()).count() as u64;
+        let line = row.position().map_or(0, |p| line_of(lines, p.byte()));
         if row.as_slice().len() > self.max_record_bytes {
             return Some(Err(IngestError::RecordTooLarge {
                 pos: self.pos(line),
@@ -493,14 +493,14 @@ fn map_columns(name: &str, header: &csv::ByteRecord, labels: LabelPolicy) -> Res
     })
 }
 
-fn csv_error(name: &str, e: &csv::Error) -> IngestError {
+fn csv_error(name: &str, e: &csv::Error, lines: &Mutex<LineIndex>) -> IngestError {
     if let csv::ErrorKind::Io(io) = e.kind() {
         return IngestError::Io {
             path: name.into(),
             source: std::io::Error::new(io.kind(), io.to_string()),
         };
     }
-    let line = e.position().map_or(0, |p| p.line());
+    let line = e.position().map_or(0, |p| line_of(lines, p.byte()));
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -514,6 +514,47 @@ fn csv_error(name: &str, e: &csv::Error) -> IngestError {
             line,
         },
         message,
+    }
+}
+
+/// Newline offsets not yet passed by the parser, plus how many were passed.
+#[derive(Debug, Default)]
+struct LineIndex {
+    newlines: std::collections::VecDeque<u64>,
+    passed: u64,
+}
+
+/// 1-based line of byte `offset`; forgets newlines before it (offsets only grow).
+fn line_of(lines: &Mutex<LineIndex>, offset: u64) -> u64 {
+    let Ok(mut index) = lines.lock() else {
+        return 0;
+    };
+    // `<=`: with CRLF endings csv reports a record as starting on the LF it skipped.
+    while index.newlines.front().is_some_and(|&n| n <= offset) {
+        index.newlines.pop_front();
+        index.passed += 1;
+    }
+    index.passed + 1
+}
+
+/// Records the offset of every newline read through it.
+struct NewlineCounter<R> {
+    inner: R,
+    offset: u64,
+    lines: Arc<Mutex<LineIndex>>,
+}
+
+impl<R: Read> Read for NewlineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut index) = self.lines.lock() {
+            let base = self.offset;
+            index
+                .newlines
+                .extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| base + i as u64));
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -729,5 +770,26 @@ mod tests {
             .unwrap()
             .collect();
         assert!(matches!(out[0], Err(IngestError::RecordTooLarge { .. })));
+    }
+}
+
+#[cfg(test)]
+mod line_number_tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_newlines_inside_quoted_fields_for_records_and_errors() {
+        let data = b"text,label\n\"a\nb\",1\nok,0\nx,1,extra\nlast,1\n";
+        let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
+        let out: Vec<_> = RecordReader::from_reader("t", input, &ReadOptions::default())
+            .unwrap()
+            .collect();
+        assert_eq!(out[1].as_ref().unwrap().line, 4);
+        assert!(
+            out[2].as_ref().unwrap_err().to_string().starts_with("t:5:"),
+            "{:?}",
+            out[2]
+        );
+        assert_eq!(out[3].as_ref().unwrap().line, 6);
     }
 }

@@ -2,7 +2,7 @@
 
 use linfa::param_guard::ParamGuard;
 use rayon::prelude::*;
-use secdisc_features::{MetricSet, TfidfParams};
+use secdisc_features::{LinearModel, MetricSet, TfidfParams, TfidfVectorizer};
 use serde::Serialize;
 
 use crate::error::{Result, TrainError};
@@ -76,6 +76,19 @@ impl CvReport {
             .iter()
             .fold(Confusion::default(), |acc, f| acc.add(f.confusion))
     }
+}
+
+/// Fit the vectorizer and the classifier on every record: what `secdisc train` ships.
+pub fn fit_pipeline(
+    texts: &[String],
+    labels: &[bool],
+    tfidf: &TfidfParams,
+    lr: &LogisticRegressionParams,
+) -> Result<(TfidfVectorizer, LinearModel)> {
+    let vectorizer = tfidf.clone().check()?.fit(texts)?;
+    let x = vectorizer.transform(texts);
+    let model = lr.clone().check()?.fit_sparse(&x, labels)?;
+    Ok((vectorizer, model))
 }
 
 /// Run `k`-fold cross-validation: for each fold, fit the vectorizer and the classifier on the

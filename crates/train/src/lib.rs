@@ -29,7 +29,9 @@ mod logistic;
 pub mod metrics;
 mod rng;
 
-pub use cv::{cross_validate, CvInput, CvReport, FoldResult};
+pub use cv::{
+    cross_validate, cross_validate_with_progress, fit_pipeline, CvInput, CvReport, FoldResult,
+};
 pub use error::{Result, TrainError};
 pub use fingerprint::sha256_hex;
 pub use folds::Folds;

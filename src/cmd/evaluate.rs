@@ -1,0 +1,231 @@
+//! `secdisc evaluate`: stratified group k-fold cross-validation with a report.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use secdisc_features::write_atomically;
+use secdisc_train::metrics::{f_score, Confusion};
+use secdisc_train::{cross_validate_with_progress, CvInput, CvReport};
+
+use super::dataset::{self, InputFormat};
+use super::model_args::ModelArgs;
+
+/// Flags of `secdisc evaluate`.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-` for stdin.
+    pub data: PathBuf,
+    /// Number of folds.
+    #[arg(long, short = 'k', default_value_t = 10)]
+    pub folds: usize,
+    /// Seed for shuffling the folds.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Write out-of-fold predictions (`id,fold,label,score`) as CSV to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub oof: Option<PathBuf>,
+    /// Write the fold of every record (`row,id,fold`, 0-based) as CSV to FILE, for peers.
+    #[arg(long, value_name = "FILE")]
+    pub folds_out: Option<PathBuf>,
+    /// Input layout; guessed from the extension, then the first byte.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Run `secdisc evaluate`.
+pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let threshold = args.model.threshold()?;
+    for out in [&args.oof, &args.folds_out].into_iter().flatten() {
+        dataset::check_output_dir(out)?;
+    }
+    let data = dataset::load(&args.data, args.input_format)?;
+    let groups = data.group_refs();
+    let input = CvInput {
+        texts: &data.texts,
+        labels: &data.labels,
+        groups: &groups,
+    };
+    let started = std::time::Instant::now();
+    let bar = crate::progress::bar(args.folds as u64, "cross-validating");
+    let report = cross_validate_with_progress(
+        &input,
+        &args.model.tfidf(),
+        &args.model.logistic(),
+        args.folds,
+        args.seed,
+        threshold,
+        &|| bar.inc(1),
+    )
+    .with_context(|| format!("cannot cross-validate {}", args.data.display()))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "secdisc: {} folds over {} records in {:.2} s",
+        args.folds,
+        data.texts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = &args.oof {
+        let mut csv = String::from("id,fold,label,score\n");
+        for (i, id) in data.ids.iter().enumerate() {
+            let _ = writeln!(
+                csv,
+                "{},{},{},{}",
+                csv_field(id),
+                report.fold_of[i],
+                u8::from(data.labels[i]),
+                report.oof_scores[i]
+            );
+        }
+        write_atomically(path, csv.as_bytes())?;
+    }
+    if let Some(path) = &args.folds_out {
+        let mut csv = String::from("row,id,fold\n");
+        for (i, id) in data.ids.iter().enumerate() {
+            let _ = writeln!(csv, "{i},{},{}", csv_field(id), report.fold_of[i]);
+        }
+        write_atomically(path, csv.as_bytes())?;
+    }
+    let text = if args.json {
+        let mut s = serde_json::to_string_pretty(&report)?;
+        s.push('\n');
+        s
+    } else {
+        render(&report, &data.name)
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The terminal report: scikit-learn's classification-report layout (averaged over folds),
+/// then every security-class metric as mean ± std, the folds, and the pooled confusion matrix.
+pub fn render(r: &CvReport, name: &str) -> String {
+    let mut s = String::new();
+    let pct = 100.0 * r.positives as f64 / r.n as f64;
+    let _ = writeln!(
+        s,
+        "{name}: {} records, {} security ({pct:.1}%); {} folds, seed {}, threshold {}\n",
+        r.n, r.positives, r.folds, r.seed, r.threshold
+    );
+    // Per-class precision/recall/F1 averaged over folds, as scikit-learn reports a fold.
+    let k = r.per_fold.len() as f64;
+    let mean =
+        |f: &dyn Fn(&Confusion) -> f64| r.per_fold.iter().map(|x| f(&x.confusion)).sum::<f64>() / k;
+    let neg_p = mean(&|c| c.negative_predictive_value());
+    let neg_r = mean(&|c| c.specificity());
+    let neg_f = mean(&|c| f_score(c.negative_predictive_value(), c.specificity()));
+    let (pos_p, pos_r, pos_f) = (r.mean.precision, r.mean.recall, r.mean.f1);
+    let accuracy = mean(&|c| (c.tp + c.tn) as f64 / (c.tp + c.tn + c.fp + c.fn_) as f64);
+    let (n_neg, n_pos) = ((r.n - r.positives) as f64, r.positives as f64);
+    let _ = writeln!(
+        s,
+        "{:>14} {:>9} {:>9} {:>9} {:>9}\n",
+        "", "precision", "recall", "f1-score", "support"
+    );
+    let _ = writeln!(
+        s,
+        "{:>14} {neg_p:>9.3} {neg_r:>9.3} {neg_f:>9.3} {:>9}",
+        "non-security",
+        r.n - r.positives
+    );
+    let _ = writeln!(
+        s,
+        "{:>14} {pos_p:>9.3} {pos_r:>9.3} {pos_f:>9.3} {:>9}\n",
+        "security", r.positives
+    );
+    let _ = writeln!(
+        s,
+        "{:>14} {:>9} {:>9} {accuracy:>9.3} {:>9}",
+        "accuracy", "", "", r.n
+    );
+    let _ = writeln!(
+        s,
+        "{:>14} {:>9.3} {:>9.3} {:>9.3} {:>9}",
+        "macro avg",
+        (neg_p + pos_p) / 2.0,
+        (neg_r + pos_r) / 2.0,
+        (neg_f + pos_f) / 2.0,
+        r.n
+    );
+    let w = |a: f64, b: f64| (a * n_neg + b * n_pos) / (n_neg + n_pos);
+    let _ = writeln!(
+        s,
+        "{:>14} {:>9.3} {:>9.3} {:>9.3} {:>9}\n",
+        "weighted avg",
+        w(neg_p, pos_p),
+        w(neg_r, pos_r),
+        w(neg_f, pos_f),
+        r.n
+    );
+    let _ = writeln!(s, "security class, mean ± std over {} folds:", r.folds);
+    for (name, m, d) in [
+        ("precision", r.mean.precision, r.std.precision),
+        ("recall", r.mean.recall, r.std.recall),
+        ("f1", r.mean.f1, r.std.f1),
+        ("roc_auc", r.mean.auc, r.std.auc),
+        ("g_mean", r.mean.gmean, r.std.gmean),
+        ("mcc", r.mean.mcc, r.std.mcc),
+        ("pr_auc", r.mean.pr_auc, r.std.pr_auc),
+    ] {
+        let _ = writeln!(s, "  {name:<10} {m:.3} ± {d:.3}");
+    }
+    let _ = writeln!(
+        s,
+        "\n{:>4} {:>6} {:>5} {:>4} {:>8} {:>9} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "fold",
+        "train",
+        "test",
+        "pos",
+        "features",
+        "precision",
+        "recall",
+        "f1",
+        "auc",
+        "gmean",
+        "mcc",
+        "pr_auc"
+    );
+    for f in &r.per_fold {
+        let m = &f.metrics;
+        let _ = writeln!(
+            s,
+            "{:>4} {:>6} {:>5} {:>4} {:>8} {:>9.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3}",
+            f.fold,
+            f.train,
+            f.test,
+            f.test_positives,
+            f.features,
+            m.precision,
+            m.recall,
+            m.f1,
+            m.auc,
+            m.gmean,
+            m.mcc,
+            m.pr_auc
+        );
+    }
+    let c = r.pooled_confusion();
+    let _ = writeln!(
+        s,
+        "\nconfusion matrix (all folds): rows true, columns predicted"
+    );
+    let _ = writeln!(s, "{:>14} {:>12} {:>9}", "", "non-security", "security");
+    let _ = writeln!(s, "{:>14} {:>12} {:>9}", "non-security", c.tn, c.fp);
+    let _ = writeln!(s, "{:>14} {:>12} {:>9}", "security", c.fn_, c.tp);
+    s
+}

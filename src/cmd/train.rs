@@ -1,0 +1,105 @@
+//! `secdisc train`: fit TF-IDF + logistic regression on labelled data and write a model file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use secdisc_features::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
+use secdisc_train::{cross_validate_with_progress, fit_pipeline, CvInput};
+
+use super::dataset::{self, InputFormat};
+use super::model_args::ModelArgs;
+
+/// Flags of `secdisc train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-` for stdin.
+    pub data: PathBuf,
+    /// Where to write the model (written atomically: a crash leaves the old file or the new).
+    #[arg(long, short = 'o', value_name = "MODEL")]
+    pub output: PathBuf,
+    /// Also cross-validate with K folds first and store the metrics in the model's manifest.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+    /// Seed for cross-validation folds.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Input layout; guessed from the extension, then the first byte.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Run `secdisc train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
+    let threshold = args.model.threshold()?;
+    dataset::check_output_dir(&args.output)?;
+    let data = dataset::load(&args.data, args.input_format)?;
+    let positives = data.positives();
+    let tfidf = args.model.tfidf();
+    let lr = args.model.logistic();
+    let started = std::time::Instant::now();
+    let cv = match args.cv {
+        Some(k) => {
+            let groups = data.group_refs();
+            let input = CvInput {
+                texts: &data.texts,
+                labels: &data.labels,
+                groups: &groups,
+            };
+            let bar = crate::progress::bar(k as u64, "cross-validating");
+            let report =
+                cross_validate_with_progress(&input, &tfidf, &lr, k, args.seed, threshold, &|| {
+                    bar.inc(1)
+                })
+                .with_context(|| format!("cannot cross-validate {}", args.data.display()))?;
+            bar.finish_and_clear();
+            eprintln!(
+                "secdisc: {k}-fold CV: F1 {:.3} ± {:.3}, ROC AUC {:.3} ± {:.3}",
+                report.mean.f1, report.std.f1, report.mean.auc, report.std.auc
+            );
+            Some(CvSummary {
+                folds: k,
+                seed: args.seed,
+                mean: report.mean,
+                std: report.std,
+            })
+        }
+        None => None,
+    };
+    let (vectorizer, classifier) = fit_pipeline(&data.texts, &data.labels, &tfidf, &lr)
+        .with_context(|| format!("cannot train on {}", args.data.display()))?;
+    let manifest = Manifest {
+        secdisc_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: args.seed,
+        training_data: TrainingData {
+            name: data.name.clone(),
+            sha256: data.sha256.clone(),
+            rows: data.texts.len(),
+            positives,
+            negatives: data.texts.len() - positives,
+        },
+        classifier: ClassifierInfo {
+            name: "lr".into(),
+            params: serde_json::json!({
+                "tfidf": tfidf,
+                "logistic_regression": lr,
+                "threshold": threshold,
+            }),
+        },
+        cv,
+    };
+    let n_features = vectorizer.n_features();
+    let bundle = ModelBundle::new(manifest, vectorizer, classifier, threshold)?;
+    bundle
+        .save(&args.output)
+        .with_context(|| format!("cannot write the model to {}", args.output.display()))?;
+    eprintln!(
+        "secdisc: trained on {} records ({positives} security), {n_features} features, in {:.2} s; wrote {}",
+        data.texts.len(),
+        started.elapsed().as_secs_f64(),
+        args.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

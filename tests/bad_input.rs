@@ -1,0 +1,177 @@
+//! Every kind of bad input gets a clear error naming the file, line and field, and a
+//! non-zero exit; nothing half-written is left behind.
+
+use crate::util::{expect_code, toy_csv, Dir};
+
+fn train_err(d: &Dir, file: &str, contents: &[u8]) -> String {
+    d.write(file, contents);
+    expect_code(&d.run(&["train", file, "-o", "m.json"]), 1)
+}
+
+#[test]
+fn malformed_csv_names_file_and_line() {
+    let d = Dir::new();
+    let e = train_err(&d, "d.csv", b"text,label\n\"a\nb\",1\nx,1,extra\n");
+    assert!(
+        e.contains("d.csv:4") && e.contains("3 fields but the header has 2"),
+        "{e}"
+    );
+    assert!(!d.path("m.json").exists());
+}
+
+#[test]
+fn malformed_jsonl_names_file_line_and_column() {
+    let d = Dir::new();
+    let e = train_err(
+        &d,
+        "d.jsonl",
+        b"{\"text\":\"a\",\"label\":1}\n{\"text\":\"b\",\"label\":\n",
+    );
+    assert!(e.contains("d.jsonl:2: malformed JSON (column"), "{e}");
+}
+
+#[test]
+fn missing_columns_are_named() {
+    let d = Dir::new();
+    let e = train_err(&d, "d.csv", b"id,body,label\n1,x,1\n");
+    assert!(e.contains("missing column `text`"), "{e}");
+    let e = train_err(&d, "d.csv", b"id,text\n1,x\n");
+    assert!(e.contains("missing column `label`"), "{e}");
+}
+
+#[test]
+fn unknown_label_value_is_named() {
+    let d = Dir::new();
+    let e = train_err(&d, "d.csv", b"text,label\na,1\nb,perhaps\n");
+    assert!(
+        e.contains("d.csv:3: field `label`") && e.contains("\"perhaps\""),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_text_in_training_data_is_named() {
+    let d = Dir::new();
+    let e = train_err(&d, "d.csv", b"id,text,label\nr1,a,1\nr2,,0\n");
+    assert!(
+        e.contains("d.csv:3: record `r2` has an empty `text`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn one_class_or_too_few_positives_for_the_folds() {
+    let d = Dir::new();
+    let e = train_err(
+        &d,
+        "d.csv",
+        b"text,label\njwt leak,0\ncss bug,0\ncss fix,0\n",
+    );
+    assert!(e.contains("0 security and 3 non-security"), "{e}");
+    d.write(
+        "few.csv",
+        b"text,label\njwt leak,1\njwt leak again,1\ncss,0\ncss bug,0\ncss fix,0\ncss x,0\n",
+    );
+    let e = expect_code(&d.run(&["evaluate", "few.csv", "--folds", "5"]), 1);
+    assert!(
+        e.contains("2 security records cannot fill 5 folds; use --folds 2 or fewer"),
+        "{e}"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let d = Dir::new();
+    let e = train_err(&d, "d.csv", b"text,label\nok,1\nbad \xff byte,0\n");
+    assert!(
+        e.contains("d.csv:3: field `text` is not valid UTF-8"),
+        "{e}"
+    );
+}
+
+#[test]
+fn truncated_foreign_and_missing_models() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(30));
+    expect_code(
+        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
+        0,
+    );
+    let bytes = std::fs::read(d.path("m.json")).unwrap();
+    d.write("cut.json", &bytes[..bytes.len() / 3]);
+    d.write("in.csv", "id,text\n1,hello\n");
+    let e = expect_code(&d.run(&["label", "-m", "cut.json", "in.csv"]), 1);
+    assert!(
+        e.contains("damaged model file") && e.contains("truncated"),
+        "{e}"
+    );
+    let e = expect_code(&d.run(&["label", "-m", "data.csv", "in.csv"]), 1);
+    assert!(e.contains("not a secdisc model file"), "{e}");
+    let e = expect_code(&d.run(&["label", "-m", "nope.json", "in.csv"]), 1);
+    assert!(e.contains("nope.json"), "{e}");
+    let newer = String::from_utf8(bytes).unwrap().replacen(
+        "\"format_version\":1",
+        "\"format_version\":7",
+        1,
+    );
+    d.write("new.json", newer);
+    let e = expect_code(&d.run(&["label", "-m", "new.json", "in.csv"]), 1);
+    assert!(
+        e.contains("format version 7") && e.contains("retrain"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unwritable_output_is_an_error_before_any_work() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(30));
+    let e = expect_code(
+        &d.run(&["train", "data.csv", "-o", "no/such/dir/m.json"]),
+        1,
+    );
+    assert!(
+        e.contains("no/such/dir") && e.contains("does not exist"),
+        "{e}"
+    );
+    expect_code(
+        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
+        0,
+    );
+    d.write("in.csv", "id,text\n1,hello\n");
+    let e = expect_code(
+        &d.run(&["label", "-m", "m.json", "in.csv", "-o", "missing/out.jsonl"]),
+        1,
+    );
+    assert!(e.contains("missing/out.jsonl"), "{e}");
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let d = Dir::new();
+    expect_code(&d.run(&["train"]), 2);
+    expect_code(&d.run(&["evaluate", "x.csv", "--folds", "many"]), 2);
+    expect_code(&d.run(&["label", "x.csv", "--format", "xml"]), 2);
+    expect_code(&d.run(&["frobnicate"]), 2);
+}
+
+#[test]
+fn bad_parameters_are_explained() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(30));
+    let e = expect_code(
+        &d.run(&["train", "data.csv", "-o", "m.json", "--ngram-max", "9"]),
+        1,
+    );
+    assert!(e.contains("n-gram range 1..=9"), "{e}");
+    let e = expect_code(
+        &d.run(&["train", "data.csv", "-o", "m.json", "--threshold", "2"]),
+        1,
+    );
+    assert!(e.contains("--threshold"), "{e}");
+    let e = expect_code(
+        &d.run(&["train", "data.csv", "-o", "m.json", "--c", "0"]),
+        1,
+    );
+    assert!(e.contains("C must be a positive"), "{e}");
+}

@@ -1,0 +1,113 @@
+//! Shared helpers for the end-to-end tests: run the real binary in a temporary directory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A temporary working directory for one test.
+pub struct Dir {
+    pub dir: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        Dir {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, contents).expect("write fixture");
+        p
+    }
+
+    /// Run `secdisc ARGS` in this directory.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_stdin(args, None)
+    }
+
+    /// Run `secdisc ARGS` with `stdin` piped in.
+    pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secdisc"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn secdisc");
+        if let Some(bytes) = stdin {
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(bytes)
+                .expect("write stdin");
+        }
+        child.wait_with_output().expect("wait for secdisc")
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Assert exit code `code` and return stderr.
+#[track_caller]
+pub fn expect_code(o: &Output, code: i32) -> String {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
+    stderr(o)
+}
+
+/// A small separable labelled CSV: `n` records, every third security, threads of three.
+pub fn toy_csv(n: usize) -> String {
+    let sec = [
+        "The gateway forwards the JWT without verifying its signature",
+        "Rotate the leaked API key and move it into Vault",
+        "Enable mTLS between the order service and payments",
+        "The sort parameter is concatenated into SQL, that is an injection",
+    ];
+    let other = [
+        "The dashboard layout breaks on small screens",
+        "Bump the Kafka client and rerun the flaky integration test",
+        "Consumer lag grows when the batch size is too small",
+        "Typo in the README installation section",
+        "Helm chart values for replicas are ignored",
+    ];
+    let mut s = String::from("id,source,group,text,label\n");
+    for i in 0..n {
+        let (text, label) = if i % 3 == 0 {
+            (sec[i % 4], 1)
+        } else {
+            (other[i % 5], 0)
+        };
+        s.push_str(&format!(
+            "r{i},toy,t{},\"{text} (case {i})\",{label}\n",
+            i / 3
+        ));
+    }
+    s
+}
+
+/// The repository root (for the shipped model and data).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
