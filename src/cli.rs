@@ -23,7 +23,7 @@ enum Command {
     /// Label every record of a CSV/JSONL file or stream with a trained model.
     Label(cmd::label::LabelArgs),
     /// Turn GitHub, Jira or Stack Exchange exports into paragraph records (JSONL).
-    Ingest(cmd::ingest::IngestArgs),
+    Ingest(Box<cmd::ingest::IngestArgs>),
 }
 
 /// Parse the command line and run the chosen command.

@@ -5,4 +5,5 @@ mod util;
 mod bad_input;
 mod evaluate;
 mod label;
+mod real_data;
 mod train;

@@ -115,10 +115,11 @@ fn keep(token: &str) -> bool {
     if digits > 0 && len >= 7 && all_hex {
         return false;
     }
-    if len > 2 && (token.starts_with("0x") || token.starts_with("0X")) {
-        if token[2..].chars().all(|c| c.is_ascii_hexdigit()) {
-            return false;
-        }
+    if len > 2
+        && (token.starts_with("0x") || token.starts_with("0X"))
+        && token[2..].chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return false;
     }
     !(len >= 20 && digits >= 3)
 }

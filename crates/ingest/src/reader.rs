@@ -245,7 +245,7 @@ impl RecordReader {
             let Some(i) = idx else { return Ok(None) };
             let bytes = row.get(i).unwrap_or_default();
             match std::str::from_utf8(bytes) {
-                Ok(s) if s.is_empty() => Ok(None),
+                Ok("") => Ok(None),
                 Ok(s) => Ok(Some(s.to_string())),
                 Err(e) => Err(IngestError::InvalidUtf8 {
                     pos: pos.clone(),
@@ -564,8 +564,7 @@ fn sniff(reader: &mut BufReader<Box<dyn Read + Send>>) -> std::io::Result<Record
     let first = buf
         .iter()
         .copied()
-        .skip_while(|b| b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF)
-        .next();
+        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
     Ok(if first == Some(b'{') {
         RecordFormat::Jsonl
     } else {

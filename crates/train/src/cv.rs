@@ -74,7 +74,7 @@ impl CvReport {
     pub fn pooled_confusion(&self) -> Confusion {
         self.per_fold
             .iter()
-            .fold(Confusion::default(), |acc, f| acc.add(f.confusion))
+            .fold(Confusion::default(), |acc, f| acc + f.confusion)
     }
 }
 

@@ -264,7 +264,14 @@ struct Objective<'a> {
     weights: &'a [f64],
     scale: f64,
     c: f64,
-    cache: Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    cache: Mutex<Option<Evaluation>>,
+}
+
+/// The objective and its gradient at one point.
+struct Evaluation {
+    theta: Vec<f64>,
+    cost: f64,
+    gradient: Vec<f64>,
 }
 
 /// Rows per parallel margin chunk (fixed, so sums never depend on the thread count).
@@ -273,10 +280,8 @@ const MARGIN_CHUNK: usize = 1024;
 impl Objective<'_> {
     fn evaluate(&self, theta: &[f64]) -> (f64, Vec<f64>) {
         if let Ok(cache) = self.cache.lock() {
-            if let Some((p, f, g)) = cache.as_ref() {
-                if p.as_slice() == theta {
-                    return (*f, g.clone());
-                }
+            if let Some(e) = cache.as_ref().filter(|e| e.theta == theta) {
+                return (e.cost, e.gradient.clone());
             }
         }
         let d = self.x.n_cols();
@@ -325,7 +330,11 @@ impl Objective<'_> {
             *g *= self.scale;
         }
         if let Ok(mut cache) = self.cache.lock() {
-            *cache = Some((theta.to_vec(), f, grad.clone()));
+            *cache = Some(Evaluation {
+                theta: theta.to_vec(),
+                cost: f,
+                gradient: grad.clone(),
+            });
         }
         (f, grad)
     }

@@ -32,16 +32,6 @@ impl Confusion {
         c
     }
 
-    /// Element-wise sum.
-    pub fn add(self, o: Confusion) -> Confusion {
-        Confusion {
-            tp: self.tp + o.tp,
-            fp: self.fp + o.fp,
-            tn: self.tn + o.tn,
-            fn_: self.fn_ + o.fn_,
-        }
-    }
-
     fn ratio(a: usize, b: usize) -> f64 {
         if b == 0 {
             0.0
@@ -93,6 +83,20 @@ impl Confusion {
             0.0
         } else {
             (tp * tn - fp * fn_) / denom
+        }
+    }
+}
+
+impl std::ops::Add for Confusion {
+    type Output = Confusion;
+
+    /// Element-wise sum.
+    fn add(self, o: Confusion) -> Confusion {
+        Confusion {
+            tp: self.tp + o.tp,
+            fp: self.fp + o.fp,
+            tn: self.tn + o.tn,
+            fn_: self.fn_ + o.fn_,
         }
     }
 }
