@@ -4,6 +4,7 @@ mod util;
 
 mod bad_input;
 mod evaluate;
+mod ingest;
 mod label;
 mod real_data;
 mod train;

@@ -106,6 +106,71 @@ pub enum IngestError {
         /// Explanation and what to do.
         message: String,
     },
+    /// Malformed XML.
+    #[error("{pos}: malformed XML at byte {offset}: {message}; check that the file is a complete export (re-export it if it was cut off) or pass --keep-going to skip the rest of this file")]
+    Xml {
+        /// Where.
+        pos: Position,
+        /// Byte offset into the (decompressed) input.
+        offset: u64,
+        /// What the XML parser said.
+        message: String,
+    },
+    /// The input ends in the middle of a value: the file was cut off.
+    #[error("{pos}: input ends inside {what} that starts here (byte {offset}); the file looks truncated: re-export or re-download it")]
+    Truncated {
+        /// Where the unfinished value starts.
+        pos: Position,
+        /// Byte offset of the unfinished value.
+        offset: u64,
+        /// What is unfinished, for example `a JSON array`.
+        what: String,
+    },
+    /// `--format` names a format that the content does not look like.
+    #[error("{file}: --format {expected} was given but the content looks like {found}; drop --format to detect it from the content, or pass the right one")]
+    WrongFormat {
+        /// File name.
+        file: String,
+        /// The format that was asked for.
+        expected: String,
+        /// What the content looks like.
+        found: String,
+    },
+    /// A placeholder token contains a line break, which would split paragraphs.
+    #[error("the {which} placeholder {token:?} contains a line break; pass a single-line token")]
+    PlaceholderHasLineBreak {
+        /// Which placeholder: `code` or `url`.
+        which: &'static str,
+        /// The token given.
+        token: String,
+    },
+    /// The near-duplicate distance is outside 0..=3.
+    #[error("near-duplicate distance {value} is out of range; pass 0 to 3 differing bits (of 64)")]
+    NearDistanceOutOfRange {
+        /// The distance given.
+        value: u32,
+    },
+    /// The record size limit is zero.
+    #[error("the record size limit is 0 bytes; pass a positive limit")]
+    ZeroRecordLimit,
+    /// A tag list file could not be read.
+    #[error("cannot read tag list {path}: {source}")]
+    TagList {
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing the output failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The output path or `<stdout>`.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Result alias for this crate.

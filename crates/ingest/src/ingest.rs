@@ -1,0 +1,357 @@
+//! The `ingest` driver: options, input ordering, format dispatch and the run's summary.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::clean::CleanParams;
+use crate::dedup::{DedupMode, Deduper};
+use crate::detect::{detect, Detected};
+use crate::error::{IngestError, Result};
+use crate::format::ExportFormat;
+use crate::generic::FieldMap;
+use crate::input::{self, Input};
+
+use crate::labels::SecurityTags;
+use crate::pipeline::{BotFilter, Ctx, ErrorMode, Inheritance, Pipeline, Unit};
+use crate::stackexchange::SeThreads;
+use crate::summary::{InputSummary, Summary};
+use crate::writer::RecordSink;
+use crate::{github, jira, jira_csv, jira_xml, sede, stackexchange};
+
+/// Where labels come from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum LabelSource {
+    /// No labels (generic files' `label` column still counts).
+    #[default]
+    None,
+    /// Tracker labels and Stack Exchange tags, judged by these [`SecurityTags`].
+    FromTags(SecurityTags),
+}
+
+/// Options of an ingest run; [`IngestParams::build`] checks them and gives an [`Ingester`].
+#[derive(Debug, Clone)]
+pub struct IngestParams {
+    format: Option<ExportFormat>,
+    unit: Unit,
+    dedup: DedupMode,
+    clean: CleanParams,
+    labels: LabelSource,
+    inherit: Inheritance,
+    bots: BotFilter,
+    errors: ErrorMode,
+    max_record_bytes: usize,
+    source: Option<String>,
+    fields: FieldMap,
+}
+
+impl Default for IngestParams {
+    fn default() -> Self {
+        IngestParams {
+            format: None,
+            unit: Unit::Paragraph,
+            dedup: DedupMode::None,
+            clean: CleanParams::default(),
+            labels: LabelSource::None,
+            inherit: Inheritance::None,
+            bots: BotFilter::default(),
+            errors: ErrorMode::Stop,
+            max_record_bytes: 64 << 20,
+            source: None,
+            fields: FieldMap::default(),
+        }
+    }
+}
+
+impl IngestParams {
+    /// Force a format for every input. Default: `None` (detected from each input's content).
+    pub fn format(mut self, format: Option<ExportFormat>) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// The output unit. Default: [`Unit::Paragraph`].
+    pub fn unit(mut self, unit: Unit) -> Self {
+        self.unit = unit;
+        self
+    }
+
+    /// Duplicate removal. Default: [`DedupMode::None`].
+    pub fn dedup(mut self, dedup: DedupMode) -> Self {
+        self.dedup = dedup;
+        self
+    }
+
+    /// Cleaning options. Default: [`CleanParams::default`] (`[CODE]` and `[URL]` placeholders).
+    pub fn clean(mut self, clean: CleanParams) -> Self {
+        self.clean = clean;
+        self
+    }
+
+    /// Where labels come from. Default: [`LabelSource::None`].
+    pub fn labels(mut self, labels: LabelSource) -> Self {
+        self.labels = labels;
+        self
+    }
+
+    /// Whether replies inherit their thread's label. Default: [`Inheritance::None`].
+    pub fn inherit(mut self, inherit: Inheritance) -> Self {
+        self.inherit = inherit;
+        self
+    }
+
+    /// Bot accounts to drop. Default: [`BotFilter::default`] ([`crate::DEFAULT_BOTS`]).
+    pub fn bots(mut self, bots: BotFilter) -> Self {
+        self.bots = bots;
+        self
+    }
+
+    /// What to do after a bad unit. Default: [`ErrorMode::Stop`].
+    pub fn errors(mut self, errors: ErrorMode) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    /// Largest accepted item (one JSON value, XML row or CSV row) in bytes. Default: 64 MiB.
+    pub fn max_record_bytes(mut self, bytes: usize) -> Self {
+        self.max_record_bytes = bytes;
+        self
+    }
+
+    /// Override the `source` of every record (for Stack Exchange also the site in ids).
+    /// Default: `None` (derived from the input).
+    pub fn source(mut self, source: Option<String>) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// Column mapping for generic files. Default: [`FieldMap::default`].
+    pub fn fields(mut self, fields: FieldMap) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// Check the options.
+    ///
+    /// # Errors
+    /// [`IngestError::ZeroRecordLimit`], [`IngestError::NearDistanceOutOfRange`],
+    /// [`IngestError::PlaceholderHasLineBreak`].
+    pub fn build(self) -> Result<Ingester> {
+        if self.max_record_bytes == 0 {
+            return Err(IngestError::ZeroRecordLimit);
+        }
+        let dedup = Deduper::new(self.dedup)?;
+        let cleaner = self.clean.build()?;
+        let tags = match self.labels {
+            LabelSource::None => None,
+            LabelSource::FromTags(t) => Some(t),
+        };
+        Ok(Ingester {
+            format: self.format,
+            max_record_bytes: self.max_record_bytes,
+            source: self.source,
+            fields: self.fields,
+            se_threads: SeThreads::default(),
+            pipeline: Pipeline::new(
+                cleaner,
+                self.unit,
+                dedup,
+                tags,
+                self.inherit,
+                self.bots,
+                self.errors,
+            ),
+        })
+    }
+}
+
+/// Runs ingestion over inputs and writes records to a [`RecordSink`].
+///
+/// ```
+/// use secdisc_ingest::{IngestParams, Record};
+/// let page = r#"[{"number": 7, "title": "Add mTLS between services", "body": "Plain HTTP leaks tokens.",
+///   "html_url": "https://github.com/acme/shop/issues/7", "user": {"login": "ann"}, "labels": []}]"#;
+/// let mut ingester = IngestParams::default().build()?;
+/// let mut out: Vec<Record> = Vec::new();
+/// ingester.ingest_reader("page.json", Box::new(page.as_bytes()), &mut out)?;
+/// let summary = ingester.finish(&mut out)?;
+/// assert_eq!(out[1].id, "github:acme/shop#7/p2");
+/// assert_eq!(out[1].text.as_deref(), Some("Plain HTTP leaks tokens."));
+/// assert_eq!(summary.units_out, 2);
+/// # Ok::<(), secdisc_ingest::IngestError>(())
+/// ```
+pub struct Ingester {
+    format: Option<ExportFormat>,
+    max_record_bytes: usize,
+    source: Option<String>,
+    fields: FieldMap,
+    se_threads: SeThreads,
+    pipeline: Pipeline,
+}
+
+impl Ingester {
+    /// The counters so far.
+    pub fn summary(&self) -> &Summary {
+        &self.pipeline.summary
+    }
+
+    /// Ingest several paths (`-` is standard input). Inputs holding only replies (comment files)
+    /// are read after the others, so that comments find their thread's label and, for Stack
+    /// Exchange, their question.
+    ///
+    /// # Errors
+    /// The first error, unless errors are skipped ([`ErrorMode::KeepGoing`]); write errors always.
+    pub fn ingest_paths(&mut self, paths: &[PathBuf], sink: &mut dyn RecordSink) -> Result<()> {
+        let mut opened: Vec<(Input, Detected)> = Vec::with_capacity(paths.len());
+        for path in paths {
+            match input::open(path) {
+                Ok(i) => {
+                    let d = detect(&i.head);
+                    opened.push((i, d));
+                }
+                Err(e) => {
+                    self.pipeline.summary.inputs.push(InputSummary {
+                        name: path.display().to_string(),
+                        format: "unreadable".to_string(),
+                        ..InputSummary::default()
+                    });
+                    self.pipeline.skip(e)?;
+                }
+            }
+        }
+        self.se_threads.enabled |= opened.iter().any(|(_, d)| d.se_comments);
+        opened.sort_by_key(|(_, d)| d.replies_only);
+        for (input, detected) in opened {
+            self.run_input(input, detected, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Ingest one path (`-` is standard input).
+    ///
+    /// # Errors
+    /// As [`Ingester::ingest_paths`].
+    pub fn ingest_path(&mut self, path: &Path, sink: &mut dyn RecordSink) -> Result<()> {
+        self.ingest_paths(&[path.to_path_buf()], sink)
+    }
+
+    /// Ingest any byte stream; `name` is used in ids of generic files and in messages.
+    ///
+    /// # Errors
+    /// As [`Ingester::ingest_paths`].
+    pub fn ingest_reader(
+        &mut self,
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        sink: &mut dyn RecordSink,
+    ) -> Result<()> {
+        match input::from_reader(name, None, reader) {
+            Ok(i) => {
+                let d = detect(&i.head);
+                self.run_input(i, d, sink)
+            }
+            Err(e) => self.pipeline.skip(e),
+        }
+    }
+
+    /// Emit what is held until the end (threads) and return the summary.
+    ///
+    /// # Errors
+    /// Write errors.
+    pub fn finish(mut self, sink: &mut dyn RecordSink) -> Result<Summary> {
+        self.pipeline.finish(sink)?;
+        Ok(self.pipeline.summary)
+    }
+
+    fn choose_format(&self, input: &Input, d: &Detected) -> Result<ExportFormat> {
+        let family_of = |f: ExportFormat| match f {
+            ExportFormat::GitHub | ExportFormat::JiraJson => "JSON",
+            ExportFormat::JiraXml | ExportFormat::StackExchange => "XML",
+            ExportFormat::JiraCsv | ExportFormat::Sede => "CSV",
+            ExportFormat::Generic => "JSON or CSV",
+        };
+        if d.family == "empty input" {
+            return Err(IngestError::Format {
+                file: input.name.clone(),
+                message: "the input is empty; pass a non-empty export".to_string(),
+            });
+        }
+        match (self.format, d.format) {
+            (Some(forced), detected) => {
+                let family_ok = family_of(forced).contains(d.family);
+                let specific_conflict = matches!(detected, Some(f) if f != forced && f != ExportFormat::Generic);
+                if !family_ok || specific_conflict {
+                    let found = match detected {
+                        Some(f) if f != ExportFormat::Generic => format!("{} ({f})", d.family),
+                        _ => d.family.to_string(),
+                    };
+                    return Err(IngestError::WrongFormat {
+                        file: input.name.clone(),
+                        expected: forced.as_str().to_string(),
+                        found,
+                    });
+                }
+                Ok(forced)
+            }
+            (None, Some(f)) => Ok(f),
+            (None, None) => Err(IngestError::Format {
+                file: input.name.clone(),
+                message: format!(
+                    "cannot tell which export this is ({} content that is neither a Jira RSS export nor a Stack Exchange dump table); pass --format",
+                    d.family
+                ),
+            }),
+        }
+    }
+
+    fn run_input(&mut self, input: Input, d: Detected, sink: &mut dyn RecordSink) -> Result<()> {
+        let format = match self.choose_format(&input, &d) {
+            Ok(f) => f,
+            Err(e) => {
+                self.pipeline.summary.inputs.push(InputSummary {
+                    name: input.name.clone(),
+                    format: "unknown".to_string(),
+                    ..InputSummary::default()
+                });
+                return self.pipeline.skip(e);
+            }
+        };
+        self.pipeline.summary.inputs.push(InputSummary {
+            name: input.name.clone(),
+            format: format.as_str().to_string(),
+            ..InputSummary::default()
+        });
+        let Input {
+            name,
+            dir_name,
+            reader,
+            ..
+        } = input;
+        let mut ctx = Ctx {
+            name: &name,
+            dir_name: dir_name.as_deref(),
+            source: self.source.as_deref(),
+            max_record_bytes: self.max_record_bytes,
+            fields: &self.fields,
+            se_threads: &mut self.se_threads,
+            pipe: &mut self.pipeline,
+            sink,
+        };
+        let result = match format {
+            ExportFormat::GitHub => github::parse(reader, d.split, &mut ctx),
+            ExportFormat::JiraJson => jira::parse(reader, d.split, &mut ctx),
+            ExportFormat::JiraXml => jira_xml::parse(reader, &mut ctx),
+            ExportFormat::JiraCsv => jira_csv::parse(reader, &mut ctx),
+            ExportFormat::StackExchange => stackexchange::parse(reader, &mut ctx),
+            ExportFormat::Sede => sede::parse(reader, &mut ctx),
+            ExportFormat::Generic if d.family == "JSON" => {
+                crate::generic::parse_json(reader, &mut ctx)
+            }
+            ExportFormat::Generic => crate::generic::parse_csv(reader, &mut ctx),
+        };
+        match result {
+            Ok(()) => Ok(()),
+            // A fatal error in this input: with --keep-going, count it and go on with the next.
+            Err(e) => self.pipeline.skip(e),
+        }
+    }
+}
