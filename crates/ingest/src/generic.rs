@@ -7,12 +7,10 @@
 
 use std::io::BufRead;
 
-use serde_json::Value;
-
 use crate::clean::Markup;
-use crate::csv_util::{csv_error, reader, Header, Row};
+use crate::csv_util::{BlankRows, CsvRows};
 use crate::error::{IngestError, Result};
-use crate::json_split::{JsonSplitter, SplitMode};
+use crate::json_split::{JsonSplitter, ParsedItem, SplitMode};
 use crate::json_util::{dotted, scalar_text};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
@@ -181,8 +179,8 @@ fn build(f: Fields, ordinal: u64, line: u64, src: &str, ctx: &mut Ctx) -> Result
 
 /// Read a generic CSV input.
 pub(crate) fn parse_csv(input: impl std::io::Read, ctx: &mut Ctx) -> Result<()> {
-    let mut rdr = reader(input);
-    let header = Header::new(rdr.byte_headers().map_err(|e| csv_error(ctx.name, &e))?);
+    let mut rows = CsvRows::open(input, ctx.name, BlankRows::Keep)?;
+    let header = rows.header();
     let map = ctx.fields.clone();
     let text = header
         .find(&map.text)
@@ -202,29 +200,10 @@ pub(crate) fn parse_csv(input: impl std::io::Read, ctx: &mut Ctx) -> Result<()> 
         col(&map.label),
     );
     let src = source(ctx);
-    let mut record = csv::ByteRecord::new();
     let mut ordinal = 0;
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let err = csv_error(ctx.name, &e);
-                ctx.skip(err)?;
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        }
-        ctx.read_one();
+    while let Some(row) = rows.next_row(ctx)? {
         ordinal += 1;
-        let row = Row {
-            record: &record,
-            file: ctx.name,
-            line: record.position().map_or(0, |p| p.line()),
-        };
-        if record.as_slice().len() > ctx.max_record_bytes {
+        if row.record.as_slice().len() > ctx.max_record_bytes {
             let err = IngestError::RecordTooLarge {
                 pos: ctx.pos(row.line),
                 limit: ctx.max_record_bytes,
@@ -259,30 +238,13 @@ pub(crate) fn parse_json(input: impl BufRead, ctx: &mut Ctx) -> Result<()> {
         JsonSplitter::new(input, ctx.name, SplitMode::Elements, ctx.max_record_bytes);
     let map = ctx.fields.clone();
     let src = source(ctx);
-    let mut ordinal = 0;
-    loop {
-        let item = match splitter.next_item() {
-            Ok(Some(item)) => item,
-            Ok(None) => break,
-            Err(e) => {
-                ctx.skip(e)?;
-                if splitter.is_done() {
-                    break;
-                }
-                continue;
-            }
-        };
-        ctx.read_one();
-        ordinal += 1;
-        let line = item.line;
-        let value: Value = match serde_json::from_str(item.json) {
-            Ok(v) => v,
-            Err(e) => {
-                let err = ctx.json_error(line, &e);
-                ctx.skip(err)?;
-                continue;
-            }
-        };
+    while let Some(ParsedItem {
+        value,
+        line,
+        ordinal,
+        ..
+    }) = splitter.next_value(ctx)?
+    {
         let get = |name: &Option<String>| {
             name.as_deref()
                 .and_then(|n| dotted(&value, n))

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::clean::Markup;
 use crate::error::Result;
-use crate::json_split::{JsonSplitter, SplitMode};
+use crate::json_split::{JsonSplitter, ParsedItem, SplitMode};
 use crate::json_util::{id_at, str_at};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
@@ -21,28 +21,7 @@ use crate::post::{Kind, Post};
 pub(crate) fn parse(reader: impl BufRead, split: SplitMode, ctx: &mut Ctx) -> Result<()> {
     let mut splitter = JsonSplitter::new(reader, ctx.name, split, ctx.max_record_bytes);
     let mut seen: HashSet<String> = HashSet::new();
-    loop {
-        let item = match splitter.next_item() {
-            Ok(Some(item)) => item,
-            Ok(None) => break,
-            Err(e) => {
-                ctx.skip(e)?;
-                if splitter.is_done() {
-                    break;
-                }
-                continue;
-            }
-        };
-        ctx.read_one();
-        let line = item.line;
-        let value: Value = match serde_json::from_str(item.json) {
-            Ok(v) => v,
-            Err(e) => {
-                let err = ctx.json_error(line, &e);
-                ctx.skip(err)?;
-                continue;
-            }
-        };
+    while let Some(ParsedItem { value, line, .. }) = splitter.next_value(ctx)? {
         let is_event = value.get("payload").is_some();
         match posts(&value, line, ctx) {
             Ok(Some(posts)) => {
@@ -107,41 +86,31 @@ fn event(
     line: u64,
     ctx: &Ctx,
 ) -> Result<Option<Vec<Post>>> {
-    Ok(Some(match kind {
-        "IssuesEvent" => {
-            let issue_v = payload
-                .get("issue")
-                .ok_or_else(|| ctx.missing(line, "payload.issue"))?;
-            vec![issue(issue_v, repo.as_deref(), line, ctx)?]
-        }
-        "PullRequestEvent" => {
-            let pr = payload
-                .get("pull_request")
-                .ok_or_else(|| ctx.missing(line, "payload.pull_request"))?;
-            vec![issue(pr, repo.as_deref(), line, ctx)?]
-        }
-        "IssueCommentEvent" => {
-            let c = payload
-                .get("comment")
-                .ok_or_else(|| ctx.missing(line, "payload.comment"))?;
-            let issue_v = payload.get("issue");
-            let number = issue_v.and_then(|i| id_at(i, &["number"]));
-            let mut post = comment(c, repo.as_deref(), number, Kind::Comment, line, ctx)?;
-            post.thread_tags = issue_v.and_then(labels);
-            vec![post]
-        }
-        "PullRequestReviewCommentEvent" => {
-            let c = payload
-                .get("comment")
-                .ok_or_else(|| ctx.missing(line, "payload.comment"))?;
-            let pr = payload.get("pull_request");
-            let number = pr.and_then(|p| id_at(p, &["number"]));
-            let mut post = comment(c, repo.as_deref(), number, Kind::ReviewComment, line, ctx)?;
-            post.thread_tags = pr.and_then(labels);
-            vec![post]
-        }
+    // The payload member holding the thread, and for comment events the comment's kind.
+    let (thread, comment_kind) = match kind {
+        "IssuesEvent" => ("issue", None),
+        "PullRequestEvent" => ("pull_request", None),
+        "IssueCommentEvent" => ("issue", Some(Kind::Comment)),
+        "PullRequestReviewCommentEvent" => ("pull_request", Some(Kind::ReviewComment)),
         _ => return Ok(None),
-    }))
+    };
+    let member = |name: &str| {
+        payload
+            .get(name)
+            .ok_or_else(|| ctx.missing(line, &format!("payload.{name}")))
+    };
+    let post = match comment_kind {
+        None => issue(member(thread)?, repo.as_deref(), line, ctx)?,
+        Some(comment_kind) => {
+            let thread_v = payload.get(thread);
+            let number = thread_v.and_then(|t| id_at(t, &["number"]));
+            let c = member("comment")?;
+            let mut post = comment(c, repo.as_deref(), number, comment_kind, line, ctx)?;
+            post.thread_tags = thread_v.and_then(labels);
+            post
+        }
+    };
+    Ok(Some(vec![post]))
 }
 
 /// `O/R` from an API or web URL (`.../repos/O/R/...` or `https://github.com/O/R/...`).

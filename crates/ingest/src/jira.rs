@@ -14,7 +14,7 @@ use crate::adf;
 use crate::clean::Markup;
 use crate::detect::is_jira_key;
 use crate::error::Result;
-use crate::json_split::{JsonSplitter, SplitMode};
+use crate::json_split::{JsonSplitter, ParsedItem, SplitMode};
 use crate::json_util::{id_at, str_at};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
@@ -22,29 +22,10 @@ use crate::post::{Kind, Post};
 /// Read a Jira JSON input.
 pub(crate) fn parse(reader: impl BufRead, split: SplitMode, ctx: &mut Ctx) -> Result<()> {
     let mut splitter = JsonSplitter::new(reader, ctx.name, split, ctx.max_record_bytes);
-    loop {
-        let item = match splitter.next_item() {
-            Ok(Some(item)) => item,
-            Ok(None) => break,
-            Err(e) => {
-                ctx.skip(e)?;
-                if splitter.is_done() {
-                    break;
-                }
-                continue;
-            }
-        };
-        ctx.read_one();
-        let line = item.line;
-        let key = item.key.map(str::to_string);
-        let value: Value = match serde_json::from_str(item.json) {
-            Ok(v) => v,
-            Err(e) => {
-                let err = ctx.json_error(line, &e);
-                ctx.skip(err)?;
-                continue;
-            }
-        };
+    while let Some(ParsedItem {
+        key, value, line, ..
+    }) = splitter.next_value(ctx)?
+    {
         let result = match key.as_deref() {
             Some(k) if is_jira_key(k) => comment(&value, k, None, line, ctx).map(|p| vec![p]),
             Some("issues") | None => issue(&value, line, ctx),
@@ -54,14 +35,7 @@ pub(crate) fn parse(reader: impl BufRead, split: SplitMode, ctx: &mut Ctx) -> Re
                 continue;
             }
         };
-        match result {
-            Ok(posts) => {
-                for p in posts {
-                    ctx.emit(p)?;
-                }
-            }
-            Err(e) => ctx.skip(e)?,
-        }
+        ctx.emit_all(result)?;
     }
     Ok(())
 }
@@ -87,13 +61,15 @@ fn person(v: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-fn source(ctx: &Ctx, project: &str) -> String {
+/// Source name: `--source`, else `jira/PROJECT`.
+pub(crate) fn source(ctx: &Ctx, project: &str) -> String {
     ctx.source
         .map(str::to_string)
         .unwrap_or_else(|| format!("jira/{project}"))
 }
 
-fn project_of(key: &str) -> &str {
+/// The project of an issue key: `KAFKA` of `KAFKA-19818`.
+pub(crate) fn project_of(key: &str) -> &str {
     key.rsplit_once('-').map_or(key, |(p, _)| p)
 }
 

@@ -7,15 +7,16 @@
 use std::io::Read;
 
 use crate::clean::Markup;
-use crate::csv_util::{csv_error, reader, Header, Row};
+use crate::csv_util::{BlankRows, CsvRows};
 use crate::error::{IngestError, Result};
+use crate::jira;
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
 
 /// Read a Jira CSV export.
 pub(crate) fn parse(input: impl Read, ctx: &mut Ctx) -> Result<()> {
-    let mut rdr = reader(input);
-    let header = Header::new(rdr.byte_headers().map_err(|e| csv_error(ctx.name, &e))?);
+    let mut rows = CsvRows::open(input, ctx.name, BlankRows::NotConversation)?;
+    let header = rows.header();
     let key_col = header
         .find("Issue key")
         .ok_or_else(|| IngestError::MissingColumn {
@@ -30,44 +31,17 @@ pub(crate) fn parse(input: impl Read, ctx: &mut Ctx) -> Result<()> {
     let project = header.find("Project key");
     let labels = header.all("Labels");
     let comments = header.all("Comment");
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let err = csv_error(ctx.name, &e);
-                ctx.skip(err)?;
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        }
-        ctx.read_one();
-        let row = Row {
-            record: &record,
-            file: ctx.name,
-            line: record.position().map_or(0, |p| p.line()),
-        };
-        if row.is_blank() {
-            ctx.not_conversation();
-            continue;
-        }
+    while let Some(row) = rows.next_row(ctx)? {
         let result = (|| -> Result<Vec<Post>> {
             let key = row
                 .get(Some(key_col), "Issue key")?
                 .map(|k| k.trim().to_string())
                 .filter(|k| !k.is_empty())
                 .ok_or_else(|| ctx.missing(row.line, "Issue key"))?;
-            let proj = row.get(project, "Project key")?.unwrap_or_else(|| {
-                key.rsplit_once('-')
-                    .map_or(key.clone(), |(p, _)| p.to_string())
-            });
-            let source = ctx
-                .source
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("jira/{proj}"));
+            let proj = row
+                .get(project, "Project key")?
+                .unwrap_or_else(|| jira::project_of(&key).to_string());
+            let source = jira::source(ctx, &proj);
             let group = format!("jira:{key}");
             let mut tags = Vec::new();
             for &i in &labels {
@@ -111,14 +85,7 @@ pub(crate) fn parse(input: impl Read, ctx: &mut Ctx) -> Result<()> {
             }
             Ok(posts)
         })();
-        match result {
-            Ok(posts) => {
-                for p in posts {
-                    ctx.emit(p)?;
-                }
-            }
-            Err(e) => ctx.skip(e)?,
-        }
+        ctx.emit_all(result)?;
     }
     Ok(())
 }

@@ -10,9 +10,10 @@ use quick_xml::Reader;
 
 use crate::clean::Markup;
 use crate::error::{IngestError, Result};
+use crate::jira;
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
-use crate::xml_util::{push_ref, xml_error, LineCounter};
+use crate::xml_util::{next_event, push_ref, LineCounter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -68,16 +69,7 @@ pub(crate) fn parse(reader: impl BufRead, ctx: &mut Ctx) -> Result<()> {
     let mut field = Field::None;
     let mut root_seen = false;
     loop {
-        buf.clear();
-        let event = xml.read_event_into(&mut buf);
-        let line = xml.get_ref().line();
-        let event = match event {
-            Ok(e) => e,
-            Err(e) => {
-                let offset = xml.error_position();
-                return Err(xml_error(ctx.name, line, offset, e));
-            }
-        };
+        let (event, line) = next_event(&mut xml, &mut buf, ctx.name)?;
         match event {
             Event::Start(e) => {
                 let name = e.name().0.to_ascii_lowercase();
@@ -136,14 +128,7 @@ pub(crate) fn parse(reader: impl BufRead, ctx: &mut Ctx) -> Result<()> {
                 if name == "item" {
                     if let Some(it) = item.take() {
                         ctx.read_one();
-                        match posts(it, ctx) {
-                            Ok(posts) => {
-                                for p in posts {
-                                    ctx.emit(p)?;
-                                }
-                            }
-                            Err(e) => ctx.skip(e)?,
-                        }
+                        ctx.emit_all(posts(it, ctx))?;
                     }
                 }
             }
@@ -211,14 +196,11 @@ fn posts(it: Item, ctx: &Ctx) -> Result<Vec<Post>> {
     if key.is_empty() {
         return Err(ctx.missing(it.line, "<key> (the issue key) in <item>"));
     }
-    let project = it.project.clone().unwrap_or_else(|| {
-        key.rsplit_once('-')
-            .map_or(key.clone(), |(p, _)| p.to_string())
-    });
-    let source = ctx
-        .source
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("jira/{project}"));
+    let project = it
+        .project
+        .clone()
+        .unwrap_or_else(|| jira::project_of(&key).to_string());
+    let source = jira::source(ctx, &project);
     let group = format!("jira:{key}");
     let link = non_empty(&it.link);
     let labels: Vec<String> = it.labels.iter().filter_map(|l| non_empty(l)).collect();

@@ -4,10 +4,15 @@
 //! [`SplitMode::Members`]) a top-level object whose members are arrays of items, such as Jira's
 //! `{"issues": [...]}` or `{"KEY-1": [comments...]}`. Each item's bytes are handed out whole, with
 //! the line and byte offset where it starts, so a bad item can be reported precisely and skipped.
+//! [`JsonSplitter::next_value`] is the item loop every JSON export reader shares: it parses each
+//! item and reports bad ones.
 
 use std::io::BufRead;
 
+use serde_json::Value;
+
 use crate::error::{IngestError, Position, Result};
+use crate::pipeline::Ctx;
 
 /// How top-level objects are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +32,19 @@ pub(crate) struct RawItem<'a> {
     pub json: &'a str,
     /// 1-based line of the item's first byte.
     pub line: u64,
+}
+
+/// One item parsed by [`JsonSplitter::next_value`].
+pub(crate) struct ParsedItem {
+    /// The member name in [`SplitMode::Members`].
+    pub key: Option<String>,
+    /// The item's value.
+    pub value: Value,
+    /// 1-based line of the item's first byte.
+    pub line: u64,
+    /// 1-based number of the item among those read from this input, counting the ones that
+    /// failed to parse.
+    pub ordinal: u64,
 }
 
 fn io_error(name: &str, source: std::io::Error) -> IngestError {
@@ -64,6 +82,8 @@ pub(crate) struct JsonSplitter<R> {
     line_mode: bool,
     top_items: u64,
     done: bool,
+    /// Items counted as read by [`JsonSplitter::next_value`].
+    items_read: u64,
 }
 
 impl<R: BufRead> JsonSplitter<R> {
@@ -85,6 +105,7 @@ impl<R: BufRead> JsonSplitter<R> {
             line_mode: false,
             top_items: 0,
             done: false,
+            items_read: 0,
         }
     }
 
@@ -193,6 +214,47 @@ impl<R: BufRead> JsonSplitter<R> {
             json,
             line: self.item_start.0,
         }))
+    }
+
+    /// The next item, parsed and counted as read ([`Ctx::read_one`]); `Ok(None)` at the end.
+    ///
+    /// A bad item (malformed JSON, invalid UTF-8, too large) goes to [`Ctx::skip`] and reading
+    /// goes on with the next one, unless the input cannot be resynchronised
+    /// ([`JsonSplitter::is_done`]).
+    ///
+    /// # Errors
+    /// What [`Ctx::skip`] returns: the bad item in [`crate::ErrorMode::Stop`], write errors.
+    pub(crate) fn next_value(&mut self, ctx: &mut Ctx<'_>) -> Result<Option<ParsedItem>> {
+        loop {
+            let (key, line, parsed) = match self.next_item() {
+                Ok(Some(item)) => (
+                    item.key.map(str::to_string),
+                    item.line,
+                    serde_json::from_str::<Value>(item.json),
+                ),
+                Ok(None) => return Ok(None),
+                Err(e) => {
+                    ctx.skip(e)?;
+                    if self.is_done() {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+            };
+            ctx.read_one();
+            self.items_read += 1;
+            match parsed {
+                Ok(value) => {
+                    return Ok(Some(ParsedItem {
+                        key,
+                        value,
+                        line,
+                        ordinal: self.items_read,
+                    }))
+                }
+                Err(e) => ctx.skip(ctx.json_error(line, &e))?,
+            }
+        }
     }
 
     /// Move to the next item and capture it into `buf`. `Ok(false)` at the end.

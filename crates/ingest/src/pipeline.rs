@@ -388,6 +388,20 @@ impl Ctx<'_> {
         self.pipe.post(post, self.sink)
     }
 
+    /// Send the posts made from one item down the pipeline, or skip the item when they could not
+    /// be made (see [`Pipeline::skip`]).
+    pub(crate) fn emit_all(&mut self, posts: Result<Vec<Post>>) -> Result<()> {
+        match posts {
+            Ok(posts) => {
+                for post in posts {
+                    self.emit(post)?;
+                }
+                Ok(())
+            }
+            Err(e) => self.skip(e),
+        }
+    }
+
     /// A bad unit (see [`Pipeline::skip`]).
     pub(crate) fn skip(&mut self, err: IngestError) -> Result<()> {
         self.pipe.skip(err)

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
+use crate::csv_util::{line_of, LineIndex, NewlineCounter};
 use crate::error::{IngestError, Position, Result};
 use crate::record::{Label, Record};
 
@@ -170,11 +171,8 @@ impl RecordReader {
             },
             RecordFormat::Csv => {
                 let lines = Arc::new(Mutex::new(LineIndex::default()));
-                let boxed: Box<dyn Read + Send> = Box::new(NewlineCounter {
-                    inner: buffered,
-                    offset: 0,
-                    lines: Arc::clone(&lines),
-                });
+                let boxed: Box<dyn Read + Send> =
+                    Box::new(NewlineCounter::new(buffered, Arc::clone(&lines)));
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(false)
@@ -514,47 +512,6 @@ fn csv_error(name: &str, e: &csv::Error, lines: &Mutex<LineIndex>) -> IngestErro
             line,
         },
         message,
-    }
-}
-
-/// Newline offsets not yet passed by the parser, plus how many were passed.
-#[derive(Debug, Default)]
-struct LineIndex {
-    newlines: std::collections::VecDeque<u64>,
-    passed: u64,
-}
-
-/// 1-based line of byte `offset`; forgets newlines before it (offsets only grow).
-fn line_of(lines: &Mutex<LineIndex>, offset: u64) -> u64 {
-    let Ok(mut index) = lines.lock() else {
-        return 0;
-    };
-    // `<=`: with CRLF endings csv reports a record as starting on the LF it skipped.
-    while index.newlines.front().is_some_and(|&n| n <= offset) {
-        index.newlines.pop_front();
-        index.passed += 1;
-    }
-    index.passed + 1
-}
-
-/// Records the offset of every newline read through it.
-struct NewlineCounter<R> {
-    inner: R,
-    offset: u64,
-    lines: Arc<Mutex<LineIndex>>,
-}
-
-impl<R: Read> Read for NewlineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Ok(mut index) = self.lines.lock() {
-            let base = self.offset;
-            index
-                .newlines
-                .extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| base + i as u64));
-        }
-        self.offset += n as u64;
-        Ok(n)
     }
 }
 

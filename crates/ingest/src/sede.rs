@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use crate::clean::Markup;
-use crate::csv_util::{csv_error, reader, Header, Row};
+use crate::csv_util::{BlankRows, CsvRows, Row};
 use crate::error::{IngestError, Result};
 use crate::labels::split_se_tags;
 use crate::pipeline::Ctx;
@@ -41,8 +41,8 @@ fn host(link: &str) -> Option<String> {
 
 /// Read a SEDE CSV export.
 pub(crate) fn parse(input: impl Read, ctx: &mut Ctx) -> Result<()> {
-    let mut rdr = reader(input);
-    let header = Header::new(rdr.byte_headers().map_err(|e| csv_error(ctx.name, &e))?);
+    let mut rows = CsvRows::open(input, ctx.name, BlankRows::NotConversation)?;
+    let header = rows.header();
     let c = Cols {
         id: header.find("Id"),
         post_type: header.find("PostTypeId"),
@@ -74,30 +74,7 @@ pub(crate) fn parse(input: impl Read, ctx: &mut Ctx) -> Result<()> {
         });
     }
     let mut ids: Option<SiteIds> = None;
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match rdr.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let err = csv_error(ctx.name, &e);
-                ctx.skip(err)?;
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        }
-        ctx.read_one();
-        let row = Row {
-            record: &record,
-            file: ctx.name,
-            line: record.position().map_or(0, |p| p.line()),
-        };
-        if row.is_blank() {
-            ctx.not_conversation();
-            continue;
-        }
+    while let Some(row) = rows.next_row(ctx)? {
         if ids.is_none() {
             let from_link = if ctx.source.is_none() {
                 row.get(c.link, "link")

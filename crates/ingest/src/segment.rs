@@ -211,22 +211,22 @@ fn item_content(t: &str) -> Option<&str> {
     if (1..=9).contains(&digits) && digits + 1 == b.len() && matches!(b[digits], b'.' | b')') {
         return Some("");
     }
-    let rest = if matches!(b.first(), Some(b'-' | b'*' | b'+')) && b.get(1) == Some(&b' ') {
-        &t[2..]
-    } else if let Some(r) = t.strip_prefix("• ") {
-        r
-    } else {
-        let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-        if (1..=9).contains(&digits)
-            && matches!(b.get(digits), Some(b'.' | b')'))
-            && b.get(digits + 1) == Some(&b' ')
-        {
-            &t[digits + 2..]
-        } else {
-            return None;
-        }
-    };
+    let rest = strip_list_marker(t).or_else(|| t.strip_prefix("• "))?;
     Some(rest.trim())
+}
+
+/// What follows a `- `, `* `, `+ `, `1. ` or `1) ` list marker (one to nine digits) at the start of
+/// `t`, or `None` when `t` does not start with one.
+pub(crate) fn strip_list_marker(t: &str) -> Option<&str> {
+    let b = t.as_bytes();
+    if matches!(b.first(), Some(b'-' | b'*' | b'+')) && b.get(1) == Some(&b' ') {
+        return Some(&t[2..]);
+    }
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    ((1..=9).contains(&digits)
+        && matches!(b.get(digits), Some(b'.' | b')'))
+        && b.get(digits + 1) == Some(&b' '))
+    .then(|| &t[digits + 2..])
 }
 
 /// Append `t` with every run of white space collapsed to one space.

@@ -21,7 +21,7 @@ use crate::error::{IngestError, Result};
 use crate::labels::split_se_tags;
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
-use crate::xml_util::{xml_error, LineCounter};
+use crate::xml_util::{next_event, xml_error, LineCounter};
 
 /// Answer-to-question index built from posts, used to group comments.
 #[derive(Debug, Default)]
@@ -199,13 +199,7 @@ pub(crate) fn parse(reader: impl BufRead, ctx: &mut Ctx) -> Result<()> {
     let mut depth = 0usize;
     let mut root = String::new();
     loop {
-        buf.clear();
-        let event = xml.read_event_into(&mut buf);
-        let line = xml.get_ref().line();
-        let event = match event {
-            Ok(e) => e,
-            Err(e) => return Err(xml_error(ctx.name, line, xml.error_position(), e)),
-        };
+        let (event, line) = next_event(&mut xml, &mut buf, ctx.name)?;
         match event {
             Event::Start(e) | Event::Empty(e) if depth == 1 && e.name().0 == "row" => {
                 ctx.read_one();

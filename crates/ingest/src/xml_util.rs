@@ -1,10 +1,12 @@
-//! Helpers for streaming XML with quick-xml: line counting, entity references, errors.
+//! Helpers for streaming XML with quick-xml: line counting, the next event, entity references,
+//! errors.
 
 use std::io::{BufRead, Read};
 
-use quick_xml::events::BytesRef;
+use quick_xml::events::{BytesRef, Event};
+use quick_xml::Reader;
 
-use crate::error::{IngestError, Position};
+use crate::error::{IngestError, Position, Result};
 
 /// A [`BufRead`] that counts the line breaks consumed, so XML errors can name a line.
 pub(crate) struct LineCounter<R> {
@@ -42,6 +44,24 @@ impl<R: BufRead> BufRead for LineCounter<R> {
             self.newlines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
         }
         self.inner.consume(amt);
+    }
+}
+
+/// The next event read into `buf` (cleared first), with the line the reader stands on after it.
+///
+/// # Errors
+/// A quick-xml error as an [`IngestError::Xml`] naming `file`, the line and the byte offset.
+pub(crate) fn next_event<'b, R: BufRead>(
+    xml: &mut Reader<LineCounter<R>>,
+    buf: &'b mut Vec<u8>,
+    file: &str,
+) -> Result<(Event<'b>, u64)> {
+    buf.clear();
+    let event = xml.read_event_into(buf);
+    let line = xml.get_ref().line();
+    match event {
+        Ok(e) => Ok((e, line)),
+        Err(e) => Err(xml_error(file, line, xml.error_position(), e)),
     }
 }
 

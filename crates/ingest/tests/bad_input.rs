@@ -192,3 +192,67 @@ fn empty_input_and_zero_limit() {
         Some(IngestError::ZeroRecordLimit)
     ));
 }
+
+/// CSV exports: a quoted field spanning lines pushes every later row down; errors must name the
+/// row's real line whatever the line ends (LF, CRLF, or CRLF rows with LF inside fields).
+#[test]
+fn csv_errors_after_multiline_quoted_fields_name_the_true_line() {
+    // `~` stands for a line break inside a quoted field. Each input has two bad rows.
+    let cases: [(&str, &str, u64, u64); 3] = [
+        (
+            "jira.csv",
+            "Issue key,Summary,Description\nKAFKA-1,Leak,\"first~second~third\"\n,No key,x\nKAFKA-2,More,\"a~~b\"\n ,No key either,y\n",
+            5,
+            9,
+        ),
+        (
+            "QueryResults.csv",
+            "Id,PostTypeId,Body,Title,Tags\n1,1,\"<p>a</p>~<p>b</p>\",T,<security>\nx,1,body,T2,<a>\n3,1,\"c~~d\",T3,<a>\ny,1,body,T4,<a>\n",
+            4,
+            8,
+        ),
+        (
+            "records.csv",
+            "id,text,label\n1,\"a~b\",security\n2,c,maybe\n3,\"d~~e\",0\n4,f,perhaps\n",
+            4,
+            8,
+        ),
+    ];
+    for (name, text, first, second) in cases {
+        for (row_end, field_break) in [("\n", "\n"), ("\r\n", "\r\n"), ("\r\n", "\n")] {
+            let data = text.replace('\n', row_end).replace('~', field_break);
+            let what =
+                format!("{name} with rows ending {row_end:?}, fields breaking {field_break:?}");
+            let err = strict(name, data.as_bytes());
+            assert!(
+                err.to_string().starts_with(&format!("{name}:{first}:")),
+                "{what}: {err}"
+            );
+            let (result, _, summary) = ingest(keep_going(), name, data.into_bytes());
+            result.unwrap();
+            assert_eq!(summary.skipped, 2, "{what}");
+            assert!(
+                summary.skipped_examples[0].starts_with(&format!("{name}:{first}:"))
+                    && summary.skipped_examples[1].starts_with(&format!("{name}:{second}:")),
+                "{what}: {:?}",
+                summary.skipped_examples
+            );
+        }
+    }
+}
+
+/// Generic files number records by their place in the input (`SOURCE:N`): an item that fails to
+/// parse still takes its number, so the ids of the records after it do not shift.
+#[test]
+fn generic_ids_keep_counting_past_a_broken_item() {
+    let jsonl = "{\"text\": \"Rotate the signing key.\"}\n{\"text\": \"cut\n{\"text\": \"Pin the TLS certificate.\"}\n";
+    let (result, out, summary) = ingest(keep_going(), "records.jsonl", jsonl.as_bytes().to_vec());
+    result.unwrap();
+    assert_eq!(summary.skipped, 1);
+    let ids: Vec<&str> = out.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec!["generic/records:1/p1", "generic/records:3/p1"],
+        "{out:?}"
+    );
+}

@@ -11,13 +11,16 @@ const MARKUPS: [Markup; 4] = [
 ];
 
 /// Lines of plain words: lower-case letters and digits with `.,;:?'"` punctuation, no leading
-/// spaces, each starting with a letter, blank lines between some of them. Nothing in it triggers a documented removal rule
-/// (no `/`, `-`, `>`, `<`, `&`, `` ` ``, `[`, `*`, `#`, `|`, `{`, `!`, `w`, upper case), so every
+/// spaces, each starting with a letter other than `b` and `h`, blank lines between some of
+/// them. Nothing in it triggers a documented removal rule (no `/`, `-`, `>`, `<`, `&`, `` ` ``,
+/// `[`, `*`, `#`, `|`, `{`, `!`, `w`, upper case, and no line can start with the Jira markers
+/// `h1.`–`h6.` or `bq.`, which a `b` or `h` followed by a word could form), so every
 /// letter and digit must survive, except in blocks without a letter (the no-prose rule).
 fn prose() -> impl Strategy<Value = String> {
     let word = "[a-vx-z0-9]{1,8}[.,;:?'\"]?";
-    // A line starts with a letter, so it is never a numbered list item (`1. `).
-    let line = ("[a-vx-z]", prop::collection::vec(word, 1..8))
+    // A line starts with a letter, so it is never a numbered list item (`1. `), and not with
+    // `b` or `h`, so never a Jira quote or heading marker.
+    let line = ("[ac-gi-vx-z]", prop::collection::vec(word, 1..8))
         .prop_map(|(first, w)| format!("{first}{}", w.join(" ")));
     let block = prop::collection::vec(line, 1..4).prop_map(|l| l.join("\n"));
     prop::collection::vec(block, 1..5).prop_map(|b| b.join("\n\n"))

@@ -94,6 +94,35 @@ pub(crate) fn push_decoded(s: &str, out: &mut String) {
     out.push_str(rest);
 }
 
+/// Byte index of the first ASCII-case-insensitive occurrence of `needle` in `hay` (`Some(0)` for
+/// an empty needle).
+pub(crate) fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let h = hay.as_bytes();
+    let n = needle.as_bytes();
+    let Some(&first) = n.first() else {
+        return Some(0);
+    };
+    let mut from = 0;
+    while let Some(off) = memchr::memchr(first, &h[from..]) {
+        let p = from + off;
+        if h.len() - p >= n.len() && h[p..p + n.len()].eq_ignore_ascii_case(n) {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
+/// Append a code block that stands as its own paragraph (`<pre>`): the code placeholder between
+/// blank lines, or only the blank lines when code is dropped.
+pub(crate) fn push_code_paragraph(code: CodeMode, out: &mut String) {
+    out.push_str("\n\n");
+    if code == CodeMode::Placeholder {
+        out.push(CODE);
+    }
+    out.push_str("\n\n");
+}
+
 /// `true` for a signature separator (`-- ` or `--` alone) or a mobile sign-off (`Sent from my ...`):
 /// everything from this line on is dropped.
 pub(crate) fn is_signature_start(line: &str) -> bool {

@@ -1,7 +1,7 @@
 //! HTML to neutral text.
 
-use super::common::push_decoded;
-use super::{CodeMode, CODE};
+use super::common::{find_ci, push_code_paragraph, push_decoded};
+use super::CodeMode;
 
 /// How far a tag may reach before `<` is taken as plain text.
 const TAG_LIMIT: usize = 4096;
@@ -50,11 +50,7 @@ pub(crate) fn clean(text: &str, code: CodeMode, out: &mut String) {
                 None => b.len(),
             };
             if is("pre") {
-                out.push_str("\n\n");
-                if code == CodeMode::Placeholder {
-                    out.push(CODE);
-                }
-                out.push_str("\n\n");
+                push_code_paragraph(code, out);
             }
             continue;
         }
@@ -116,21 +112,6 @@ pub(crate) fn tag_end(s: &str, i: usize) -> Option<usize> {
             b'<' if quote == 0 => return None,
             _ => {}
         }
-    }
-    None
-}
-
-/// Byte index of the first ASCII-case-insensitive occurrence of `needle` (which starts with `<`).
-pub(crate) fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    let h = hay.as_bytes();
-    let n = needle.as_bytes();
-    let mut from = 0;
-    while let Some(off) = memchr::memchr(n[0], &h[from..]) {
-        let p = from + off;
-        if h.len() - p >= n.len() && h[p..p + n.len()].eq_ignore_ascii_case(n) {
-            return Some(p);
-        }
-        from = p + 1;
     }
     None
 }

@@ -1,8 +1,9 @@
 //! Markdown (GitHub-flavoured, with embedded HTML) to neutral text.
 
-use super::common::push_decoded;
+use super::common::{find_ci, push_code_paragraph, push_decoded};
 use super::html;
 use super::{CodeMode, CODE};
+use crate::segment::strip_list_marker;
 
 /// Clean Markdown `text` into neutral lines appended to `out`.
 pub(crate) fn clean(text: &str, code: CodeMode, out: &mut String) {
@@ -155,21 +156,7 @@ fn heading(t: &str) -> Option<&str> {
 
 /// The content of a list item line (`-`, `*`, `+`, `1.`, `1)`; task boxes removed), if it is one.
 pub(crate) fn list_item(t: &str) -> Option<&str> {
-    let b = t.as_bytes();
-    let rest = if matches!(b.first(), Some(b'-' | b'*' | b'+')) && b.get(1) == Some(&b' ') {
-        &t[2..]
-    } else {
-        let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-        if (1..=9).contains(&digits)
-            && matches!(b.get(digits), Some(b'.' | b')'))
-            && b.get(digits + 1) == Some(&b' ')
-        {
-            &t[digits + 2..]
-        } else {
-            return None;
-        }
-    };
-    let rest = rest.trim_start();
+    let rest = strip_list_marker(t)?.trim_start();
     for box_ in ["[ ] ", "[x] ", "[X] "] {
         if let Some(r) = rest.strip_prefix(box_) {
             return Some(r);
@@ -222,11 +209,7 @@ fn html_spans(text: &str, code: CodeMode) -> std::borrow::Cow<'_, str> {
             .to_ascii_lowercase();
         if lower_prefix.starts_with("<pre") && tag_name_ends(&lower_prefix, 4) {
             rest = after_close(tail, "</pre>");
-            out.push_str("\n\n");
-            if code == CodeMode::Placeholder {
-                out.push(CODE);
-            }
-            out.push_str("\n\n");
+            push_code_paragraph(code, &mut out);
             continue;
         }
         if lower_prefix.starts_with("<blockquote") && tag_name_ends(&lower_prefix, 11) {
@@ -250,7 +233,7 @@ fn tag_name_ends(lower: &str, at: usize) -> bool {
 
 /// The text after the first case-insensitive `close` in `s`, or `""` when there is none.
 fn after_close<'a>(s: &'a str, close: &str) -> &'a str {
-    match html::find_ci(s, close) {
+    match find_ci(s, close) {
         Some(j) => &s[j + close.len()..],
         None => "",
     }

@@ -1,5 +1,6 @@
 //! Jira wiki markup to neutral text.
 
+use super::common::find_ci;
 use super::markdown::floor_boundary;
 use super::{CodeMode, CODE};
 
@@ -112,20 +113,6 @@ fn macro_at(s: &str) -> Option<(String, usize)> {
     Some((name.to_ascii_lowercase(), end + 1))
 }
 
-fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    let n = needle.as_bytes();
-    let h = hay.as_bytes();
-    let mut from = 0;
-    while let Some(off) = memchr::memchr(b'{', &h[from..]) {
-        let p = from + off;
-        if h.len() - p >= n.len() && h[p..p + n.len()].eq_ignore_ascii_case(n) {
-            return Some(p);
-        }
-        from = p + 1;
-    }
-    None
-}
-
 /// Inline wiki markup: links, mentions, embeds and monospace.
 fn inline(s: &str, out: &mut String) {
     let b = s.as_bytes();
@@ -159,12 +146,7 @@ fn inline(s: &str, out: &mut String) {
                     _ => i += 1,
                 }
             }
-            b'{' if b.get(i + 1) == Some(&b'{') => {
-                out.push_str(&s[plain..i]);
-                i += 2;
-                plain = i;
-            }
-            b'}' if b.get(i + 1) == Some(&b'}') => {
+            c @ (b'{' | b'}') if b.get(i + 1) == Some(&c) => {
                 out.push_str(&s[plain..i]);
                 i += 2;
                 plain = i;
