@@ -9,7 +9,9 @@ mod common;
 use std::time::Instant;
 
 use secdisc_features::TfidfParams;
-use secdisc_train::{cross_validate, CvInput, LogisticRegressionParams};
+use secdisc_train::{
+    cross_validate, ClassifierParams, CvInput, CvOptions, LogisticRegressionParams,
+};
 
 fn main() {
     let path = common::dataset("matomo_github_issues");
@@ -21,15 +23,13 @@ fn main() {
         labels: &labels,
         groups: &groups,
     };
-    let report = cross_validate(
-        &input,
-        &TfidfParams::default(),
-        &LogisticRegressionParams::default(),
-        10,
-        42,
-        0.5,
-    )
-    .expect("cv");
+    let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
+    let opts = CvOptions {
+        folds: 10,
+        seed: 42,
+        ..CvOptions::default()
+    };
+    let report = cross_validate(&input, &TfidfParams::default(), &lr, &opts, &|| {}).expect("cv");
     println!(
         "evaluate {} ({} records): 10 folds in {:.2} s; F1 {:.3} ± {:.3}, ROC AUC {:.3} ± {:.3}; peak RSS {:.0} MiB",
         path.display(),

@@ -11,16 +11,26 @@ use std::time::Instant;
 
 use secdisc_features::TfidfParams;
 use secdisc_infer::{InputItem, LabelOptions, Labeler};
-use secdisc_train::{fit_pipeline, LogisticRegressionParams};
+use secdisc_train::{
+    fit_pipeline, ClassifierParams, CvInput, LogisticRegressionParams, ThresholdRule,
+};
 
 fn main() {
     let path = common::dataset("matomo_github_issues");
     let (texts, labels, _) = common::read(&path);
-    let (vectorizer, classifier) = fit_pipeline(
-        &texts,
-        &labels,
+    let groups = vec![None; texts.len()];
+    let input = CvInput {
+        texts: &texts,
+        labels: &labels,
+        groups: &groups,
+    };
+    let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
+    let (vectorizer, classifier, threshold) = fit_pipeline(
+        &input,
         &TfidfParams::default(),
-        &LogisticRegressionParams::default(),
+        &lr,
+        ThresholdRule::default(),
+        0,
     )
     .expect("fit");
     let manifest = secdisc_features::Manifest {
@@ -39,8 +49,8 @@ fn main() {
         },
         cv: None,
     };
-    let bundle =
-        secdisc_features::ModelBundle::new(manifest, vectorizer, classifier, 0.5).expect("bundle");
+    let bundle = secdisc_features::ModelBundle::new(manifest, vectorizer, classifier, threshold)
+        .expect("bundle");
     let labeler = Labeler::new(&bundle);
     let mean_bytes = texts.iter().map(String::len).sum::<usize>() as f64 / texts.len() as f64;
     println!(

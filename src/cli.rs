@@ -20,6 +20,8 @@ enum Command {
     Train(cmd::train::TrainArgs),
     /// Cross-validate on labelled records: precision, recall, F1, ROC AUC, G-mean, MCC, PR-AUC.
     Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Compare classifiers on identical folds, with Wilcoxon and corrected t-tests.
+    Compare(cmd::compare::CompareArgs),
     /// Label every record of a CSV/JSONL file or stream with a trained model.
     Label(cmd::label::LabelArgs),
     /// Turn GitHub, Jira or Stack Exchange exports into paragraph records (JSONL).
@@ -32,6 +34,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Train(args) => cmd::train::run(&args),
         Command::Evaluate(args) => cmd::evaluate::run(&args),
+        Command::Compare(args) => cmd::compare::run(&args),
         Command::Label(args) => cmd::label::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
     }

@@ -110,7 +110,7 @@ fn truncated_foreign_and_missing_models() {
     let e = expect_code(&d.run(&["label", "-m", "nope.json", "in.csv"]), 1);
     assert!(e.contains("nope.json"), "{e}");
     let newer = String::from_utf8(bytes).unwrap().replacen(
-        "\"format_version\":1",
+        "\"format_version\":2",
         "\"format_version\":7",
         1,
     );
@@ -166,9 +166,12 @@ fn bad_parameters_are_explained() {
     assert!(e.contains("n-gram range 1..=9"), "{e}");
     let e = expect_code(
         &d.run(&["train", "data.csv", "-o", "m.json", "--threshold", "2"]),
-        1,
+        2,
     );
-    assert!(e.contains("--threshold"), "{e}");
+    assert!(
+        e.contains("--threshold") && e.contains("invalid threshold rule"),
+        "{e}"
+    );
     let e = expect_code(
         &d.run(&["train", "data.csv", "-o", "m.json", "--c", "0"]),
         1,

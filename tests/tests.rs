@@ -3,6 +3,7 @@
 mod util;
 
 mod bad_input;
+mod compare;
 mod evaluate;
 mod ingest;
 mod label;

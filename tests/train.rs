@@ -22,7 +22,7 @@ fn trains_a_model_with_manifest_and_is_byte_reproducible() {
     assert_eq!(a, std::fs::read(d.path("b.json")).unwrap());
     let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(v["format"], "secdisc-model");
-    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["format_version"], 2);
     let m = &v["manifest"];
     assert_eq!(m["training_data"]["rows"], 60);
     assert_eq!(m["training_data"]["positives"], 20);

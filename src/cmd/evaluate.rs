@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use secdisc_features::write_atomically;
 use secdisc_train::metrics::{f_score, Confusion};
-use secdisc_train::{cross_validate_with_progress, CvInput, CvReport};
+use secdisc_train::{cross_validate, CvInput, CvOptions, CvReport};
 
 use super::dataset::{self, InputFormat};
-use super::model_args::ModelArgs;
+use super::model_args::{ClassifierArg, ModelArgs};
 
 /// Flags of `secdisc evaluate`.
 #[derive(Debug, clap::Args)]
@@ -21,9 +21,15 @@ pub struct EvaluateArgs {
     /// Number of folds.
     #[arg(long, short = 'k', default_value_t = 10)]
     pub folds: usize,
+    /// Repeat the k folds R times with seeds S, S+1, ...
+    #[arg(long, default_value_t = 1, value_name = "R")]
+    pub repeats: usize,
     /// Seed for shuffling the folds.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Classifier.
+    #[arg(long, value_enum, default_value_t = ClassifierArg::Lr)]
+    pub classifier: ClassifierArg,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -42,7 +48,6 @@ pub struct EvaluateArgs {
 
 /// Run `secdisc evaluate`.
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let threshold = args.model.threshold()?;
     for out in [&args.oof, &args.folds_out].into_iter().flatten() {
         dataset::check_output_dir(out)?;
     }
@@ -54,21 +59,24 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         groups: &groups,
     };
     let started = std::time::Instant::now();
-    let bar = crate::progress::bar(args.folds as u64, "cross-validating");
-    let report = cross_validate_with_progress(
-        &input,
-        &args.model.tfidf(),
-        &args.model.logistic(),
-        args.folds,
-        args.seed,
-        threshold,
-        &|| bar.inc(1),
-    )
+    let opts = CvOptions {
+        folds: args.folds,
+        repeats: args.repeats,
+        seed: args.seed,
+        threshold: args.model.threshold,
+        ..CvOptions::default()
+    };
+    let classifier = args.model.classifier(args.classifier.kind());
+    let bar = crate::progress::bar((args.folds * args.repeats) as u64, "cross-validating");
+    let report = cross_validate(&input, &args.model.tfidf(), &classifier, &opts, &|| {
+        bar.inc(1)
+    })
     .with_context(|| format!("cannot cross-validate {}", args.data.display()))?;
     bar.finish_and_clear();
     eprintln!(
-        "secdisc: {} folds over {} records in {:.2} s",
+        "secdisc: {} folds x {} repeats over {} records in {:.2} s",
         args.folds,
+        args.repeats,
         data.texts.len(),
         started.elapsed().as_secs_f64()
     );
@@ -119,8 +127,8 @@ pub fn render(r: &CvReport, name: &str) -> String {
     let pct = 100.0 * r.positives as f64 / r.n as f64;
     let _ = writeln!(
         s,
-        "{name}: {} records, {} security ({pct:.1}%); {} folds, seed {}, threshold {}\n",
-        r.n, r.positives, r.folds, r.seed, r.threshold
+        "{name}: {} records, {} security ({pct:.1}%); {} folds x {} repeats, seed {}, threshold {}\n",
+        r.n, r.positives, r.folds, r.repeats, r.seed, r.threshold
     );
     // Per-class precision/recall/F1 averaged over folds, as scikit-learn reports a fold.
     let k = r.per_fold.len() as f64;
@@ -172,7 +180,11 @@ pub fn render(r: &CvReport, name: &str) -> String {
         w(neg_f, pos_f),
         r.n
     );
-    let _ = writeln!(s, "security class, mean ± std over {} folds:", r.folds);
+    let _ = writeln!(
+        s,
+        "security class, mean ± std over {} folds:",
+        r.per_fold.len()
+    );
     for (name, m, d) in [
         ("precision", r.mean.precision, r.std.precision),
         ("recall", r.mean.recall, r.std.recall),

@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the flag groups they share.
 
+pub mod compare;
 pub mod dataset;
 pub mod evaluate;
 pub mod ingest;

@@ -1,8 +1,50 @@
 //! Feature and classifier flags shared by `train` and `evaluate`.
 
-use anyhow::bail;
 use secdisc_features::{Stemming, StopWords, TfidfParams};
-use secdisc_train::{ClassWeight, LogisticRegressionParams};
+use secdisc_train::{
+    ClassWeight, ClassifierKind, ClassifierParams, LogisticRegressionParams, NaiveBayesParams,
+    NaiveBayesVariant, SvmLoss, SvmParams, ThresholdRule,
+};
+
+/// Classifier flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClassifierArg {
+    /// Sparse L2 logistic regression (L-BFGS).
+    Lr,
+    /// Linear SVM (dual coordinate descent) with Platt-scaled probabilities.
+    Svm,
+    /// Naive Bayes (complement by default; see --nb-variant).
+    Nb,
+}
+
+impl ClassifierArg {
+    /// The library's kind.
+    pub fn kind(self) -> ClassifierKind {
+        match self {
+            ClassifierArg::Lr => ClassifierKind::Lr,
+            ClassifierArg::Svm => ClassifierKind::Svm,
+            ClassifierArg::Nb => ClassifierKind::Nb,
+        }
+    }
+}
+
+/// SVM loss flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SvmLossArg {
+    /// max(0, 1 - z).
+    Hinge,
+    /// max(0, 1 - z)^2.
+    SquaredHinge,
+}
+
+/// Naive Bayes variant flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NbVariantArg {
+    /// Complement NB (no class prior).
+    Complement,
+    /// Multinomial NB.
+    Multinomial,
+}
 
 /// Class weighting flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,15 +82,36 @@ pub struct ModelArgs {
     /// Use raw term counts instead of 1 + ln(count).
     #[arg(long)]
     pub no_sublinear_tf: bool,
-    /// Inverse regularisation strength of logistic regression.
+    /// Inverse regularisation strength (logistic regression and SVM).
     #[arg(long = "c", default_value_t = 1.0, value_name = "C")]
     pub c: f64,
-    /// Class weighting.
+    /// Class weighting (logistic regression and SVM).
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
     pub class_weight: ClassWeightArg,
-    /// Probability at or above which a record is labelled security.
-    #[arg(long, default_value_t = 0.5, value_name = "P")]
-    pub threshold: f64,
+    /// SVM loss.
+    #[arg(long, value_enum, default_value_t = SvmLossArg::SquaredHinge)]
+    pub svm_loss: SvmLossArg,
+    /// Naive Bayes variant.
+    #[arg(long, value_enum, default_value_t = NbVariantArg::Complement)]
+    pub nb_variant: NbVariantArg,
+    /// Naive Bayes additive smoothing.
+    #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
+    pub nb_alpha: f64,
+    /// Decision threshold: fixed:T, max-f1, recall:R or precision:P. All but fixed are chosen
+    /// on inner out-of-fold predictions of the training data (never the test fold).
+    #[arg(long, default_value = "fixed:0.5", value_name = "RULE", value_parser = parse_rule)]
+    pub threshold: ThresholdRule,
+}
+
+fn parse_rule(s: &str) -> Result<ThresholdRule, String> {
+    // A bare probability is accepted as fixed:P.
+    if let Ok(p) = s.trim().parse::<f64>() {
+        return format!("fixed:{p}")
+            .parse()
+            .map_err(|e: secdisc_train::TrainError| e.to_string());
+    }
+    s.parse()
+        .map_err(|e: secdisc_train::TrainError| e.to_string())
 }
 
 fn parse_range(s: &str) -> Result<(usize, usize), String> {
@@ -81,24 +144,38 @@ impl ModelArgs {
             })
     }
 
-    /// Logistic regression parameters (unchecked).
-    pub fn logistic(&self) -> LogisticRegressionParams {
-        LogisticRegressionParams::default()
-            .c(self.c)
-            .class_weight(match self.class_weight {
-                ClassWeightArg::Balanced => ClassWeight::Balanced,
-                ClassWeightArg::Uniform => ClassWeight::Uniform,
-            })
+    fn class_weight(&self) -> ClassWeight {
+        match self.class_weight {
+            ClassWeightArg::Balanced => ClassWeight::Balanced,
+            ClassWeightArg::Uniform => ClassWeight::Uniform,
+        }
     }
 
-    /// The threshold, checked to be a probability.
-    pub fn threshold(&self) -> anyhow::Result<f64> {
-        if !(0.0..=1.0).contains(&self.threshold) {
-            bail!(
-                "--threshold must be between 0 and 1, got {}",
-                self.threshold
-            );
+    /// Parameters of classifier `kind` from these flags (checked when fitting).
+    pub fn classifier(&self, kind: ClassifierKind) -> ClassifierParams {
+        match kind {
+            ClassifierKind::Lr => ClassifierParams::Lr(
+                LogisticRegressionParams::default()
+                    .c(self.c)
+                    .class_weight(self.class_weight()),
+            ),
+            ClassifierKind::Svm => ClassifierParams::Svm(
+                SvmParams::default()
+                    .c(self.c)
+                    .class_weight(self.class_weight())
+                    .loss(match self.svm_loss {
+                        SvmLossArg::Hinge => SvmLoss::Hinge,
+                        SvmLossArg::SquaredHinge => SvmLoss::SquaredHinge,
+                    }),
+            ),
+            ClassifierKind::Nb => {
+                ClassifierParams::Nb(NaiveBayesParams::default().alpha(self.nb_alpha).variant(
+                    match self.nb_variant {
+                        NbVariantArg::Complement => NaiveBayesVariant::Complement,
+                        NbVariantArg::Multinomial => NaiveBayesVariant::Multinomial,
+                    },
+                ))
+            }
         }
-        Ok(self.threshold)
     }
 }

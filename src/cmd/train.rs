@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use secdisc_features::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
-use secdisc_train::{cross_validate_with_progress, fit_pipeline, CvInput};
+use secdisc_train::{cross_validate, fit_pipeline, CvInput, CvOptions};
 
 use super::dataset::{self, InputFormat};
-use super::model_args::ModelArgs;
+use super::model_args::{ClassifierArg, ModelArgs};
 
 /// Flags of `secdisc train`.
 #[derive(Debug, clap::Args)]
@@ -21,9 +21,12 @@ pub struct TrainArgs {
     /// Also cross-validate with K folds first and store the metrics in the model's manifest.
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
-    /// Seed for cross-validation folds.
+    /// Seed for cross-validation folds and any randomised solver.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Classifier.
+    #[arg(long, value_enum, default_value_t = ClassifierArg::Lr)]
+    pub classifier: ClassifierArg,
     /// Input layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
@@ -33,26 +36,28 @@ pub struct TrainArgs {
 
 /// Run `secdisc train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
-    let threshold = args.model.threshold()?;
     dataset::check_output_dir(&args.output)?;
     let data = dataset::load(&args.data, args.input_format)?;
     let positives = data.positives();
     let tfidf = args.model.tfidf();
-    let lr = args.model.logistic();
+    let classifier = args.model.classifier(args.classifier.kind());
+    let groups = data.group_refs();
+    let input = CvInput {
+        texts: &data.texts,
+        labels: &data.labels,
+        groups: &groups,
+    };
     let started = std::time::Instant::now();
     let cv = match args.cv {
         Some(k) => {
-            let groups = data.group_refs();
-            let input = CvInput {
-                texts: &data.texts,
-                labels: &data.labels,
-                groups: &groups,
+            let opts = CvOptions {
+                folds: k,
+                seed: args.seed,
+                threshold: args.model.threshold,
+                ..CvOptions::default()
             };
             let bar = crate::progress::bar(k as u64, "cross-validating");
-            let report =
-                cross_validate_with_progress(&input, &tfidf, &lr, k, args.seed, threshold, &|| {
-                    bar.inc(1)
-                })
+            let report = cross_validate(&input, &tfidf, &classifier, &opts, &|| bar.inc(1))
                 .with_context(|| format!("cannot cross-validate {}", args.data.display()))?;
             bar.finish_and_clear();
             eprintln!(
@@ -68,8 +73,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let (vectorizer, classifier) = fit_pipeline(&data.texts, &data.labels, &tfidf, &lr)
-        .with_context(|| format!("cannot train on {}", args.data.display()))?;
+    let (vectorizer, model, threshold) =
+        fit_pipeline(&input, &tfidf, &classifier, args.model.threshold, args.seed)
+            .with_context(|| format!("cannot train on {}", args.data.display()))?;
     let manifest = Manifest {
         secdisc_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: args.seed,
@@ -81,22 +87,23 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             negatives: data.texts.len() - positives,
         },
         classifier: ClassifierInfo {
-            name: "lr".into(),
+            name: classifier.name().into(),
             params: serde_json::json!({
                 "tfidf": tfidf,
-                "logistic_regression": lr,
-                "threshold": threshold,
+                "classifier": classifier,
+                "threshold_rule": args.model.threshold.to_string(),
             }),
         },
         cv,
     };
     let n_features = vectorizer.n_features();
-    let bundle = ModelBundle::new(manifest, vectorizer, classifier, threshold)?;
+    let bundle = ModelBundle::new(manifest, vectorizer, model, threshold)?;
     bundle
         .save(&args.output)
         .with_context(|| format!("cannot write the model to {}", args.output.display()))?;
     eprintln!(
-        "secdisc: trained on {} records ({positives} security), {n_features} features, in {:.2} s; wrote {}",
+        "secdisc: trained {} on {} records ({positives} security), {n_features} features, threshold {threshold:.4}, in {:.2} s; wrote {}",
+        classifier.name(),
         data.texts.len(),
         started.elapsed().as_secs_f64(),
         args.output.display()

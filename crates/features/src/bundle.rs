@@ -10,14 +10,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::classifier::ClassifierModel;
 use crate::error::{FeaturesError, Result};
-use crate::linear::LinearModel;
 use crate::tfidf::TfidfVectorizer;
 
 /// The `format` field of every model file.
 pub const MODEL_FORMAT: &str = "secdisc-model";
 /// The model format version this build writes and reads.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+/// Version 2: `classifier` is a tagged [`ClassifierModel`] (version 1 stored bare weights).
+pub const MODEL_FORMAT_VERSION: u32 = 2;
 
 /// Metrics for the security class, as stored in a manifest and reported by `evaluate`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -105,7 +106,7 @@ pub struct ModelBundle {
     /// Text to features.
     pub vectorizer: TfidfVectorizer,
     /// Features to score.
-    pub classifier: LinearModel,
+    pub classifier: ClassifierModel,
     /// A record is `security` when its probability is at least this.
     pub threshold: f64,
 }
@@ -127,7 +128,7 @@ impl ModelBundle {
     pub fn new(
         manifest: Manifest,
         vectorizer: TfidfVectorizer,
-        classifier: LinearModel,
+        classifier: ClassifierModel,
         threshold: f64,
     ) -> Result<ModelBundle> {
         let bundle = ModelBundle {
@@ -283,10 +284,10 @@ mod tests {
             .unwrap()
             .fit(&docs)
             .unwrap();
-        let classifier = LinearModel {
+        let classifier = ClassifierModel::logistic(crate::linear::LinearModel {
             weights: vec![0.5; vectorizer.n_features()],
             intercept: -0.25,
-        };
+        });
         let manifest = Manifest {
             secdisc_version: "0.1.0".into(),
             seed: 7,
@@ -334,7 +335,7 @@ mod tests {
         let e = ModelBundle::from_json(p, b"").unwrap_err();
         assert!(e.to_string().contains("empty"), "{e}");
         let future = String::from_utf8(json).unwrap().replacen(
-            "\"format_version\":1",
+            "\"format_version\":2",
             "\"format_version\":99",
             1,
         );
@@ -348,7 +349,8 @@ mod tests {
     #[test]
     fn rejects_mismatched_dimensions() {
         let mut b = bundle();
-        b.classifier.weights.pop();
+        let ClassifierModel::Linear { model, .. } = &mut b.classifier;
+        model.weights.pop();
         let json = serde_json::to_vec(&b).unwrap();
         let e = ModelBundle::from_json(Path::new("m"), &json).unwrap_err();
         assert!(matches!(e, FeaturesError::DimensionMismatch { .. }), "{e}");

@@ -4,7 +4,7 @@
 //! whole, drops numbers and hashes) → [`Analyzer`] (stop words that never remove signal,
 //! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
-//! with a [`LinearModel`] and a threshold; training writes it and inference reads it.
+//! with a [`ClassifierModel`] and a threshold; training writes it and inference reads it.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;
@@ -20,6 +20,7 @@
 
 mod analyzer;
 mod bundle;
+mod classifier;
 mod error;
 mod linear;
 mod sparse;
@@ -32,6 +33,7 @@ pub use bundle::{
     publish, write_atomically, ClassifierInfo, CvSummary, Manifest, MetricSet, ModelBundle,
     TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
 };
+pub use classifier::{Calibration, ClassifierModel};
 pub use error::{FeaturesError, Result};
 pub use linear::{sigmoid, Contribution, LinearModel};
 pub use sparse::{CsrMatrix, SparseRow};

@@ -11,7 +11,7 @@
 //! # use secdisc_features::*;
 //! # let docs = ["jwt not verified", "fix css"];
 //! # let vectorizer = TfidfParams::default().min_df(1).check()?.fit(&docs)?;
-//! # let classifier = LinearModel { weights: vec![1.0; vectorizer.n_features()], intercept: -0.5 };
+//! # let classifier = ClassifierModel::logistic(LinearModel { weights: vec![1.0; vectorizer.n_features()], intercept: -0.5 });
 //! # let manifest = Manifest { secdisc_version: "0".into(), seed: 0,
 //! #     training_data: TrainingData { name: "d".into(), sha256: "0".into(), rows: 2, positives: 1, negatives: 1 },
 //! #     classifier: ClassifierInfo { name: "lr".into(), params: serde_json::json!({}) }, cv: None };

@@ -1,14 +1,17 @@
-//! Stratified group k-fold cross-validation of TF-IDF + logistic regression.
+//! Stratified group k-fold cross-validation: any classifiers, identical folds, thresholds
+//! chosen on the training part only.
 
-use linfa::param_guard::ParamGuard;
+use std::time::Instant;
+
 use rayon::prelude::*;
-use secdisc_features::{LinearModel, MetricSet, TfidfParams, TfidfVectorizer};
+use secdisc_features::{ClassifierModel, CsrMatrix, MetricSet, TfidfParams, TfidfVectorizer};
 use serde::Serialize;
 
+use crate::classifier::ClassifierParams;
 use crate::error::{Result, TrainError};
 use crate::folds::Folds;
-use crate::logistic::LogisticRegressionParams;
 use crate::metrics::{evaluate, mean_std, Confusion};
+use crate::threshold::ThresholdRule;
 
 /// The data to cross-validate: parallel slices, one entry per record.
 #[derive(Debug, Clone, Copy)]
@@ -21,9 +24,38 @@ pub struct CvInput<'a> {
     pub groups: &'a [Option<&'a str>],
 }
 
-/// Results of one fold.
+/// How to cross-validate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvOptions {
+    /// Folds per repetition. Default 10.
+    pub folds: usize,
+    /// Repetitions with different shuffles (seed, seed+1, ...). Default 1.
+    pub repeats: usize,
+    /// Seed of the first repetition. Default 42.
+    pub seed: u64,
+    /// Threshold rule, applied per fold on inner out-of-fold predictions of the training part.
+    pub threshold: ThresholdRule,
+    /// Inner folds for choosing thresholds. Default 3.
+    pub inner_folds: usize,
+}
+
+impl Default for CvOptions {
+    fn default() -> Self {
+        CvOptions {
+            folds: 10,
+            repeats: 1,
+            seed: 42,
+            threshold: ThresholdRule::default(),
+            inner_folds: 3,
+        }
+    }
+}
+
+/// Results of one fold for one classifier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FoldResult {
+    /// 1-based repetition.
+    pub repeat: usize,
     /// 1-based fold number.
     pub fold: usize,
     /// Training records.
@@ -34,6 +66,8 @@ pub struct FoldResult {
     pub test_positives: usize,
     /// Vocabulary size fitted on the training part.
     pub features: usize,
+    /// Threshold used on this fold.
+    pub threshold: f64,
     /// Metrics on the test part.
     #[serde(flatten)]
     pub metrics: MetricSet,
@@ -41,30 +75,54 @@ pub struct FoldResult {
     pub confusion: Confusion,
 }
 
+/// Cross-validation results of one classifier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassifierCv {
+    /// Classifier name.
+    pub name: String,
+    /// Mean over all folds of all repetitions.
+    pub mean: MetricSet,
+    /// Population standard deviation over the same.
+    pub std: MetricSet,
+    /// One entry per fold, repetition by repetition.
+    pub per_fold: Vec<FoldResult>,
+    /// Out-of-fold probability of security per record, first repetition.
+    #[serde(skip)]
+    pub oof_scores: Vec<f64>,
+    /// Seconds spent fitting (threshold search included), summed over folds.
+    #[serde(skip)]
+    pub fit_seconds: f64,
+    /// Seconds spent scoring test parts, summed over folds.
+    #[serde(skip)]
+    pub predict_seconds: f64,
+}
+
 /// Cross-validation results. Serialises as
-/// `{"folds","seed","n","positives","threshold","mean","std","per_fold"}`.
+/// `{"folds","repeats","seed","n","positives","threshold","mean","std","per_fold"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CvReport {
     /// Number of folds.
     pub folds: usize,
-    /// Shuffling seed.
+    /// Repetitions.
+    pub repeats: usize,
+    /// Shuffling seed of the first repetition.
     pub seed: u64,
     /// Records.
     pub n: usize,
     /// Security records.
     pub positives: usize,
-    /// Probability threshold for the security label.
-    pub threshold: f64,
+    /// Threshold rule.
+    pub threshold: String,
     /// Mean of each metric over folds.
     pub mean: MetricSet,
     /// Population standard deviation over folds.
     pub std: MetricSet,
     /// One entry per fold, in order.
     pub per_fold: Vec<FoldResult>,
-    /// Out-of-fold probability of security for each record.
+    /// Out-of-fold probability of security for each record (first repetition).
     #[serde(skip)]
     pub oof_scores: Vec<f64>,
-    /// Test fold (0-based) of each record.
+    /// Test fold (0-based) of each record (first repetition).
     #[serde(skip)]
     pub fold_of: Vec<usize>,
 }
@@ -78,48 +136,104 @@ impl CvReport {
     }
 }
 
-/// Fit the vectorizer and the classifier on every record: what `secdisc train` ships.
+/// Fit the vectorizer and the classifier on every record, and choose the threshold by `rule`
+/// on inner out-of-fold predictions: what `secdisc train` ships.
 pub fn fit_pipeline(
-    texts: &[String],
-    labels: &[bool],
+    input: &CvInput<'_>,
     tfidf: &TfidfParams,
-    lr: &LogisticRegressionParams,
-) -> Result<(TfidfVectorizer, LinearModel)> {
-    let vectorizer = tfidf.clone().check()?.fit(texts)?;
-    let x = vectorizer.transform(texts);
-    let model = lr.clone().check()?.fit_sparse(&x, labels)?;
-    Ok((vectorizer, model))
+    classifier: &ClassifierParams,
+    rule: ThresholdRule,
+    seed: u64,
+) -> Result<(TfidfVectorizer, ClassifierModel, f64)> {
+    classifier.check()?;
+    let vectorizer = tfidf.clone().check()?.fit(input.texts)?;
+    let x = vectorizer.transform(input.texts);
+    let model = classifier.fit(&x, input.labels, seed)?;
+    let threshold = choose_threshold(&x, input.labels, input.groups, classifier, rule, 5, seed)?;
+    Ok((vectorizer, model, threshold))
 }
 
-/// Run `k`-fold cross-validation: for each fold, fit the vectorizer and the classifier on the
-/// training part only, then score the test part. Folds run in parallel; the result does not
-/// depend on the thread count.
+/// The threshold by `rule` from `inner_folds`-fold out-of-fold probabilities on `x`.
+fn choose_threshold(
+    x: &CsrMatrix,
+    y: &[bool],
+    groups: &[Option<&str>],
+    classifier: &ClassifierParams,
+    rule: ThresholdRule,
+    inner_folds: usize,
+    seed: u64,
+) -> Result<f64> {
+    if !rule.needs_predictions() {
+        return Ok(rule.choose(&[], &[]));
+    }
+    let folds = Folds::stratified(y, groups, inner_folds, seed ^ 0x7E57_F01D)?;
+    let mut scores = vec![0.0; y.len()];
+    for f in 0..inner_folds {
+        let (train, test) = folds.split(f);
+        let xt = x.select_rows(&train);
+        let yt: Vec<bool> = train.iter().map(|&r| y[r]).collect();
+        let m = classifier.fit(&xt, &yt, seed.wrapping_add(f as u64 + 1))?;
+        for &r in &test {
+            scores[r] = m.probability(x.row(r));
+        }
+    }
+    Ok(rule.choose(&scores, y))
+}
+
+/// Cross-validate one classifier (see [`cross_validate_many`]).
 pub fn cross_validate(
     input: &CvInput<'_>,
     tfidf: &TfidfParams,
-    lr: &LogisticRegressionParams,
-    k: usize,
-    seed: u64,
-    threshold: f64,
-) -> Result<CvReport> {
-    cross_validate_with_progress(input, tfidf, lr, k, seed, threshold, &|| {})
-}
-
-/// [`cross_validate`], calling `fold_done` after each fold.
-pub fn cross_validate_with_progress(
-    input: &CvInput<'_>,
-    tfidf: &TfidfParams,
-    lr: &LogisticRegressionParams,
-    k: usize,
-    seed: u64,
-    threshold: f64,
+    classifier: &ClassifierParams,
+    opts: &CvOptions,
     fold_done: &(dyn Fn() + Sync),
 ) -> Result<CvReport> {
+    let (mut results, fold_of) = cross_validate_many(
+        input,
+        tfidf,
+        std::slice::from_ref(classifier),
+        opts,
+        fold_done,
+    )?;
+    let r = results.remove(0);
+    Ok(CvReport {
+        folds: opts.folds,
+        repeats: opts.repeats,
+        seed: opts.seed,
+        n: input.labels.len(),
+        positives: input.labels.iter().filter(|&&l| l).count(),
+        threshold: opts.threshold.to_string(),
+        mean: r.mean,
+        std: r.std,
+        per_fold: r.per_fold,
+        oof_scores: r.oof_scores,
+        fold_of,
+    })
+}
+
+/// Cross-validate several classifiers on identical folds: for each fold of each repetition,
+/// fit the vectorizer on the training part only, then every classifier on the same matrix,
+/// choose each threshold on inner folds of the training part, and score the test part. Folds
+/// run in parallel; results do not depend on the thread count. Returns one result per
+/// classifier and the test fold of every record in the first repetition. `fold_done` is
+/// called after each fold.
+pub fn cross_validate_many(
+    input: &CvInput<'_>,
+    tfidf: &TfidfParams,
+    classifiers: &[ClassifierParams],
+    opts: &CvOptions,
+    fold_done: &(dyn Fn() + Sync),
+) -> Result<(Vec<ClassifierCv>, Vec<usize>)> {
     let n = input.labels.len();
     assert_eq!(input.texts.len(), n, "one text per label");
     assert_eq!(input.groups.len(), n, "one group per label");
+    if opts.repeats == 0 {
+        return Err(TrainError::InvalidFolds(0));
+    }
     let tfidf = tfidf.clone().check()?;
-    let lr = lr.clone().check()?;
+    for c in classifiers {
+        c.check()?;
+    }
     let positives = input.labels.iter().filter(|&&l| l).count();
     if positives == 0 || positives == n {
         return Err(TrainError::SingleClass {
@@ -127,64 +241,112 @@ pub fn cross_validate_with_progress(
             negatives: n - positives,
         });
     }
-    let folds = Folds::stratified(input.labels, input.groups, k, seed)?;
-    let corpus = tfidf.tokenize(input.texts);
-    let results: Vec<(FoldResult, Vec<usize>, Vec<f64>)> = (0..k)
-        .into_par_iter()
-        .map(|f| {
-            let (train, test) = folds.split(f);
-            let vectorizer = tfidf.fit_tokenized(&corpus, &train)?;
-            let x_train = vectorizer.transform_tokenized(&corpus, &train);
-            let y_train: Vec<bool> = train.iter().map(|&r| input.labels[r]).collect();
-            let model = lr.fit_sparse(&x_train, &y_train)?;
-            drop(x_train);
-            let x_test = vectorizer.transform_tokenized(&corpus, &test);
-            let scores: Vec<f64> = x_test.rows().map(|row| model.probability(row)).collect();
-            let y_test: Vec<bool> = test.iter().map(|&r| input.labels[r]).collect();
-            let (metrics, confusion) = evaluate(&scores, &y_test, threshold);
-            fold_done();
-            Ok((
-                FoldResult {
-                    fold: f + 1,
-                    train: train.len(),
-                    test: test.len(),
-                    test_positives: y_test.iter().filter(|&&l| l).count(),
-                    features: vectorizer.n_features(),
-                    metrics,
-                    confusion,
-                },
-                test,
-                scores,
-            ))
+    let folds: Vec<Folds> = (0..opts.repeats)
+        .map(|r| {
+            Folds::stratified(
+                input.labels,
+                input.groups,
+                opts.folds,
+                opts.seed.wrapping_add(r as u64),
+            )
         })
         .collect::<Result<_>>()?;
-    let mut oof_scores = vec![f64::NAN; n];
-    let mut per_fold = Vec::with_capacity(k);
-    for (fold, test, scores) in results {
-        for (r, s) in test.into_iter().zip(scores) {
-            oof_scores[r] = s;
+    let corpus = tfidf.tokenize(input.texts);
+    let jobs: Vec<(usize, usize)> = (0..opts.repeats)
+        .flat_map(|r| (0..opts.folds).map(move |f| (r, f)))
+        .collect();
+    type JobOut = Vec<(FoldResult, Vec<usize>, Vec<f64>, f64, f64)>;
+    let outputs: Vec<JobOut> = jobs
+        .par_iter()
+        .map(|&(r, f)| -> Result<JobOut> {
+            let (train, test) = folds[r].split(f);
+            let vectorizer = tfidf.fit_tokenized(&corpus, &train)?;
+            let x_train = vectorizer.transform_tokenized(&corpus, &train);
+            let x_test = vectorizer.transform_tokenized(&corpus, &test);
+            let y_train: Vec<bool> = train.iter().map(|&i| input.labels[i]).collect();
+            let g_train: Vec<Option<&str>> = train.iter().map(|&i| input.groups[i]).collect();
+            let y_test: Vec<bool> = test.iter().map(|&i| input.labels[i]).collect();
+            let seed = opts
+                .seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add((r * opts.folds + f) as u64);
+            let mut out = Vec::with_capacity(classifiers.len());
+            for c in classifiers {
+                let started = Instant::now();
+                let model = c.fit(&x_train, &y_train, seed)?;
+                let threshold = choose_threshold(
+                    &x_train,
+                    &y_train,
+                    &g_train,
+                    c,
+                    opts.threshold,
+                    opts.inner_folds,
+                    seed,
+                )?;
+                let fit_seconds = started.elapsed().as_secs_f64();
+                let started = Instant::now();
+                let scores: Vec<f64> = x_test.rows().map(|row| model.probability(row)).collect();
+                let predict_seconds = started.elapsed().as_secs_f64();
+                let (metrics, confusion) = evaluate(&scores, &y_test, threshold);
+                out.push((
+                    FoldResult {
+                        repeat: r + 1,
+                        fold: f + 1,
+                        train: train.len(),
+                        test: test.len(),
+                        test_positives: y_test.iter().filter(|&&l| l).count(),
+                        features: vectorizer.n_features(),
+                        threshold,
+                        metrics,
+                        confusion,
+                    },
+                    test.clone(),
+                    scores,
+                    fit_seconds,
+                    predict_seconds,
+                ));
+            }
+            fold_done();
+            Ok(out)
+        })
+        .collect::<Result<_>>()?;
+    let mut results: Vec<ClassifierCv> = classifiers
+        .iter()
+        .map(|c| ClassifierCv {
+            name: c.name().to_string(),
+            mean: MetricSet::default(),
+            std: MetricSet::default(),
+            per_fold: Vec::with_capacity(jobs.len()),
+            oof_scores: vec![f64::NAN; n],
+            fit_seconds: 0.0,
+            predict_seconds: 0.0,
+        })
+        .collect();
+    for (job, out) in jobs.iter().zip(outputs) {
+        for (result, (fold, test, scores, fit, predict)) in results.iter_mut().zip(out) {
+            if job.0 == 0 {
+                for (i, s) in test.into_iter().zip(scores) {
+                    result.oof_scores[i] = s;
+                }
+            }
+            result.fit_seconds += fit;
+            result.predict_seconds += predict;
+            result.per_fold.push(fold);
         }
-        per_fold.push(fold);
     }
-    let sets: Vec<MetricSet> = per_fold.iter().map(|f| f.metrics).collect();
-    let (mean, std) = mean_std(&sets);
-    Ok(CvReport {
-        folds: k,
-        seed,
-        n,
-        positives,
-        threshold,
-        mean,
-        std,
-        per_fold,
-        oof_scores,
-        fold_of: folds.fold_of().to_vec(),
-    })
+    for result in &mut results {
+        let sets: Vec<MetricSet> = result.per_fold.iter().map(|f| f.metrics).collect();
+        (result.mean, result.std) = mean_std(&sets);
+    }
+    Ok((results, folds[0].fold_of().to_vec()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logistic::LogisticRegressionParams;
+    use crate::naive_bayes::NaiveBayesParams;
+    use crate::svm::SvmParams;
 
     fn toy() -> (Vec<String>, Vec<bool>) {
         let sec = [
@@ -214,8 +376,16 @@ mod tests {
         (texts, labels)
     }
 
+    fn all_classifiers() -> Vec<ClassifierParams> {
+        vec![
+            ClassifierParams::Lr(LogisticRegressionParams::default()),
+            ClassifierParams::Svm(SvmParams::default()),
+            ClassifierParams::Nb(NaiveBayesParams::default()),
+        ]
+    }
+
     #[test]
-    fn separable_toy_data_scores_well_and_is_reproducible() {
+    fn every_classifier_scores_well_on_separable_data_and_is_reproducible() {
         let (texts, labels) = toy();
         let groups = vec![None; texts.len()];
         let input = CvInput {
@@ -224,16 +394,57 @@ mod tests {
             groups: &groups,
         };
         let tfidf = TfidfParams::default().min_df(1);
-        let lr = LogisticRegressionParams::default();
-        let a = cross_validate(&input, &tfidf, &lr, 5, 7, 0.5).unwrap();
-        assert!(a.mean.f1 > 0.95 && a.mean.auc > 0.99, "{:?}", a.mean);
-        assert!(a.oof_scores.iter().all(|s| s.is_finite()));
-        assert_eq!(a.per_fold.iter().map(|f| f.test).sum::<usize>(), 60);
-        let b = cross_validate(&input, &tfidf, &lr, 5, 7, 0.5).unwrap();
+        let opts = CvOptions {
+            folds: 5,
+            seed: 7,
+            threshold: ThresholdRule::MaxF1,
+            ..CvOptions::default()
+        };
+        let (a, fold_of) =
+            cross_validate_many(&input, &tfidf, &all_classifiers(), &opts, &|| {}).unwrap();
+        for r in &a {
+            assert!(
+                r.mean.f1 > 0.95 && r.mean.auc > 0.99,
+                "{}: {:?}",
+                r.name,
+                r.mean
+            );
+            assert!(r.oof_scores.iter().all(|s| s.is_finite()));
+            assert_eq!(r.per_fold.iter().map(|f| f.test).sum::<usize>(), 60);
+        }
+        assert_eq!(fold_of.len(), 60);
+        let (b, _) =
+            cross_validate_many(&input, &tfidf, &all_classifiers(), &opts, &|| {}).unwrap();
         assert_eq!(
             serde_json::to_string(&a).unwrap(),
             serde_json::to_string(&b).unwrap()
         );
+    }
+
+    #[test]
+    fn repeats_multiply_folds_with_different_shuffles() {
+        let (texts, labels) = toy();
+        let groups = vec![None; texts.len()];
+        let input = CvInput {
+            texts: &texts,
+            labels: &labels,
+            groups: &groups,
+        };
+        let opts = CvOptions {
+            folds: 3,
+            repeats: 2,
+            ..CvOptions::default()
+        };
+        let r = cross_validate(
+            &input,
+            &TfidfParams::default().min_df(1),
+            &all_classifiers()[0],
+            &opts,
+            &|| {},
+        )
+        .unwrap();
+        assert_eq!(r.per_fold.len(), 6);
+        assert_eq!(r.per_fold[3].repeat, 2);
     }
 
     #[test]
@@ -249,10 +460,12 @@ mod tests {
         let e = cross_validate(
             &input,
             &TfidfParams::default(),
-            &LogisticRegressionParams::default(),
-            2,
-            0,
-            0.5,
+            &all_classifiers()[0],
+            &CvOptions {
+                folds: 2,
+                ..CvOptions::default()
+            },
+            &|| {},
         )
         .unwrap_err();
         assert!(matches!(e, TrainError::SingleClass { .. }));

@@ -10,6 +10,15 @@ pub enum TrainError {
     /// The solver tolerance must be a positive finite number.
     #[error("tolerance must be a positive finite number, got {0}")]
     InvalidTolerance(f64),
+    /// Naive Bayes smoothing must be a positive finite number.
+    #[error("alpha must be a positive finite number, got {0}")]
+    InvalidAlpha(f64),
+    /// A threshold rule could not be parsed or is out of range.
+    #[error("invalid threshold rule {0:?}: use max-f1, recall:R, precision:P or fixed:T with R, P, T in [0, 1]")]
+    InvalidThresholdRule(String),
+    /// An unknown classifier name.
+    #[error("unknown classifier {0:?}; choose from lr, svm, nb")]
+    UnknownClassifier(String),
     /// The iteration limit is zero.
     #[error("max_iter must be at least 1")]
     InvalidMaxIter,

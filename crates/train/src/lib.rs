@@ -1,36 +1,56 @@
 //! Fit secdisc classifiers on sparse TF-IDF features and evaluate them honestly.
 //!
-//! - [`LogisticRegressionParams`]: sparse L2 logistic regression with intercept and class
-//!   weights, solved by L-BFGS (argmin) directly over a [`secdisc_features::CsrMatrix`];
-//!   implements linfa's `ParamGuard`, `Fit` and `PredictInplace`.
+//! - [`ClassifierParams`]: the classifiers by name: [`LogisticRegressionParams`] (sparse L2
+//!   logistic regression solved by L-BFGS (argmin) directly over a
+//!   [`secdisc_features::CsrMatrix`]; implements linfa's `ParamGuard`, `Fit` and
+//!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling) and
+//!   [`NaiveBayesParams`] (multinomial and complement).
+//! - [`ThresholdRule`]: fixed, max-F1, recall- or precision-targeted thresholds, chosen on
+//!   out-of-fold predictions of training data only.
 //! - [`Folds`]: stratified, seeded, group-aware k-fold assignment.
-//! - [`cross_validate`]: refits the vectorizer and the classifier on every training fold and
-//!   reports [`metrics`] for the security class per fold, with mean and standard deviation.
+//! - [`compare`]: several classifiers on identical folds, with Wilcoxon signed-rank and
+//!   corrected resampled t-tests ([`stats`]) of their differences, Holm-corrected.
+//! - [`cross_validate`] and [`cross_validate_many`]: identical folds for every classifier; the
+//!   vectorizer and classifiers are refitted on every training fold; [`metrics`] for the
+//!   security class per fold, with mean and standard deviation.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;
-//! use secdisc_train::{cross_validate, CvInput, LogisticRegressionParams};
+//! use secdisc_train::{cross_validate, ClassifierParams, CvInput, CvOptions, LogisticRegressionParams};
 //! let texts: Vec<String> = (0..40)
 //!     .map(|i| if i % 4 == 0 { format!("jwt token leak {i}") } else { format!("css layout bug {i}") })
 //!     .collect();
 //! let labels: Vec<bool> = (0..40).map(|i| i % 4 == 0).collect();
 //! let input = CvInput { texts: &texts, labels: &labels, groups: &vec![None; 40] };
-//! let report = cross_validate(&input, &TfidfParams::default().min_df(1), &LogisticRegressionParams::default(), 5, 42, 0.5)?;
+//! let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
+//! let opts = CvOptions { folds: 5, ..CvOptions::default() };
+//! let report = cross_validate(&input, &TfidfParams::default().min_df(1), &lr, &opts, &|| {})?;
 //! assert!(report.mean.f1 > 0.9);
 //! # Ok::<(), secdisc_train::TrainError>(())
 //! ```
 #![deny(missing_docs)]
 
+mod calibration;
+mod classifier;
+mod compare;
 mod cv;
 mod error;
 mod fingerprint;
 mod folds;
 mod logistic;
 pub mod metrics;
+mod naive_bayes;
 mod rng;
+pub mod stats;
+mod svm;
+mod threshold;
 
+pub use calibration::fit_platt;
+pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
+pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
-    cross_validate, cross_validate_with_progress, fit_pipeline, CvInput, CvReport, FoldResult,
+    cross_validate, cross_validate_many, fit_pipeline, ClassifierCv, CvInput, CvOptions, CvReport,
+    FoldResult,
 };
 pub use error::{Result, TrainError};
 pub use fingerprint::sha256_hex;
@@ -38,4 +58,7 @@ pub use folds::Folds;
 pub use logistic::{
     ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, SparseRecords,
 };
+pub use naive_bayes::{NaiveBayesParams, NaiveBayesVariant};
 pub use rng::SplitMix64;
+pub use svm::{SvmLoss, SvmParams, SvmValidParams};
+pub use threshold::ThresholdRule;

@@ -38,6 +38,34 @@ pub enum ClassWeight {
     },
 }
 
+/// Per-class weights `(security, non_security)` for a weighting mode and class counts.
+pub(crate) fn class_weights(
+    mode: ClassWeight,
+    positives: usize,
+    negatives: usize,
+) -> Result<(f64, f64)> {
+    Ok(match mode {
+        ClassWeight::Uniform => (1.0, 1.0),
+        ClassWeight::Balanced => {
+            let n = (positives + negatives) as f64;
+            (n / (2.0 * positives as f64), n / (2.0 * negatives as f64))
+        }
+        ClassWeight::Custom {
+            security,
+            non_security,
+        } => {
+            let ok = |w: f64| w.is_finite() && w > 0.0;
+            if !(ok(security) && ok(non_security)) {
+                return Err(TrainError::InvalidClassWeight {
+                    security,
+                    non_security,
+                });
+            }
+            (security, non_security)
+        }
+    })
+}
+
 /// Unchecked logistic regression parameters.
 ///
 /// ```
@@ -123,19 +151,7 @@ impl ParamGuard for LogisticRegressionParams {
         if p.max_iter == 0 {
             return Err(TrainError::InvalidMaxIter);
         }
-        if let ClassWeight::Custom {
-            security,
-            non_security,
-        } = p.class_weight
-        {
-            let ok = |w: f64| w.is_finite() && w > 0.0;
-            if !(ok(security) && ok(non_security)) {
-                return Err(TrainError::InvalidClassWeight {
-                    security,
-                    non_security,
-                });
-            }
-        }
+        class_weights(p.class_weight, 1, 1)?;
         Ok(p)
     }
 
@@ -156,6 +172,13 @@ impl LogisticRegressionValidParams {
         self.class_weight
     }
 
+    /// Fit and wrap as a stored classifier (logistic link).
+    pub fn fit(&self, x: &CsrMatrix, y: &[bool]) -> Result<secdisc_features::ClassifierModel> {
+        Ok(secdisc_features::ClassifierModel::logistic(
+            self.fit_sparse(x, y)?,
+        ))
+    }
+
     /// Fit on rows of `x` with labels `y` (`true` = security).
     pub fn fit_sparse(&self, x: &CsrMatrix, y: &[bool]) -> Result<LinearModel> {
         let p = self;
@@ -173,17 +196,7 @@ impl LogisticRegressionValidParams {
                 negatives,
             });
         }
-        let (ws, wn) = match p.class_weight {
-            ClassWeight::Uniform => (1.0, 1.0),
-            ClassWeight::Balanced => {
-                let n = y.len() as f64;
-                (n / (2.0 * positives as f64), n / (2.0 * negatives as f64))
-            }
-            ClassWeight::Custom {
-                security,
-                non_security,
-            } => (security, non_security),
-        };
+        let (ws, wn) = class_weights(p.class_weight, positives, negatives)?;
         let weights: Vec<f64> = y.iter().map(|&l| if l { ws } else { wn }).collect();
         let total: f64 = weights.iter().sum();
         let problem = Objective {

@@ -1,0 +1,171 @@
+//! `secdisc compare`: several classifiers on identical folds, with significance tests.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use secdisc_train::{compare, ClassifierKind, CompareReport, CvInput, CvOptions};
+
+use super::dataset::{self, InputFormat};
+use super::model_args::ModelArgs;
+
+/// Flags of `secdisc compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-`.
+    pub data: PathBuf,
+    /// Comma-separated classifiers: lr, svm, nb.
+    #[arg(
+        long,
+        default_value = "lr,svm,nb",
+        value_delimiter = ',',
+        value_name = "NAMES"
+    )]
+    pub classifiers: Vec<String>,
+    /// Folds per repetition.
+    #[arg(long, short = 'k', default_value_t = 10)]
+    pub folds: usize,
+    /// Repeat the k folds R times with seeds S, S+1, ...
+    #[arg(long, default_value_t = 1, value_name = "R")]
+    pub repeats: usize,
+    /// Seed for shuffling the folds.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print the report as JSON (without timings, so equal seeds give equal output).
+    #[arg(long)]
+    pub json: bool,
+    /// Input layout; guessed from the extension, then the first byte.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// Run `secdisc compare`.
+pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let mut kinds = Vec::new();
+    for name in &args.classifiers {
+        let kind: ClassifierKind = name.parse()?;
+        if kinds.contains(&kind) {
+            bail!("classifier {name:?} is listed twice in --classifiers");
+        }
+        kinds.push(kind);
+    }
+    if kinds.len() < 2 {
+        bail!(
+            "compare needs at least two classifiers, got {:?}; use `secdisc evaluate` for one",
+            args.classifiers
+        );
+    }
+    let classifiers: Vec<_> = kinds.iter().map(|&k| args.model.classifier(k)).collect();
+    let data = dataset::load(&args.data, args.input_format)?;
+    let groups = data.group_refs();
+    let input = CvInput {
+        texts: &data.texts,
+        labels: &data.labels,
+        groups: &groups,
+    };
+    let opts = CvOptions {
+        folds: args.folds,
+        repeats: args.repeats,
+        seed: args.seed,
+        threshold: args.model.threshold,
+        ..CvOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let bar = crate::progress::bar((args.folds * args.repeats) as u64, "comparing");
+    let report = compare(&input, &args.model.tfidf(), &classifiers, &opts, &|| {
+        bar.inc(1)
+    })
+    .with_context(|| format!("cannot compare on {}", args.data.display()))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "secdisc: {} classifiers x {} folds x {} repeats over {} records in {:.2} s",
+        classifiers.len(),
+        args.folds,
+        args.repeats,
+        data.texts.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let text = if args.json {
+        let mut s = serde_json::to_string_pretty(&report)?;
+        s.push('\n');
+        s
+    } else {
+        render(&report, &data.name)
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal report: one row per classifier (mean ± std of every metric, fit and predict
+/// seconds summed over folds), then the pairwise tests.
+pub fn render(r: &CompareReport, name: &str) -> String {
+    let mut s = String::new();
+    let pct = 100.0 * r.positives as f64 / r.n as f64;
+    let _ = writeln!(
+        s,
+        "{name}: {} records, {} security ({pct:.1}%); {} folds x {} repeats, seed {}, threshold {}\n",
+        r.n, r.positives, r.folds, r.repeats, r.seed, r.threshold
+    );
+    let _ = writeln!(
+        s,
+        "{:<6} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8} {:>8}",
+        "model",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "g_mean",
+        "mcc",
+        "pr_auc",
+        "fit s",
+        "pred s"
+    );
+    for c in &r.classifiers {
+        let (m, d) = (&c.mean, &c.std);
+        let cell = |a: f64, b: f64| format!("{a:.3} ± {b:.3}");
+        let _ = writeln!(
+            s,
+            "{:<6} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8.2} {:>8.2}",
+            c.name,
+            cell(m.precision, d.precision),
+            cell(m.recall, d.recall),
+            cell(m.f1, d.f1),
+            cell(m.auc, d.auc),
+            cell(m.gmean, d.gmean),
+            cell(m.mcc, d.mcc),
+            cell(m.pr_auc, d.pr_auc),
+            c.fit_seconds,
+            c.predict_seconds
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\npairwise tests over {} folds (Holm-corrected within each metric; * = both tests below 0.05):",
+        r.folds * r.repeats
+    );
+    let _ = writeln!(
+        s,
+        "{:<7} {:<11} {:>10} {:>12} {:>12} {:>8} {:>12} {:>12}",
+        "metric", "pair", "mean diff", "wilcoxon p", "holm", "t", "t-test p", "holm"
+    );
+    for t in &r.tests {
+        let _ = writeln!(
+            s,
+            "{:<7} {:<11} {:>+10.4} {:>12.4} {:>12.4} {:>8.3} {:>12.4} {:>12.4}{}",
+            t.metric,
+            format!("{}-{}", t.a, t.b),
+            t.mean_difference,
+            t.wilcoxon_p,
+            t.wilcoxon_p_holm,
+            t.t,
+            t.t_p,
+            t.t_p_holm,
+            if t.significant { " *" } else { "" }
+        );
+    }
+    s
+}
