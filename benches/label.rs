@@ -30,6 +30,7 @@ fn main() {
         &TfidfParams::default(),
         &lr,
         ThresholdRule::default(),
+        secdisc_train::Sampling::None,
         0,
     )
     .expect("fit");

@@ -4,6 +4,7 @@ mod util;
 
 mod bad_input;
 mod compare;
+mod cv_options;
 mod evaluate;
 mod ingest;
 mod label;

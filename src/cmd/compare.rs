@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use secdisc_train::{compare, ClassifierKind, CompareReport, CvInput, CvOptions};
+use secdisc_train::{compare, ClassifierKind, CompareReport, CvInput};
 
+use super::cv_args::CvArgs;
 use super::dataset::{self, InputFormat};
 use super::model_args::ModelArgs;
 
@@ -24,21 +25,14 @@ pub struct CompareArgs {
         value_name = "NAMES"
     )]
     pub classifiers: Vec<String>,
-    /// Folds per repetition.
-    #[arg(long, short = 'k', default_value_t = 10)]
-    pub folds: usize,
-    /// Repeat the k folds R times with seeds S, S+1, ...
-    #[arg(long, default_value_t = 1, value_name = "R")]
-    pub repeats: usize,
-    /// Seed for shuffling the folds.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
     /// Print the report as JSON (without timings, so equal seeds give equal output).
     #[arg(long)]
     pub json: bool,
     /// Input layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub cv: CvArgs,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -67,15 +61,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         labels: &data.labels,
         groups: &groups,
     };
-    let opts = CvOptions {
-        folds: args.folds,
-        repeats: args.repeats,
-        seed: args.seed,
-        threshold: args.model.threshold,
-        ..CvOptions::default()
-    };
+    let opts = args.cv.options(&data, &args.model)?;
+    let (folds, repeats) = opts.shape();
     let started = std::time::Instant::now();
-    let bar = crate::progress::bar((args.folds * args.repeats) as u64, "comparing");
+    let bar = crate::progress::bar((folds * repeats) as u64, "comparing");
     let report = compare(&input, &args.model.tfidf(), &classifiers, &opts, &|| {
         bar.inc(1)
     })
@@ -84,8 +73,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     eprintln!(
         "secdisc: {} classifiers x {} folds x {} repeats over {} records in {:.2} s",
         classifiers.len(),
-        args.folds,
-        args.repeats,
+        folds,
+        repeats,
         data.texts.len(),
         started.elapsed().as_secs_f64()
     );

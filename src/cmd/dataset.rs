@@ -39,6 +39,8 @@ pub struct Dataset {
     pub labels: Vec<bool>,
     /// Threads.
     pub groups: Vec<Option<String>>,
+    /// Sources (system/project), when the data has them.
+    pub sources: Vec<Option<String>>,
 }
 
 impl Dataset {
@@ -76,6 +78,7 @@ pub fn load(path: &Path, format: Option<InputFormat>) -> anyhow::Result<Dataset>
         texts: Vec::new(),
         labels: Vec::new(),
         groups: Vec::new(),
+        sources: Vec::new(),
     };
     for item in reader {
         let located = item?;
@@ -96,6 +99,7 @@ pub fn load(path: &Path, format: Option<InputFormat>) -> anyhow::Result<Dataset>
         data.texts.push(text);
         data.labels.push(label.is_security());
         data.groups.push(record.group);
+        data.sources.push(record.source);
     }
     if data.texts.is_empty() {
         bail!(

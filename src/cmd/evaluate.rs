@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use secdisc_features::write_atomically;
 use secdisc_train::metrics::{f_score, Confusion};
-use secdisc_train::{cross_validate, CvInput, CvOptions, CvReport};
+use secdisc_train::{cross_validate, CvInput, CvReport};
 
+use super::cv_args::CvArgs;
 use super::dataset::{self, InputFormat};
 use super::model_args::{ClassifierArg, ModelArgs};
 
@@ -18,15 +19,6 @@ use super::model_args::{ClassifierArg, ModelArgs};
 pub struct EvaluateArgs {
     /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-` for stdin.
     pub data: PathBuf,
-    /// Number of folds.
-    #[arg(long, short = 'k', default_value_t = 10)]
-    pub folds: usize,
-    /// Repeat the k folds R times with seeds S, S+1, ...
-    #[arg(long, default_value_t = 1, value_name = "R")]
-    pub repeats: usize,
-    /// Seed for shuffling the folds.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
     /// Classifier.
     #[arg(long, value_enum, default_value_t = ClassifierArg::Lr)]
     pub classifier: ClassifierArg,
@@ -42,6 +34,8 @@ pub struct EvaluateArgs {
     /// Input layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub cv: CvArgs,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -59,15 +53,10 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         groups: &groups,
     };
     let started = std::time::Instant::now();
-    let opts = CvOptions {
-        folds: args.folds,
-        repeats: args.repeats,
-        seed: args.seed,
-        threshold: args.model.threshold,
-        ..CvOptions::default()
-    };
+    let opts = args.cv.options(&data, &args.model)?;
+    let (folds, repeats) = opts.shape();
     let classifier = args.model.classifier(args.classifier.kind());
-    let bar = crate::progress::bar((args.folds * args.repeats) as u64, "cross-validating");
+    let bar = crate::progress::bar((folds * repeats) as u64, "cross-validating");
     let report = cross_validate(&input, &args.model.tfidf(), &classifier, &opts, &|| {
         bar.inc(1)
     })
@@ -75,8 +64,8 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     eprintln!(
         "secdisc: {} folds x {} repeats over {} records in {:.2} s",
-        args.folds,
-        args.repeats,
+        folds,
+        repeats,
         data.texts.len(),
         started.elapsed().as_secs_f64()
     );
@@ -196,39 +185,56 @@ pub fn render(r: &CvReport, name: &str) -> String {
     ] {
         let _ = writeln!(s, "  {name:<10} {m:.3} ± {d:.3}");
     }
+    let label = |f: &secdisc_train::FoldResult| {
+        f.name
+            .clone()
+            .unwrap_or_else(|| format!("{}.{}", f.repeat, f.fold))
+    };
+    let width = r
+        .per_fold
+        .iter()
+        .map(|f| label(f).len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let tuned = r.per_fold.iter().any(|f| f.chosen.is_some());
     let _ = writeln!(
         s,
-        "\n{:>4} {:>6} {:>5} {:>4} {:>8} {:>9} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "\n{:>width$} {:>6} {:>5} {:>4} {:>8} {:>9} {:>9} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}{}",
         "fold",
         "train",
         "test",
         "pos",
         "features",
+        "threshold",
         "precision",
         "recall",
         "f1",
         "auc",
         "gmean",
         "mcc",
-        "pr_auc"
+        "pr_auc",
+        if tuned { "  chosen" } else { "" }
     );
     for f in &r.per_fold {
         let m = &f.metrics;
         let _ = writeln!(
             s,
-            "{:>4} {:>6} {:>5} {:>4} {:>8} {:>9.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3}",
-            f.fold,
+            "{:>width$} {:>6} {:>5} {:>4} {:>8} {:>9.3} {:>9.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3}{}",
+            label(f),
             f.train,
             f.test,
             f.test_positives,
             f.features,
+            f.threshold,
             m.precision,
             m.recall,
             m.f1,
             m.auc,
             m.gmean,
             m.mcc,
-            m.pr_auc
+            m.pr_auc,
+            f.chosen.as_deref().map(|c| format!("  {c}")).unwrap_or_default()
         );
     }
     let c = r.pooled_confusion();

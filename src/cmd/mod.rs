@@ -1,6 +1,7 @@
 //! One module per subcommand, plus the flag groups they share.
 
 pub mod compare;
+pub mod cv_args;
 pub mod dataset;
 pub mod evaluate;
 pub mod ingest;

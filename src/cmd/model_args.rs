@@ -3,7 +3,7 @@
 use secdisc_features::{Stemming, StopWords, TfidfParams};
 use secdisc_train::{
     ClassWeight, ClassifierKind, ClassifierParams, LogisticRegressionParams, NaiveBayesParams,
-    NaiveBayesVariant, SvmLoss, SvmParams, ThresholdRule,
+    NaiveBayesVariant, Sampling, SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -35,6 +35,27 @@ pub enum SvmLossArg {
     Hinge,
     /// max(0, 1 - z)^2.
     SquaredHinge,
+}
+
+/// Sampling flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SamplingArg {
+    /// Use the rows as they are.
+    None,
+    /// Random oversampling of the minority class to balance.
+    Over,
+    /// Random undersampling of the majority class to balance.
+    Under,
+}
+
+impl From<SamplingArg> for Sampling {
+    fn from(s: SamplingArg) -> Sampling {
+        match s {
+            SamplingArg::None => Sampling::None,
+            SamplingArg::Over => Sampling::Over,
+            SamplingArg::Under => Sampling::Under,
+        }
+    }
 }
 
 /// Naive Bayes variant flag.
@@ -97,6 +118,9 @@ pub struct ModelArgs {
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     pub nb_alpha: f64,
+    /// Resample training rows inside each training fold (never the test fold).
+    #[arg(long, value_enum, default_value_t = SamplingArg::None)]
+    pub sampling: SamplingArg,
     /// Decision threshold: fixed:T, max-f1, recall:R or precision:P. All but fixed are chosen
     /// on inner out-of-fold predictions of the training data (never the test fold).
     #[arg(long, default_value = "fixed:0.5", value_name = "RULE", value_parser = parse_rule)]

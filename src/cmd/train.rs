@@ -54,6 +54,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
                 folds: k,
                 seed: args.seed,
                 threshold: args.model.threshold,
+                sampling: args.model.sampling.into(),
                 ..CvOptions::default()
             };
             let bar = crate::progress::bar(k as u64, "cross-validating");
@@ -73,9 +74,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let (vectorizer, model, threshold) =
-        fit_pipeline(&input, &tfidf, &classifier, args.model.threshold, args.seed)
-            .with_context(|| format!("cannot train on {}", args.data.display()))?;
+    let (vectorizer, model, threshold) = fit_pipeline(
+        &input,
+        &tfidf,
+        &classifier,
+        args.model.threshold,
+        args.model.sampling.into(),
+        args.seed,
+    )
+    .with_context(|| format!("cannot train on {}", args.data.display()))?;
     let manifest = Manifest {
         secdisc_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: args.seed,

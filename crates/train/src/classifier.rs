@@ -86,6 +86,30 @@ impl ClassifierParams {
         }
     }
 
+    /// The tuning grid: the main regularisation knob over a log scale, other parameters kept,
+    /// each point with a short label (`c=0.3`, `alpha=0.01`).
+    pub fn grid(&self) -> Vec<(String, ClassifierParams)> {
+        match self {
+            ClassifierParams::Lr(p) => [0.1, 0.3, 1.0, 3.0, 10.0, 30.0]
+                .into_iter()
+                .map(|c| (format!("c={c}"), ClassifierParams::Lr(p.clone().c(c))))
+                .collect(),
+            ClassifierParams::Svm(p) => [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
+                .into_iter()
+                .map(|c| (format!("c={c}"), ClassifierParams::Svm(p.clone().c(c))))
+                .collect(),
+            ClassifierParams::Nb(p) => [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+                .into_iter()
+                .map(|a| {
+                    (
+                        format!("alpha={a}"),
+                        ClassifierParams::Nb(p.clone().alpha(a)),
+                    )
+                })
+                .collect(),
+        }
+    }
+
     /// Fit on rows of `x` with labels `y`; `seed` drives any randomness (SVM coordinate order
     /// and calibration folds).
     pub fn fit(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {

@@ -72,7 +72,8 @@ pub fn compare(
 ) -> Result<CompareReport> {
     let (results, _) = cross_validate_many(input, tfidf, classifiers, opts, fold_done)?;
     let n = input.labels.len();
-    let n_test = n as f64 / opts.folds as f64;
+    let (folds, repeats) = opts.shape();
+    let n_test = n as f64 / folds as f64;
     let n_train = n as f64 - n_test;
     let mut tests = Vec::new();
     for metric in ["f1", "auc"] {
@@ -125,8 +126,8 @@ pub fn compare(
         tests.extend(family);
     }
     Ok(CompareReport {
-        folds: opts.folds,
-        repeats: opts.repeats,
+        folds,
+        repeats,
         seed: opts.seed,
         n,
         positives: input.labels.iter().filter(|&&l| l).count(),

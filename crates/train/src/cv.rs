@@ -10,8 +10,10 @@ use serde::Serialize;
 use crate::classifier::ClassifierParams;
 use crate::error::{Result, TrainError};
 use crate::folds::Folds;
-use crate::metrics::{evaluate, mean_std, Confusion};
+use crate::metrics::{average_precision, evaluate, mean_std, roc_auc, Confusion};
+use crate::sampling::Sampling;
 use crate::threshold::ThresholdRule;
+use crate::tune::{candidates, TuneMetric, TuneOptions};
 
 /// The data to cross-validate: parallel slices, one entry per record.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +24,46 @@ pub struct CvInput<'a> {
     pub labels: &'a [bool],
     /// Thread of each record (`None`: a thread of its own); threads never straddle folds.
     pub groups: &'a [Option<&'a str>],
+}
+
+/// How records are split into test folds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Split {
+    /// Stratified, shuffled, group-aware k folds (`CvOptions::folds` × `repeats`). The default.
+    #[default]
+    Stratified,
+    /// Fixed test folds, one per named part, for example one per source
+    /// ([`Split::leave_one_out`]); `folds` and `repeats` are ignored.
+    Predefined {
+        /// Name of each fold.
+        names: Vec<String>,
+        /// Test fold of each record.
+        fold_of: Vec<usize>,
+    },
+}
+
+impl Split {
+    /// One test fold per distinct key (for example each record's source), named after it,
+    /// in order of first appearance. Records without a key form the fold `(none)`.
+    pub fn leave_one_out(keys: &[Option<&str>]) -> Result<Split> {
+        let mut names: Vec<String> = Vec::new();
+        let mut fold_of = Vec::with_capacity(keys.len());
+        for key in keys {
+            let name = key.unwrap_or("(none)");
+            let f = match names.iter().position(|n| n == name) {
+                Some(f) => f,
+                None => {
+                    names.push(name.to_string());
+                    names.len() - 1
+                }
+            };
+            fold_of.push(f);
+        }
+        if names.len() < 2 {
+            return Err(TrainError::TooFewSources(names.len()));
+        }
+        Ok(Split::Predefined { names, fold_of })
+    }
 }
 
 /// How to cross-validate.
@@ -37,6 +79,12 @@ pub struct CvOptions {
     pub threshold: ThresholdRule,
     /// Inner folds for choosing thresholds. Default 3.
     pub inner_folds: usize,
+    /// Resampling of training rows (inside training folds only). Default none.
+    pub sampling: Sampling,
+    /// How test folds are formed. Default stratified k-fold.
+    pub split: Split,
+    /// Nested hyperparameter search per outer fold; `None` uses the parameters as given.
+    pub tune: Option<TuneOptions>,
 }
 
 impl Default for CvOptions {
@@ -47,6 +95,9 @@ impl Default for CvOptions {
             seed: 42,
             threshold: ThresholdRule::default(),
             inner_folds: 3,
+            sampling: Sampling::None,
+            split: Split::Stratified,
+            tune: None,
         }
     }
 }
@@ -54,6 +105,9 @@ impl Default for CvOptions {
 /// Results of one fold for one classifier.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FoldResult {
+    /// Name of the fold under a predefined split (for example the held-out source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// 1-based repetition.
     pub repeat: usize,
     /// 1-based fold number.
@@ -68,6 +122,9 @@ pub struct FoldResult {
     pub features: usize,
     /// Threshold used on this fold.
     pub threshold: f64,
+    /// Candidate chosen by nested tuning on this fold's training part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chosen: Option<String>,
     /// Metrics on the test part.
     #[serde(flatten)]
     pub metrics: MetricSet,
@@ -143,41 +200,127 @@ pub fn fit_pipeline(
     tfidf: &TfidfParams,
     classifier: &ClassifierParams,
     rule: ThresholdRule,
+    sampling: Sampling,
     seed: u64,
 ) -> Result<(TfidfVectorizer, ClassifierModel, f64)> {
     classifier.check()?;
     let vectorizer = tfidf.clone().check()?.fit(input.texts)?;
     let x = vectorizer.transform(input.texts);
-    let model = classifier.fit(&x, input.labels, seed)?;
-    let threshold = choose_threshold(&x, input.labels, input.groups, classifier, rule, 5, seed)?;
+    let model = fit_sampled(classifier, &x, input.labels, sampling, seed)?;
+    let threshold = choose_threshold(
+        &x,
+        input.labels,
+        input.groups,
+        classifier,
+        rule,
+        sampling,
+        5,
+        seed,
+    )?;
     Ok((vectorizer, model, threshold))
 }
 
+/// Fit `classifier` on the rows of `x` chosen by `sampling`.
+fn fit_sampled(
+    classifier: &ClassifierParams,
+    x: &CsrMatrix,
+    y: &[bool],
+    sampling: Sampling,
+    seed: u64,
+) -> Result<ClassifierModel> {
+    if sampling == Sampling::None {
+        return classifier.fit(x, y, seed);
+    }
+    let rows = sampling.rows(y, seed);
+    let ys: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
+    classifier.fit(&x.select_rows(&rows), &ys, seed)
+}
+
 /// The threshold by `rule` from `inner_folds`-fold out-of-fold probabilities on `x`.
+#[allow(clippy::too_many_arguments)]
 fn choose_threshold(
     x: &CsrMatrix,
     y: &[bool],
     groups: &[Option<&str>],
     classifier: &ClassifierParams,
     rule: ThresholdRule,
+    sampling: Sampling,
     inner_folds: usize,
     seed: u64,
 ) -> Result<f64> {
     if !rule.needs_predictions() {
         return Ok(rule.choose(&[], &[]));
     }
+    let scores = oof_probabilities(x, y, groups, classifier, sampling, inner_folds, seed)?;
+    Ok(rule.choose(&scores, y))
+}
+
+/// Out-of-fold probabilities of `classifier` over `inner_folds` stratified group folds of `x`.
+fn oof_probabilities(
+    x: &CsrMatrix,
+    y: &[bool],
+    groups: &[Option<&str>],
+    classifier: &ClassifierParams,
+    sampling: Sampling,
+    inner_folds: usize,
+    seed: u64,
+) -> Result<Vec<f64>> {
     let folds = Folds::stratified(y, groups, inner_folds, seed ^ 0x7E57_F01D)?;
     let mut scores = vec![0.0; y.len()];
     for f in 0..inner_folds {
         let (train, test) = folds.split(f);
         let xt = x.select_rows(&train);
         let yt: Vec<bool> = train.iter().map(|&r| y[r]).collect();
-        let m = classifier.fit(&xt, &yt, seed.wrapping_add(f as u64 + 1))?;
+        let m = fit_sampled(
+            classifier,
+            &xt,
+            &yt,
+            sampling,
+            seed.wrapping_add(f as u64 + 1),
+        )?;
         for &r in &test {
             scores[r] = m.probability(x.row(r));
         }
     }
-    Ok(rule.choose(&scores, y))
+    Ok(scores)
+}
+
+/// The best candidate for `base` by nested CV on the training part, with its label.
+#[allow(clippy::too_many_arguments)]
+fn tune_classifier(
+    x: &CsrMatrix,
+    y: &[bool],
+    groups: &[Option<&str>],
+    base: &ClassifierParams,
+    tune: &TuneOptions,
+    rule: ThresholdRule,
+    sampling: Sampling,
+    seed: u64,
+) -> Result<(String, ClassifierParams)> {
+    let mut best: Option<(f64, String, ClassifierParams)> = None;
+    for (label, candidate) in candidates(base, tune.search, seed)? {
+        let oof = oof_probabilities(x, y, groups, &candidate, sampling, tune.inner_folds, seed)?;
+        let score = match tune.metric {
+            TuneMetric::F1 => evaluate(&oof, y, rule.choose(&oof, y)).0.f1,
+            TuneMetric::Auc => roc_auc(&oof, y),
+            TuneMetric::PrAuc => average_precision(&oof, y),
+        };
+        if best.as_ref().map_or(true, |(s, _, _)| score > *s) {
+            best = Some((score, label, candidate));
+        }
+    }
+    let (_, label, params) = best.ok_or_else(|| TrainError::EmptyGrid(base.name().to_string()))?;
+    Ok((label, params))
+}
+
+impl CvOptions {
+    /// `(folds, repeats)` actually run: a predefined split has one repetition of its folds.
+    pub fn shape(&self) -> (usize, usize) {
+        match &self.split {
+            Split::Stratified => (self.folds, self.repeats),
+            Split::Predefined { names, .. } => (names.len(), 1),
+        }
+    }
 }
 
 /// Cross-validate one classifier (see [`cross_validate_many`]).
@@ -196,9 +339,10 @@ pub fn cross_validate(
         fold_done,
     )?;
     let r = results.remove(0);
+    let (folds, repeats) = opts.shape();
     Ok(CvReport {
-        folds: opts.folds,
-        repeats: opts.repeats,
+        folds,
+        repeats,
         seed: opts.seed,
         n: input.labels.len(),
         positives: input.labels.iter().filter(|&&l| l).count(),
@@ -227,7 +371,8 @@ pub fn cross_validate_many(
     let n = input.labels.len();
     assert_eq!(input.texts.len(), n, "one text per label");
     assert_eq!(input.groups.len(), n, "one group per label");
-    if opts.repeats == 0 {
+    let (n_folds, repeats) = opts.shape();
+    if repeats == 0 {
         return Err(TrainError::InvalidFolds(0));
     }
     let tfidf = tfidf.clone().check()?;
@@ -241,19 +386,25 @@ pub fn cross_validate_many(
             negatives: n - positives,
         });
     }
-    let folds: Vec<Folds> = (0..opts.repeats)
-        .map(|r| {
-            Folds::stratified(
-                input.labels,
-                input.groups,
-                opts.folds,
-                opts.seed.wrapping_add(r as u64),
-            )
-        })
-        .collect::<Result<_>>()?;
+    let folds: Vec<Folds> = match &opts.split {
+        Split::Stratified => (0..repeats)
+            .map(|r| {
+                let seed = opts.seed.wrapping_add(r as u64);
+                Folds::stratified(input.labels, input.groups, n_folds, seed)
+            })
+            .collect::<Result<_>>()?,
+        Split::Predefined { names, fold_of } => {
+            assert_eq!(fold_of.len(), n, "one predefined fold per record");
+            vec![Folds::predefined(fold_of.clone(), names.len())]
+        }
+    };
+    let fold_name = |f: usize| match &opts.split {
+        Split::Predefined { names, .. } => Some(names[f].clone()),
+        Split::Stratified => None,
+    };
     let corpus = tfidf.tokenize(input.texts);
-    let jobs: Vec<(usize, usize)> = (0..opts.repeats)
-        .flat_map(|r| (0..opts.folds).map(move |f| (r, f)))
+    let jobs: Vec<(usize, usize)> = (0..repeats)
+        .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
         .collect();
     type JobOut = Vec<(FoldResult, Vec<usize>, Vec<f64>, f64, f64)>;
     let outputs: Vec<JobOut> = jobs
@@ -269,17 +420,35 @@ pub fn cross_validate_many(
             let seed = opts
                 .seed
                 .wrapping_mul(1_000_003)
-                .wrapping_add((r * opts.folds + f) as u64);
+                .wrapping_add((r * n_folds + f) as u64);
             let mut out = Vec::with_capacity(classifiers.len());
-            for c in classifiers {
+            for base in classifiers {
                 let started = Instant::now();
-                let model = c.fit(&x_train, &y_train, seed)?;
+                let (chosen, tuned) = match &opts.tune {
+                    Some(t) => {
+                        let (label, params) = tune_classifier(
+                            &x_train,
+                            &y_train,
+                            &g_train,
+                            base,
+                            t,
+                            opts.threshold,
+                            opts.sampling,
+                            seed,
+                        )?;
+                        (Some(label), params)
+                    }
+                    None => (None, base.clone()),
+                };
+                let c = &tuned;
+                let model = fit_sampled(c, &x_train, &y_train, opts.sampling, seed)?;
                 let threshold = choose_threshold(
                     &x_train,
                     &y_train,
                     &g_train,
                     c,
                     opts.threshold,
+                    opts.sampling,
                     opts.inner_folds,
                     seed,
                 )?;
@@ -290,6 +459,7 @@ pub fn cross_validate_many(
                 let (metrics, confusion) = evaluate(&scores, &y_test, threshold);
                 out.push((
                     FoldResult {
+                        name: fold_name(f),
                         repeat: r + 1,
                         fold: f + 1,
                         train: train.len(),
@@ -297,6 +467,7 @@ pub fn cross_validate_many(
                         test_positives: y_test.iter().filter(|&&l| l).count(),
                         features: vectorizer.n_features(),
                         threshold,
+                        chosen,
                         metrics,
                         confusion,
                     },
@@ -445,6 +616,67 @@ mod tests {
         .unwrap();
         assert_eq!(r.per_fold.len(), 6);
         assert_eq!(r.per_fold[3].repeat, 2);
+    }
+
+    #[test]
+    fn leave_one_source_out_tests_each_source_once() {
+        let (texts, labels) = toy();
+        let sources: Vec<Option<&str>> = (0..texts.len())
+            .map(|i| Some(if i % 2 == 0 { "github" } else { "jira" }))
+            .collect();
+        let groups = vec![None; texts.len()];
+        let input = CvInput {
+            texts: &texts,
+            labels: &labels,
+            groups: &groups,
+        };
+        let opts = CvOptions {
+            split: Split::leave_one_out(&sources).unwrap(),
+            sampling: Sampling::Under,
+            ..CvOptions::default()
+        };
+        let r = cross_validate(
+            &input,
+            &TfidfParams::default().min_df(1),
+            &all_classifiers()[0],
+            &opts,
+            &|| {},
+        )
+        .unwrap();
+        assert_eq!((r.folds, r.repeats), (2, 1));
+        let names: Vec<_> = r.per_fold.iter().map(|f| f.name.clone().unwrap()).collect();
+        assert_eq!(names, ["github", "jira"]);
+        assert_eq!(r.per_fold[0].test, 30);
+        assert!(Split::leave_one_out(&[Some("a"), Some("a")]).is_err());
+    }
+
+    #[test]
+    fn nested_tuning_reports_the_choice_per_fold() {
+        let (texts, labels) = toy();
+        let groups = vec![None; texts.len()];
+        let input = CvInput {
+            texts: &texts,
+            labels: &labels,
+            groups: &groups,
+        };
+        let opts = CvOptions {
+            folds: 3,
+            tune: Some(TuneOptions::default()),
+            ..CvOptions::default()
+        };
+        let r = cross_validate(
+            &input,
+            &TfidfParams::default().min_df(1),
+            &all_classifiers()[2],
+            &opts,
+            &|| {},
+        )
+        .unwrap();
+        assert!(r
+            .per_fold
+            .iter()
+            .all(|f| f.chosen.as_deref().is_some_and(|c| c.starts_with("alpha="))));
+        assert!(r.mean.f1 > 0.9);
     }
 
     #[test]

@@ -16,6 +16,15 @@ pub enum TrainError {
     /// A threshold rule could not be parsed or is out of range.
     #[error("invalid threshold rule {0:?}: use max-f1, recall:R, precision:P or fixed:T with R, P, T in [0, 1]")]
     InvalidThresholdRule(String),
+    /// An unknown sampling mode.
+    #[error("unknown sampling {0:?}; use none, over or under")]
+    InvalidSampling(String),
+    /// A leave-one-source-out split without at least two sources.
+    #[error("leave-one-source-out needs records from at least two sources, found {0}; fill the `source` column")]
+    TooFewSources(usize),
+    /// An empty tuning grid.
+    #[error("the tuning grid for {0} is empty")]
+    EmptyGrid(String),
     /// An unknown classifier name.
     #[error("unknown classifier {0:?}; choose from lr, svm, nb")]
     UnknownClassifier(String),

@@ -121,6 +121,12 @@ impl Folds {
         Ok(Folds { fold_of, k })
     }
 
+    /// Folds from a fixed assignment (`fold_of[i] < k` for every row).
+    pub(crate) fn predefined(fold_of: Vec<usize>, k: usize) -> Folds {
+        debug_assert!(fold_of.iter().all(|&f| f < k));
+        Folds { fold_of, k }
+    }
+
     /// Number of folds.
     pub fn k(&self) -> usize {
         self.k

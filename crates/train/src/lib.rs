@@ -41,16 +41,18 @@ mod logistic;
 pub mod metrics;
 mod naive_bayes;
 mod rng;
+mod sampling;
 pub mod stats;
 mod svm;
 mod threshold;
+mod tune;
 
 pub use calibration::fit_platt;
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
     cross_validate, cross_validate_many, fit_pipeline, ClassifierCv, CvInput, CvOptions, CvReport,
-    FoldResult,
+    FoldResult, Split,
 };
 pub use error::{Result, TrainError};
 pub use fingerprint::sha256_hex;
@@ -60,5 +62,7 @@ pub use logistic::{
 };
 pub use naive_bayes::{NaiveBayesParams, NaiveBayesVariant};
 pub use rng::SplitMix64;
+pub use sampling::Sampling;
 pub use svm::{SvmLoss, SvmParams, SvmValidParams};
 pub use threshold::ThresholdRule;
+pub use tune::{candidates, Search, TuneMetric, TuneOptions};

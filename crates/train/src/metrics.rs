@@ -195,25 +195,32 @@ fn from_fields(v: [f64; 7]) -> MetricSet {
     }
 }
 
-/// Mean and population standard deviation of each metric over `sets`. Empty input gives zeros.
+/// Mean and population standard deviation of each metric over `sets`, skipping the sets where
+/// that metric is undefined (NaN, such as ROC AUC of a test fold with one class). A metric
+/// undefined everywhere stays NaN; empty input gives zeros.
 pub fn mean_std(sets: &[MetricSet]) -> (MetricSet, MetricSet) {
     if sets.is_empty() {
         return (MetricSet::default(), MetricSet::default());
     }
-    let n = sets.len() as f64;
     let mut mean = [0.0; 7];
-    for s in sets {
-        for (m, v) in mean.iter_mut().zip(fields(s)) {
-            *m += v / n;
+    let mut std = [0.0; 7];
+    for k in 0..7 {
+        let values: Vec<f64> = sets
+            .iter()
+            .map(|s| fields(s)[k])
+            .filter(|v| !v.is_nan())
+            .collect();
+        if values.is_empty() {
+            mean[k] = f64::NAN;
+            std[k] = f64::NAN;
+            continue;
         }
+        let n = values.len() as f64;
+        let m = values.iter().sum::<f64>() / n;
+        mean[k] = m;
+        std[k] = (values.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
     }
-    let mut var = [0.0; 7];
-    for s in sets {
-        for ((acc, v), m) in var.iter_mut().zip(fields(s)).zip(mean) {
-            *acc += (v - m) * (v - m) / n;
-        }
-    }
-    (from_fields(mean), from_fields(var.map(f64::sqrt)))
+    (from_fields(mean), from_fields(std))
 }
 
 #[cfg(test)]
@@ -293,5 +300,12 @@ mod tests {
         };
         let (m, s) = mean_std(&[a, b]);
         assert!((m.f1 - 0.3).abs() < 1e-12 && (s.f1 - 0.1).abs() < 1e-12);
+        let c = MetricSet {
+            f1: 0.9,
+            auc: f64::NAN,
+            ..MetricSet::default()
+        };
+        let (m, _) = mean_std(&[a, b, c]);
+        assert!((m.auc - 0.0).abs() < 1e-12 && (m.f1 - 0.5).abs() < 1e-12);
     }
 }

@@ -1,0 +1,131 @@
+//! Cross-validation flags shared by `evaluate` and `compare`.
+
+use anyhow::bail;
+use secdisc_train::{CvOptions, Search, Split, TuneMetric, TuneOptions};
+
+use super::dataset::Dataset;
+use super::model_args::ModelArgs;
+
+/// Split flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SplitArg {
+    /// Stratified, shuffled k folds; threads (`group`) never straddle folds.
+    Stratified,
+    /// Train on every source but one, test on it; a row per source.
+    LeaveOneSourceOut,
+}
+
+/// Tuning metric flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TuneMetricArg {
+    /// F1 of the security class at the threshold rule.
+    F1,
+    /// ROC AUC.
+    Auc,
+    /// Average precision.
+    PrAuc,
+}
+
+/// Flags that define the folds and the nested search.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CvArgs {
+    /// Folds per repetition.
+    #[arg(long, short = 'k', default_value_t = 10)]
+    pub folds: usize,
+    /// Repeat the k folds R times with seeds S, S+1, ...
+    #[arg(long, default_value_t = 1, value_name = "R")]
+    pub repeats: usize,
+    /// Seed for shuffling the folds.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// How test folds are formed.
+    #[arg(long, value_enum, default_value_t = SplitArg::Stratified)]
+    pub split: SplitArg,
+    /// With leave-one-source-out: use the first N `/`-separated parts of `source` (so
+    /// `github/acme/api/issue` with N=1 is `github`); 0 uses the whole value.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub source_depth: usize,
+    /// Tune hyperparameters by nested CV in each training part: `grid`, or `random:N` for N
+    /// grid points drawn by the seed.
+    #[arg(long, value_name = "SEARCH", num_args = 0..=1, default_missing_value = "grid", value_parser = parse_search)]
+    pub tune: Option<Search>,
+    /// Metric that ranks tuning candidates.
+    #[arg(long, value_enum, default_value_t = TuneMetricArg::F1)]
+    pub tune_metric: TuneMetricArg,
+}
+
+fn parse_search(s: &str) -> Result<Search, String> {
+    match s.split_once(':') {
+        None if s == "grid" => Ok(Search::Grid),
+        Some(("random", n)) => match n.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(Search::Random(n)),
+            _ => Err(format!("random:N needs a positive N, got {n:?}")),
+        },
+        _ => Err(format!("expected grid or random:N, got {s:?}")),
+    }
+}
+
+impl CvArgs {
+    /// Options for the CV engine over `data`.
+    pub fn options(&self, data: &Dataset, model: &ModelArgs) -> anyhow::Result<CvOptions> {
+        let split = match self.split {
+            SplitArg::Stratified => Split::Stratified,
+            SplitArg::LeaveOneSourceOut => {
+                let keys: Vec<Option<String>> = data
+                    .sources
+                    .iter()
+                    .map(|s| s.as_deref().map(|s| truncate_source(s, self.source_depth)))
+                    .collect();
+                if keys.iter().all(Option::is_none) {
+                    bail!(
+                        "--split leave-one-source-out needs a `source` column or key in the data"
+                    );
+                }
+                let refs: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
+                Split::leave_one_out(&refs)?
+            }
+        };
+        Ok(CvOptions {
+            folds: self.folds,
+            repeats: self.repeats,
+            seed: self.seed,
+            threshold: model.threshold,
+            sampling: model.sampling.into(),
+            split,
+            tune: self.tune.map(|search| TuneOptions {
+                search,
+                metric: match self.tune_metric {
+                    TuneMetricArg::F1 => TuneMetric::F1,
+                    TuneMetricArg::Auc => TuneMetric::Auc,
+                    TuneMetricArg::PrAuc => TuneMetric::PrAuc,
+                },
+                ..TuneOptions::default()
+            }),
+            ..CvOptions::default()
+        })
+    }
+}
+
+fn truncate_source(source: &str, depth: usize) -> String {
+    if depth == 0 {
+        return source.to_string();
+    }
+    source.split('/').take(depth).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_search_and_truncates_sources() {
+        assert_eq!(parse_search("grid"), Ok(Search::Grid));
+        assert_eq!(parse_search("random:4"), Ok(Search::Random(4)));
+        assert!(parse_search("random:0").is_err() && parse_search("bayes").is_err());
+        assert_eq!(truncate_source("github/acme/api/issue", 1), "github");
+        assert_eq!(
+            truncate_source("github/acme/api/issue", 0),
+            "github/acme/api/issue"
+        );
+    }
+}

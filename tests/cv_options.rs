@@ -1,0 +1,150 @@
+//! Leave-one-source-out, nested tuning and sampling flags of `evaluate` and `compare`.
+
+use crate::util::{expect_code, stdout, Dir};
+
+/// Records from three sources, each with security and other texts.
+fn sourced_csv() -> String {
+    let mut s = String::from("id,source,group,text,label\n");
+    for (i, source) in [
+        "github/acme/api/issue",
+        "jira/PAY",
+        "stackoverflow/question",
+    ]
+    .iter()
+    .enumerate()
+    {
+        for j in 0..30 {
+            let (text, label) = if j % 3 == 0 {
+                (
+                    "the JWT signature is not verified and the API key leaked",
+                    1,
+                )
+            } else {
+                ("the CSS layout breaks and the build is flaky", 0)
+            };
+            s.push_str(&format!(
+                "{i}-{j},{source},t{i}-{},\"{text} {j}\",{label}\n",
+                j / 2
+            ));
+        }
+    }
+    s
+}
+
+#[test]
+fn leave_one_source_out_reports_a_row_per_source() {
+    let d = Dir::new();
+    d.write("data.csv", sourced_csv());
+    let o = d.run(&[
+        "evaluate",
+        "data.csv",
+        "--split",
+        "leave-one-source-out",
+        "--source-depth",
+        "1",
+        "--json",
+        "--min-df",
+        "1",
+    ]);
+    expect_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let names: Vec<&str> = v["per_fold"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["github", "jira", "stackoverflow"]);
+    assert_eq!(v["folds"], 3);
+    d.write("nosource.csv", "text,label\na b,1\nc d,0\na c,1\nd b,0\n");
+    let e = expect_code(
+        &d.run(&[
+            "evaluate",
+            "nosource.csv",
+            "--split",
+            "leave-one-source-out",
+        ]),
+        1,
+    );
+    assert!(e.contains("needs a `source` column"), "{e}");
+}
+
+#[test]
+fn nested_tuning_reports_the_chosen_parameters_per_fold() {
+    let d = Dir::new();
+    d.write("data.csv", sourced_csv());
+    let o = d.run(&[
+        "evaluate",
+        "data.csv",
+        "--folds",
+        "3",
+        "--tune",
+        "random:2",
+        "--classifier",
+        "svm",
+        "--json",
+        "--min-df",
+        "1",
+    ]);
+    expect_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for f in v["per_fold"].as_array().unwrap() {
+        assert!(f["chosen"].as_str().unwrap().starts_with("c="), "{f}");
+    }
+    let o = d.run(&[
+        "compare",
+        "data.csv",
+        "--classifiers",
+        "lr,nb",
+        "--folds",
+        "3",
+        "--tune",
+        "--min-df",
+        "1",
+    ]);
+    expect_code(&o, 0);
+    let e = expect_code(&d.run(&["evaluate", "data.csv", "--tune", "random:0"]), 2);
+    assert!(e.contains("positive N"), "{e}");
+}
+
+#[test]
+fn sampling_changes_training_rows_only() {
+    let d = Dir::new();
+    d.write("data.csv", sourced_csv());
+    for sampling in ["none", "over", "under"] {
+        let o = d.run(&[
+            "evaluate",
+            "data.csv",
+            "--folds",
+            "3",
+            "--sampling",
+            sampling,
+            "--json",
+            "--min-df",
+            "1",
+        ]);
+        expect_code(&o, 0);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        // Test parts are never resampled: they always add up to every record once.
+        let tested: u64 = v["per_fold"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["test"].as_u64().unwrap())
+            .sum();
+        assert_eq!(tested, 90, "{sampling}");
+    }
+    expect_code(
+        &d.run(&[
+            "train",
+            "data.csv",
+            "-o",
+            "m.json",
+            "--sampling",
+            "under",
+            "--min-df",
+            "1",
+        ]),
+        0,
+    );
+}
