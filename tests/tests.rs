@@ -6,6 +6,8 @@ mod bad_input;
 mod compare;
 mod evaluate;
 mod ingest;
+mod inspect_explain;
 mod label;
 mod real_data;
+mod render_html;
 mod train;

@@ -11,7 +11,9 @@ use secdisc_train::metrics::{f_score, Confusion};
 use secdisc_train::{cross_validate, CvInput, CvOptions, CvReport};
 
 use super::dataset::{self, InputFormat};
+use super::html_report;
 use super::model_args::{ClassifierArg, ModelArgs};
+use crate::report::{Report, Terms};
 
 /// Flags of `secdisc evaluate`.
 #[derive(Debug, clap::Args)]
@@ -36,6 +38,10 @@ pub struct EvaluateArgs {
     /// Write out-of-fold predictions (`id,fold,label,score`) as CSV to FILE.
     #[arg(long, value_name = "FILE")]
     pub oof: Option<PathBuf>,
+    /// Write a self-contained HTML report (metrics, curves, calibration, confusion matrix,
+    /// top-weighted terms, folds) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Write the fold of every record (`row,id,fold`, 0-based) as CSV to FILE, for peers.
     #[arg(long, value_name = "FILE")]
     pub folds_out: Option<PathBuf>,
@@ -48,7 +54,10 @@ pub struct EvaluateArgs {
 
 /// Run `secdisc evaluate`.
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    for out in [&args.oof, &args.folds_out].into_iter().flatten() {
+    for out in [&args.oof, &args.folds_out, &args.html]
+        .into_iter()
+        .flatten()
+    {
         dataset::check_output_dir(out)?;
     }
     let data = dataset::load(&args.data, args.input_format)?;
@@ -100,6 +109,24 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             let _ = writeln!(csv, "{i},{},{}", csv_field(id), report.fold_of[i]);
         }
         write_atomically(path, csv.as_bytes())?;
+    }
+    if let Some(path) = &args.html {
+        let terms = html_report::top_terms(
+            &input,
+            &args.model.tfidf(),
+            std::slice::from_ref(&classifier),
+            args.model.threshold,
+            args.seed,
+        );
+        let terms = terms.into_iter().next().unwrap_or(Terms::NotLinear);
+        let page = crate::report::render(&Report::from_cv(
+            &report,
+            classifier.name(),
+            &data.name,
+            &data.labels,
+            terms,
+        ));
+        html_report::write(path, &page)?;
     }
     let text = if args.json {
         let mut s = serde_json::to_string_pretty(&report)?;

@@ -3,7 +3,10 @@
 pub mod compare;
 pub mod dataset;
 pub mod evaluate;
+pub mod explain;
+pub mod html_report;
 pub mod ingest;
+pub mod inspect;
 pub mod label;
 pub mod model_args;
 pub mod train;
