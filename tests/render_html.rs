@@ -2,7 +2,8 @@
 //! headless Chromium when it is installed.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::util::{expect_code, toy_csv, Dir};
 
@@ -116,7 +117,7 @@ fn on_path(program: &str) -> bool {
 /// Screenshot `page` with headless Chromium into `png`.
 fn screenshot(d: &Dir, page: &Path, png: &Path) {
     let profile = tempfile::tempdir().expect("chromium profile dir");
-    let out = Command::new("chromium")
+    let mut child = Command::new("chromium")
         .args([
             "--headless",
             "--no-sandbox",
@@ -132,12 +133,31 @@ fn screenshot(d: &Dir, page: &Path, png: &Path) {
         .arg("--window-size=1280,2400")
         .arg(format!("file://{}", page.display()))
         .current_dir(d.dir.path())
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
         .expect("run chromium");
+    // A wedged browser must not hang the test suite.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for chromium") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "chromium took more than 120 s to screenshot {}",
+                page.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        status.success(),
+        "chromium failed on {}: {status}",
+        page.display()
     );
 }
 

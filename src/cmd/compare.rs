@@ -106,12 +106,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             args.model.threshold,
             args.seed,
         );
-        let page = crate::report::render(&Report::from_compare(
-            &report,
-            &data.name,
-            &data.labels,
-            terms,
-        ));
+        let data_path = args.data.display().to_string();
+        let page = crate::report::render(
+            &Report::from_compare(&report, &data.name, &data.labels, terms).with_path(&data_path),
+        );
         html_report::write(path, &page)?;
     }
     let text = if args.json {

@@ -119,13 +119,11 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             args.seed,
         );
         let terms = terms.into_iter().next().unwrap_or(Terms::NotLinear);
-        let page = crate::report::render(&Report::from_cv(
-            &report,
-            classifier.name(),
-            &data.name,
-            &data.labels,
-            terms,
-        ));
+        let data_path = args.data.display().to_string();
+        let page = crate::report::render(
+            &Report::from_cv(&report, classifier.name(), &data.name, &data.labels, terms)
+                .with_path(&data_path),
+        );
         html_report::write(path, &page)?;
     }
     let text = if args.json {

@@ -21,7 +21,10 @@ const DASHES: [&str; 4] = ["", "7 4", "2 3", "10 3 2 3"];
 /// Bins of the reliability diagram.
 const BINS: usize = 10;
 
-const METRICS: [(&str, fn(&MetricSet) -> f64); 7] = [
+/// A metric's column title and how to read it from a [`MetricSet`].
+type MetricColumn = (&'static str, fn(&MetricSet) -> f64);
+
+const METRICS: [MetricColumn; 7] = [
     ("Precision", |m| m.precision),
     ("Recall", |m| m.recall),
     ("F1", |m| m.f1),
@@ -42,6 +45,7 @@ h1 { margin: 2px 0 0; font-size: 30px; line-height: 1.2; font-weight: 700; overf
 h2 { margin: 40px 0 6px; padding-bottom: 6px; font-size: 20px; border-bottom: 1px solid var(--line); }
 h3 { margin: 20px 0 8px; font-size: 16px; }
 p.note { margin: 0 0 14px; color: var(--muted); font-size: 14px; max-width: 80ch; }
+p.path { margin: 4px 0 0; color: var(--muted); font-size: 14px; overflow-wrap: anywhere; }
 .facts { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 12px; margin: 22px 0 0; }
 .facts div { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .facts dt { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
@@ -49,7 +53,7 @@ p.note { margin: 0 0 14px; color: var(--muted); font-size: 14px; max-width: 80ch
 .facts dd small { font-size: 13px; font-weight: 400; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { padding: 6px 10px; text-align: right; border-bottom: 1px solid var(--line); white-space: nowrap; }
-thead th { font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; border-bottom: 2px solid var(--line); }
+thead th { font-size: 13px; font-weight: 600; color: var(--muted); border-bottom: 2px solid var(--line); }
 th:first-child, td:first-child, .l { text-align: left; }
 tbody th { font-weight: 600; }
 .sd { color: var(--muted); font-size: 12px; }
@@ -76,7 +80,7 @@ svg.chart .legend.muted { fill: var(--muted); }
 .matrices { display: grid; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr)); gap: 20px; }
 table.cm { width: auto; font-size: 13px; }
 table.cm th, table.cm td { border: 0; padding: 4px 6px; }
-table.cm thead th { text-transform: none; letter-spacing: 0; font-size: 12px; text-align: center; border: 0; }
+table.cm thead th { font-size: 12px; text-align: center; border: 0; }
 table.cm tbody th { font-size: 12px; font-weight: 600; color: var(--muted); text-align: right; }
 table.cm td.cell { width: 92px; height: 64px; text-align: center; border-radius: 6px; font-size: 18px; font-weight: 700; line-height: 1.15; }
 table.cm td.cell small { display: block; font-size: 12px; font-weight: 400; }
@@ -101,6 +105,14 @@ fn fixed(x: f64, digits: usize) -> String {
         format!("{x:.digits$}")
     } else {
         "–".to_string()
+    }
+}
+
+fn seconds(x: f64) -> String {
+    if x.is_finite() && x < 0.005 {
+        "&lt;0.01".to_string()
+    } else {
+        fixed(x, 2)
     }
 }
 
@@ -163,6 +175,9 @@ fn header(s: &mut String, r: &Report<'_>, what: &str) {
         "<header>\n<p class=\"eyebrow\">secdisc {what} · data set</p>\n<h1>{}</h1>",
         escape(r.dataset)
     );
+    if let Some(path) = r.path.filter(|p| *p != r.dataset) {
+        let _ = writeln!(s, "<p class=\"path\"><code>{}</code></p>", escape(path));
+    }
     s.push_str("<dl class=\"facts\">\n");
     let mut fact = |label: &str, value: String| {
         let _ = writeln!(s, "<div><dt>{label}</dt><dd>{value}</dd></div>");
@@ -211,7 +226,7 @@ fn metrics(s: &mut String, r: &Report<'_>) {
     }
     let timed = r.classifiers.iter().any(|c| c.seconds.is_some());
     if timed {
-        s.push_str("<th scope=\"col\">Fit s</th><th scope=\"col\">Predict s</th>");
+        s.push_str("<th scope=\"col\">Fit (s)</th><th scope=\"col\">Predict (s)</th>");
     }
     s.push_str("</tr></thead>\n<tbody>\n");
     let best: Vec<f64> = METRICS
@@ -248,12 +263,7 @@ fn metrics(s: &mut String, r: &Report<'_>) {
         if timed {
             match c.seconds {
                 Some((fit, predict)) => {
-                    let _ = write!(
-                        s,
-                        "<td>{}</td><td>{}</td>",
-                        fixed(fit, 2),
-                        fixed(predict, 2)
-                    );
+                    let _ = write!(s, "<td>{}</td><td>{}</td>", seconds(fit), seconds(predict));
                 }
                 None => s.push_str("<td>–</td><td>–</td>"),
             }
@@ -746,17 +756,21 @@ mod tests {
     fn evaluate_page_is_well_formed_and_shows_every_part() {
         let cv = cv_report();
         let labels = labels();
-        let page = render(&Report::from_cv(
-            &cv,
-            "lr",
-            "data <&> \"set\".csv",
-            &labels,
-            Terms::Weights(top()),
-        ));
+        let page = render(
+            &Report::from_cv(
+                &cv,
+                "lr",
+                "data <&> \"set\".csv",
+                &labels,
+                Terms::Weights(top()),
+            )
+            .with_path("dir/data <&> \"set\".csv"),
+        );
         check_well_formed(&page).unwrap();
         assert!(page.starts_with("<!DOCTYPE html>"));
         for needle in [
             "<h1>data &lt;&amp;&gt; &quot;set&quot;.csv</h1>",
+            "<code>dir/data &lt;&amp;&gt; &quot;set&quot;.csv</code>",
             "0.654",
             "± 0.032",
             "fixed:0.5",

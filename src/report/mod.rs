@@ -66,6 +66,8 @@ pub struct Report<'a> {
     pub command: Command,
     /// Data set name (file name).
     pub dataset: &'a str,
+    /// The data path as given on the command line, shown under the name when it differs.
+    pub path: Option<&'a str>,
     /// Records.
     pub n: usize,
     /// Security records.
@@ -100,6 +102,7 @@ impl<'a> Report<'a> {
         Report {
             command: Command::Evaluate,
             dataset,
+            path: None,
             n: r.n,
             positives: r.positives,
             folds: r.folds,
@@ -121,6 +124,12 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// Show `path` (the data path as given) under the data set name.
+    pub fn with_path(mut self, path: &'a str) -> Report<'a> {
+        self.path = Some(path);
+        self
+    }
+
     /// The report of `secdisc compare`; `terms` has one entry per classifier.
     pub fn from_compare(
         r: &'a CompareReport,
@@ -136,6 +145,7 @@ impl<'a> Report<'a> {
         Report {
             command: Command::Compare,
             dataset,
+            path: None,
             n: r.n,
             positives: r.positives,
             folds: r.folds,

@@ -64,7 +64,7 @@ pub fn check_well_formed(markup: &str) -> Result<(), String> {
             b'>' => {
                 return Err(format!(
                     "raw `>` in text at offset {i}: {:?}",
-                    &markup[i.saturating_sub(40)..i + 1]
+                    markup.get(i.saturating_sub(40)..=i).unwrap_or_default()
                 ))
             }
             b'&' => {
