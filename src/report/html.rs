@@ -11,9 +11,10 @@ use super::curves::{area, precision_recall, reliability, roc, Bin};
 use super::svg::{line_chart, Chart, Reference, Series};
 use super::{escape, thousands, ClassifierPart, Command, Report, Terms};
 
-/// Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
+/// Okabe–Ito hues, distinguishable with the common colour-vision deficiencies; its orange and
+/// sky blue are darkened so every line keeps at least 3:1 contrast with the white background.
 const PALETTE: [&str; 7] = [
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#9A6A00", "#2B7FB8",
 ];
 /// Dash patterns, a second cue besides colour.
 const DASHES: [&str; 4] = ["", "7 4", "2 3", "10 3 2 3"];
@@ -422,23 +423,44 @@ fn curves(s: &mut String, r: &Report<'_>) {
     s.push_str("</div>\n</section>\n");
 }
 
-/// Background and text colour of a confusion-matrix cell whose row share is `share`.
+/// WCAG relative luminance of an sRGB colour.
+fn luminance(rgb: [u8; 3]) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
+}
+
+/// WCAG contrast ratio of two luminances.
+fn contrast(a: f64, b: f64) -> f64 {
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+const DARK_TEXT: ([u8; 3], &str) = ([0, 0, 0], "#000000");
+const LIGHT_TEXT: ([u8; 3], &str) = ([0xff, 0xff, 0xff], "#ffffff");
+
+/// Background and text colour of a confusion-matrix cell whose row share is `share`: a pale
+/// blue-grey to a deep blue, with whichever text colour contrasts more (always above 4.5:1).
 fn cell_colors(share: f64) -> (String, &'static str) {
     let t = if share.is_finite() {
         share.clamp(0.0, 1.0)
     } else {
         0.0
     };
-    // From a pale blue-grey to a deep blue.
-    let (a, b) = ((241.0, 245.0, 249.0), (8.0, 69.0, 128.0));
-    let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
-    let bg = format!(
-        "#{:02x}{:02x}{:02x}",
-        mix(a.0, b.0),
-        mix(a.1, b.1),
-        mix(a.2, b.2)
-    );
-    (bg, if t > 0.45 { "#ffffff" } else { "#1f2328" })
+    let (a, b) = ([241.0, 245.0, 249.0], [8.0, 69.0, 128.0]);
+    let bg: [u8; 3] = std::array::from_fn(|i| (a[i] + (b[i] - a[i]) * t).round() as u8);
+    let l = luminance(bg);
+    let text = if contrast(l, luminance(DARK_TEXT.0)) >= contrast(l, luminance(LIGHT_TEXT.0)) {
+        DARK_TEXT.1
+    } else {
+        LIGHT_TEXT.1
+    };
+    (format!("#{:02x}{:02x}{:02x}", bg[0], bg[1], bg[2]), text)
 }
 
 fn pooled(per_fold: &[super::FoldResult]) -> Confusion {
@@ -566,18 +588,22 @@ fn terms(s: &mut String, r: &Report<'_>) {
         "<section>\n<h2>Top-weighted terms</h2>\n<p class=\"note\">The {n} terms pushing hardest towards each class in a model fitted on all {} records with the same flags. Bar length is proportional to the weight, on one scale per classifier. Terms are stemmed; <code>[…]</code> marks a character n-gram.</p>",
         thousands(r.n)
     );
-    if r.classifiers.len() == 1 {
-        let c = &r.classifiers[0];
+    if r.classifiers.len() == 1 || r.classifiers.len() > 4 {
+        // One row per classifier: its two lists side by side.
         s.push_str(
             "<div class=\"terms\" style=\"grid-template-columns:repeat(2,minmax(0,1fr))\">\n",
         );
-        terms_cell(s, c, true, false);
-        terms_cell(s, c, false, false);
+        let label = r.classifiers.len() > 1;
+        for c in &r.classifiers {
+            terms_cell(s, c, true, label);
+            terms_cell(s, c, false, label);
+        }
     } else {
+        // One column per classifier: the security lists, then the non-security lists.
         let _ = writeln!(
             s,
             "<div class=\"terms\" style=\"grid-template-columns:repeat({},minmax(0,1fr))\">",
-            r.classifiers.len().min(4)
+            r.classifiers.len()
         );
         for security in [true, false] {
             for c in &r.classifiers {
@@ -837,9 +863,17 @@ mod tests {
     fn confusion_cells_get_darker_with_their_share_and_keep_contrast() {
         let (light, dark_text) = cell_colors(0.1);
         let (dark, white_text) = cell_colors(0.9);
-        assert_eq!(dark_text, "#1f2328");
+        assert_eq!(dark_text, "#000000");
         assert_eq!(white_text, "#ffffff");
         assert!(light > dark, "{light} vs {dark}");
         assert_eq!(cell_colors(f64::NAN).0, "#f1f5f9");
+        for i in 0..=100 {
+            let (bg, text) = cell_colors(f64::from(i) / 100.0);
+            let rgb = |hex: &str| -> [u8; 3] {
+                std::array::from_fn(|k| u8::from_str_radix(&hex[1 + 2 * k..3 + 2 * k], 16).unwrap())
+            };
+            let ratio = contrast(luminance(rgb(&bg)), luminance(rgb(text)));
+            assert!(ratio >= 4.5, "{bg} with {text}: {ratio:.2}");
+        }
     }
 }
