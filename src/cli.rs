@@ -26,6 +26,10 @@ enum Command {
     Label(cmd::label::LabelArgs),
     /// Turn GitHub, Jira or Stack Exchange exports into paragraph records (JSONL).
     Ingest(Box<cmd::ingest::IngestArgs>),
+    /// Show a model file's manifest, parameters, vocabulary and top-weighted terms.
+    Inspect(cmd::inspect::InspectArgs),
+    /// Explain a score: every present term's contribution (weight × TF-IDF value).
+    Explain(cmd::explain::ExplainArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -37,5 +41,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Compare(args) => cmd::compare::run(&args),
         Command::Label(args) => cmd::label::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
+        Command::Inspect(args) => cmd::inspect::run(&args),
+        Command::Explain(args) => cmd::explain::run(&args),
     }
 }

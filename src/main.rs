@@ -5,6 +5,7 @@
 mod cli;
 mod cmd;
 mod progress;
+mod report;
 
 use std::process::ExitCode;
 

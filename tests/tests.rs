@@ -7,6 +7,8 @@ mod compare;
 mod cv_options;
 mod evaluate;
 mod ingest;
+mod inspect_explain;
 mod label;
 mod real_data;
+mod render_html;
 mod train;

@@ -10,7 +10,9 @@ use secdisc_train::{compare, ClassifierKind, CompareReport, CvInput};
 
 use super::cv_args::CvArgs;
 use super::dataset::{self, InputFormat};
+use super::html_report;
 use super::model_args::ModelArgs;
+use crate::report::Report;
 
 /// Flags of `secdisc compare`.
 #[derive(Debug, clap::Args)]
@@ -28,6 +30,10 @@ pub struct CompareArgs {
     /// Print the report as JSON (without timings, so equal seeds give equal output).
     #[arg(long)]
     pub json: bool,
+    /// Write a self-contained HTML report (metrics, pairwise tests, curves, calibration,
+    /// confusion matrices, top-weighted terms, folds) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Input layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
@@ -52,6 +58,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             "compare needs at least two classifiers, got {:?}; use `secdisc evaluate` for one",
             args.classifiers
         );
+    }
+    if let Some(path) = &args.html {
+        dataset::check_output_dir(path)?;
     }
     let classifiers: Vec<_> = kinds.iter().map(|&k| args.model.classifier(k)).collect();
     let data = dataset::load(&args.data, args.input_format)?;
@@ -78,6 +87,21 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         data.texts.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(path) = &args.html {
+        let terms = html_report::top_terms(
+            &input,
+            &args.model.tfidf(),
+            &classifiers,
+            args.model.threshold,
+            args.model.sampling.into(),
+            args.cv.seed,
+        );
+        let data_path = args.data.display().to_string();
+        let page = crate::report::render(
+            &Report::from_compare(&report, &data.name, &data.labels, terms).with_path(&data_path),
+        );
+        html_report::write(path, &page)?;
+    }
     let text = if args.json {
         let mut s = serde_json::to_string_pretty(&report)?;
         s.push('\n');

@@ -12,7 +12,9 @@ use secdisc_train::{cross_validate, CvInput, CvReport};
 
 use super::cv_args::CvArgs;
 use super::dataset::{self, InputFormat};
+use super::html_report;
 use super::model_args::{ClassifierArg, ModelArgs};
+use crate::report::{Report, Terms};
 
 /// Flags of `secdisc evaluate`.
 #[derive(Debug, clap::Args)]
@@ -28,6 +30,10 @@ pub struct EvaluateArgs {
     /// Write out-of-fold predictions (`id,fold,label,score`) as CSV to FILE.
     #[arg(long, value_name = "FILE")]
     pub oof: Option<PathBuf>,
+    /// Write a self-contained HTML report (metrics, curves, calibration, confusion matrix,
+    /// top-weighted terms, folds) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Write the fold of every record (`row,id,fold`, 0-based) as CSV to FILE, for peers.
     #[arg(long, value_name = "FILE")]
     pub folds_out: Option<PathBuf>,
@@ -42,7 +48,10 @@ pub struct EvaluateArgs {
 
 /// Run `secdisc evaluate`.
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    for out in [&args.oof, &args.folds_out].into_iter().flatten() {
+    for out in [&args.oof, &args.folds_out, &args.html]
+        .into_iter()
+        .flatten()
+    {
         dataset::check_output_dir(out)?;
     }
     let data = dataset::load(&args.data, args.input_format)?;
@@ -89,6 +98,23 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             let _ = writeln!(csv, "{i},{},{}", csv_field(id), report.fold_of[i]);
         }
         write_atomically(path, csv.as_bytes())?;
+    }
+    if let Some(path) = &args.html {
+        let terms = html_report::top_terms(
+            &input,
+            &args.model.tfidf(),
+            std::slice::from_ref(&classifier),
+            args.model.threshold,
+            args.model.sampling.into(),
+            args.cv.seed,
+        );
+        let terms = terms.into_iter().next().unwrap_or(Terms::NotLinear);
+        let data_path = args.data.display().to_string();
+        let page = crate::report::render(
+            &Report::from_cv(&report, classifier.name(), &data.name, &data.labels, terms)
+                .with_path(&data_path),
+        );
+        html_report::write(path, &page)?;
     }
     let text = if args.json {
         let mut s = serde_json::to_string_pretty(&report)?;

@@ -111,7 +111,7 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
 
 /// Records as labeller items. Record-level read errors become error rows; an error that stops
 /// the reader (I/O, an oversized record) is kept in `fatal` and ends the stream.
-fn to_items(
+pub(super) fn to_items(
     reader: RecordReader,
     fatal: Arc<Mutex<Option<IngestError>>>,
 ) -> impl Iterator<Item = InputItem> + Send {

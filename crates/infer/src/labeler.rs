@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 use secdisc_features::{Contribution, Featurizer, ModelBundle};
 
+use crate::explain::{explain_row, Explanation};
 use crate::input::InputItem;
 use crate::output::{round6, LabelRow, OutputFormat};
 
@@ -126,6 +127,14 @@ impl<'m> Labeler<'m> {
     pub fn predict(&self, text: &str, k: usize) -> Prediction {
         let mut f = self.featurizer();
         self.predict_with(&mut f, text, k, &mut Vec::new())
+    }
+
+    /// Label one text and decompose its score into per-term contributions (see
+    /// [`crate::explain_row`]); for a classifier that is not linear only the score is given.
+    pub fn explain(&self, text: &str) -> Explanation {
+        let mut f = self.featurizer();
+        let row = f.transform(text);
+        explain_row(self.bundle, row)
     }
 
     /// Encode one output row per item of `items` into `out`.

@@ -5,6 +5,8 @@
 //! [`Labeler::label_stream`] pulls [`InputItem`]s from any iterator on a reader thread,
 //! labels batches on the rayon pool and writes JSONL or CSV rows ([`OutputFormat`]). A record
 //! without text, or one that could not be read, still gets a row, with an `error` field.
+//! [`Labeler::explain`] decomposes one score into per-term contributions, and [`top_terms`]
+//! lists the terms a linear model weighs most in each direction.
 //!
 //! ```
 //! use secdisc_infer::{InputItem, LabelOptions, Labeler};
@@ -29,10 +31,14 @@
 //! ```
 #![deny(missing_docs)]
 
+mod explain;
 mod input;
 mod labeler;
 mod output;
 
+pub use explain::{
+    explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,
+};
 pub use input::InputItem;
 pub use labeler::{LabelOptions, LabelSummary, Labeler, Prediction};
 pub use output::{LabelRow, OutputFormat};
