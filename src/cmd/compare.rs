@@ -62,7 +62,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.html {
         dataset::check_output_dir(path)?;
     }
-    let classifiers: Vec<_> = kinds.iter().map(|&k| args.model.classifier(k)).collect();
+    let classifiers = kinds
+        .iter()
+        .map(|&k| args.model.classifier(k))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let data = dataset::load(&args.data, args.input_format)?;
     let groups = data.group_refs();
     let input = CvInput {

@@ -64,7 +64,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let opts = args.cv.options(&data, &args.model)?;
     let (folds, repeats) = opts.shape();
-    let classifier = args.model.classifier(args.classifier.kind());
+    let classifier = args.model.classifier(args.classifier.kind())?;
     let bar = crate::progress::bar((folds * repeats) as u64, "cross-validating");
     let report = cross_validate(&input, &args.model.tfidf(), &classifier, &opts, &|| {
         bar.inc(1)

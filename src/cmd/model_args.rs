@@ -15,6 +15,8 @@ pub enum ClassifierArg {
     Svm,
     /// Naive Bayes (complement by default; see --nb-variant).
     Nb,
+    /// Soft voting over --ensemble-members (equal weights).
+    Ensemble,
 }
 
 impl ClassifierArg {
@@ -24,6 +26,7 @@ impl ClassifierArg {
             ClassifierArg::Lr => ClassifierKind::Lr,
             ClassifierArg::Svm => ClassifierKind::Svm,
             ClassifierArg::Nb => ClassifierKind::Nb,
+            ClassifierArg::Ensemble => ClassifierKind::Ensemble,
         }
     }
 }
@@ -118,6 +121,14 @@ pub struct ModelArgs {
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     pub nb_alpha: f64,
+    /// Members of `ensemble`, comma-separated (each with the flags above).
+    #[arg(
+        long,
+        default_value = "lr,svm,nb",
+        value_delimiter = ',',
+        value_name = "NAMES"
+    )]
+    pub ensemble_members: Vec<String>,
     /// Resample training rows inside each training fold (never the test fold).
     #[arg(long, value_enum, default_value_t = SamplingArg::None)]
     pub sampling: SamplingArg,
@@ -176,8 +187,22 @@ impl ModelArgs {
     }
 
     /// Parameters of classifier `kind` from these flags (checked when fitting).
-    pub fn classifier(&self, kind: ClassifierKind) -> ClassifierParams {
-        match kind {
+    pub fn classifier(&self, kind: ClassifierKind) -> anyhow::Result<ClassifierParams> {
+        Ok(match kind {
+            ClassifierKind::Ensemble => {
+                let members = self
+                    .ensemble_members
+                    .iter()
+                    .map(|name| {
+                        let kind: ClassifierKind = name.parse()?;
+                        if kind == ClassifierKind::Ensemble {
+                            anyhow::bail!("--ensemble-members cannot contain ensemble");
+                        }
+                        self.classifier(kind)
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                ClassifierParams::Ensemble(members)
+            }
             ClassifierKind::Lr => ClassifierParams::Lr(
                 LogisticRegressionParams::default()
                     .c(self.c)
@@ -200,6 +225,6 @@ impl ModelArgs {
                     },
                 ))
             }
-        }
+        })
     }
 }

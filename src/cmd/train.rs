@@ -40,7 +40,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let data = dataset::load(&args.data, args.input_format)?;
     let positives = data.positives();
     let tfidf = args.model.tfidf();
-    let classifier = args.model.classifier(args.classifier.kind());
+    let classifier = args.model.classifier(args.classifier.kind())?;
     let groups = data.group_refs();
     let input = CvInput {
         texts: &data.texts,

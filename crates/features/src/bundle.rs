@@ -144,6 +144,9 @@ impl ModelBundle {
     }
 
     fn validate(&self) -> Result<()> {
+        self.classifier
+            .validate()
+            .map_err(|reason| FeaturesError::InvalidClassifier { reason })?;
         if self.classifier.n_features() != self.vectorizer.n_features() {
             return Err(FeaturesError::DimensionMismatch {
                 expected: self.classifier.n_features(),
@@ -225,7 +228,13 @@ impl ModelBundle {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-        bundle.validate()?;
+        bundle.validate().map_err(|e| match e {
+            FeaturesError::InvalidClassifier { reason } => FeaturesError::CorruptModel {
+                path: path.to_path_buf(),
+                reason,
+            },
+            other => other,
+        })?;
         Ok(bundle)
     }
 }
@@ -349,8 +358,9 @@ mod tests {
     #[test]
     fn rejects_mismatched_dimensions() {
         let mut b = bundle();
-        let ClassifierModel::Linear { model, .. } = &mut b.classifier;
-        model.weights.pop();
+        if let ClassifierModel::Linear { model, .. } = &mut b.classifier {
+            model.weights.pop();
+        }
         let json = serde_json::to_vec(&b).unwrap();
         let e = ModelBundle::from_json(Path::new("m"), &json).unwrap_err();
         assert!(matches!(e, FeaturesError::DimensionMismatch { .. }), "{e}");

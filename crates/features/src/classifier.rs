@@ -46,6 +46,13 @@ pub enum ClassifierModel {
         /// Decision value to probability.
         calibration: Calibration,
     },
+    /// Soft voting: the weighted mean of the members' probabilities.
+    Ensemble {
+        /// The members, all over the same features.
+        members: Vec<ClassifierModel>,
+        /// One positive weight per member.
+        weights: Vec<f64>,
+    },
 }
 
 impl ClassifierModel {
@@ -61,14 +68,54 @@ impl ClassifierModel {
     pub fn n_features(&self) -> usize {
         match self {
             ClassifierModel::Linear { model, .. } => model.n_features(),
+            ClassifierModel::Ensemble { members, .. } => {
+                members.first().map_or(0, ClassifierModel::n_features)
+            }
         }
     }
 
-    /// The raw decision value (larger means more likely security).
+    /// Check internal consistency after loading: ensemble members agree on the number of
+    /// features and weights are positive, one per member. Returns what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            ClassifierModel::Linear { .. } => Ok(()),
+            ClassifierModel::Ensemble { members, weights } => {
+                if members.is_empty() || members.len() != weights.len() {
+                    return Err(format!(
+                        "ensemble has {} members and {} weights",
+                        members.len(),
+                        weights.len()
+                    ));
+                }
+                if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w > 0.0)) {
+                    return Err(format!("ensemble weight {w} is not a positive number"));
+                }
+                let n = self.n_features();
+                for m in members {
+                    m.validate()?;
+                    if m.n_features() != n {
+                        return Err(format!(
+                            "ensemble members expect {} and {} features",
+                            n,
+                            m.n_features()
+                        ));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The raw decision value (larger means more likely security); for an ensemble, the
+    /// log-odds of its probability.
     #[inline]
     pub fn decision(&self, row: SparseRow<'_>) -> f64 {
         match self {
             ClassifierModel::Linear { model, .. } => model.decision(row),
+            ClassifierModel::Ensemble { .. } => {
+                let p = self.probability(row).clamp(1e-15, 1.0 - 1e-15);
+                (p / (1.0 - p)).ln()
+            }
         }
     }
 
@@ -79,12 +126,44 @@ impl ClassifierModel {
             ClassifierModel::Linear { model, calibration } => {
                 calibration.probability(model.decision(row))
             }
+            ClassifierModel::Ensemble { members, weights } => {
+                let total: f64 = weights.iter().sum();
+                members
+                    .iter()
+                    .zip(weights)
+                    .map(|(m, w)| w * m.probability(row))
+                    .sum::<f64>()
+                    / total
+            }
         }
     }
 
     /// The `k` features that pushed the decision towards security most, strongest first.
+    /// For an ensemble, the members' contributions (in their decision units) averaged with the
+    /// voting weights.
     pub fn top_contributions(&self, row: SparseRow<'_>, k: usize, out: &mut Vec<Contribution>) {
         match self {
+            ClassifierModel::Ensemble { members, weights } => {
+                let total: f64 = weights.iter().sum();
+                let mut sums: Vec<(u32, f64)> = Vec::new();
+                let mut part = Vec::new();
+                for (m, w) in members.iter().zip(weights) {
+                    m.top_contributions(row, row.nnz(), &mut part);
+                    for c in &part {
+                        match sums.iter_mut().find(|(f, _)| *f == c.feature) {
+                            Some(entry) => entry.1 += w * c.value / total,
+                            None => sums.push((c.feature, w * c.value / total)),
+                        }
+                    }
+                }
+                out.clear();
+                out.extend(
+                    sums.into_iter()
+                        .map(|(feature, value)| Contribution { feature, value }),
+                );
+                out.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.feature.cmp(&b.feature)));
+                out.truncate(k);
+            }
             ClassifierModel::Linear { model, calibration } => {
                 model.top_contributions(row, k, out);
                 // A negative Platt slope would flip the meaning of "towards security".
@@ -101,6 +180,7 @@ impl ClassifierModel {
     pub fn linear(&self) -> Option<&LinearModel> {
         match self {
             ClassifierModel::Linear { model, .. } => Some(model),
+            ClassifierModel::Ensemble { .. } => None,
         }
     }
 }
@@ -130,5 +210,35 @@ mod tests {
             "{json}"
         );
         assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn ensemble_averages_probabilities_and_contributions() {
+        let member = |w: f64| {
+            ClassifierModel::logistic(LinearModel {
+                weights: vec![w, 0.0],
+                intercept: 0.0,
+            })
+        };
+        let e = ClassifierModel::Ensemble {
+            members: vec![member(2.0), member(-2.0)],
+            weights: vec![3.0, 1.0],
+        };
+        let row = SparseRow {
+            indices: &[0],
+            values: &[1.0],
+        };
+        let want = (3.0 * sigmoid(2.0) + sigmoid(-2.0)) / 4.0;
+        assert!((e.probability(row) - want).abs() < 1e-15);
+        assert!(e.validate().is_ok());
+        let mut out = Vec::new();
+        e.top_contributions(row, 5, &mut out);
+        assert_eq!(out.len(), 1);
+        assert!((out[0].value - 3.0 * 2.0 / 4.0).abs() < 1e-12);
+        let bad = ClassifierModel::Ensemble {
+            members: vec![member(1.0)],
+            weights: vec![0.0],
+        };
+        assert!(bad.validate().is_err());
     }
 }

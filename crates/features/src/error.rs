@@ -52,6 +52,12 @@ pub enum FeaturesError {
         /// Vectorizer feature count.
         found: usize,
     },
+    /// A classifier's parts are inconsistent (for example ensemble members of different widths).
+    #[error("invalid classifier: {reason}")]
+    InvalidClassifier {
+        /// What is wrong.
+        reason: String,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

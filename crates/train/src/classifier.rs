@@ -12,7 +12,7 @@ use crate::naive_bayes::NaiveBayesParams;
 use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
-pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb"];
+pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb", "ensemble"];
 
 /// A classifier by name, without parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,8 @@ pub enum ClassifierKind {
     Svm,
     /// Naive Bayes (complement by default).
     Nb,
+    /// Soft voting over other classifiers.
+    Ensemble,
 }
 
 impl FromStr for ClassifierKind {
@@ -34,6 +36,7 @@ impl FromStr for ClassifierKind {
             "lr" => Ok(ClassifierKind::Lr),
             "svm" => Ok(ClassifierKind::Svm),
             "nb" => Ok(ClassifierKind::Nb),
+            "ensemble" => Ok(ClassifierKind::Ensemble),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
     }
@@ -46,6 +49,7 @@ impl ClassifierKind {
             ClassifierKind::Lr => "lr",
             ClassifierKind::Svm => "svm",
             ClassifierKind::Nb => "nb",
+            ClassifierKind::Ensemble => "ensemble",
         }
     }
 }
@@ -60,6 +64,8 @@ pub enum ClassifierParams {
     Svm(SvmParams),
     /// Naive Bayes.
     Nb(NaiveBayesParams),
+    /// Soft voting over member classifiers with equal weights.
+    Ensemble(Vec<ClassifierParams>),
 }
 
 impl ClassifierParams {
@@ -74,6 +80,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(_) => ClassifierKind::Lr,
             ClassifierParams::Svm(_) => ClassifierKind::Svm,
             ClassifierParams::Nb(_) => ClassifierKind::Nb,
+            ClassifierParams::Ensemble(_) => ClassifierKind::Ensemble,
         }
     }
 
@@ -83,6 +90,23 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref().map(|_| ()),
             ClassifierParams::Svm(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Nb(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Ensemble(members) => {
+                if members.len() < 2 {
+                    return Err(TrainError::InvalidEnsemble(format!(
+                        "needs at least two members, got {}",
+                        members.len()
+                    )));
+                }
+                for m in members {
+                    if m.kind() == ClassifierKind::Ensemble {
+                        return Err(TrainError::InvalidEnsemble(
+                            "members cannot be ensembles".into(),
+                        ));
+                    }
+                    m.check()?;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -107,6 +131,8 @@ impl ClassifierParams {
                     )
                 })
                 .collect(),
+            // Tuning an ensemble would multiply its members' grids; tune the members instead.
+            ClassifierParams::Ensemble(_) => Vec::new(),
         }
     }
 
@@ -117,6 +143,16 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref()?.fit(x, y),
             ClassifierParams::Svm(p) => p.clone().check()?.fit(x, y, seed),
             ClassifierParams::Nb(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::Ensemble(members) => {
+                self.check()?;
+                let members = members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| m.fit(x, y, seed.wrapping_add(i as u64)))
+                    .collect::<Result<Vec<_>>>()?;
+                let weights = vec![1.0; members.len()];
+                Ok(ClassifierModel::Ensemble { members, weights })
+            }
         }
     }
 }

@@ -25,8 +25,11 @@ pub enum TrainError {
     /// An empty tuning grid.
     #[error("the tuning grid for {0} is empty")]
     EmptyGrid(String),
+    /// An ensemble that cannot be built.
+    #[error("invalid ensemble: {0}")]
+    InvalidEnsemble(String),
     /// An unknown classifier name.
-    #[error("unknown classifier {0:?}; choose from lr, svm, nb")]
+    #[error("unknown classifier {0:?}; choose from {names}", names = crate::classifier::CLASSIFIER_NAMES.join(", "))]
     UnknownClassifier(String),
     /// The iteration limit is zero.
     #[error("max_iter must be at least 1")]
