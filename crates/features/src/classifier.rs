@@ -1,11 +1,13 @@
 //! Fitted classifiers as stored in a model file: what inference scores with.
 //!
-//! Every classifier secdisc trains today is linear in the TF-IDF features (logistic
-//! regression, linear SVM, multinomial and complement naive Bayes); they differ in how the
-//! decision value becomes a probability, which [`Calibration`] records.
+//! Most classifiers secdisc trains are linear in the TF-IDF features (logistic regression,
+//! linear SVM, multinomial and complement naive Bayes); they differ in how the decision value
+//! becomes a probability, which [`Calibration`] records. [`KnnModel`] (cosine k-nearest
+//! neighbours) stores its training rows instead.
 
 use serde::{Deserialize, Serialize};
 
+use crate::knn::KnnModel;
 use crate::linear::{sigmoid, Contribution, LinearModel};
 use crate::sparse::SparseRow;
 
@@ -46,6 +48,8 @@ pub enum ClassifierModel {
         /// Decision value to probability.
         calibration: Calibration,
     },
+    /// Cosine k-nearest neighbours over the stored training rows.
+    Knn(KnnModel),
 }
 
 impl ClassifierModel {
@@ -61,14 +65,16 @@ impl ClassifierModel {
     pub fn n_features(&self) -> usize {
         match self {
             ClassifierModel::Linear { model, .. } => model.n_features(),
+            ClassifierModel::Knn(knn) => knn.n_features(),
         }
     }
 
-    /// The raw decision value (larger means more likely security).
+    /// The raw decision value (larger means more likely security; log-odds for kNN).
     #[inline]
     pub fn decision(&self, row: SparseRow<'_>) -> f64 {
         match self {
             ClassifierModel::Linear { model, .. } => model.decision(row),
+            ClassifierModel::Knn(knn) => knn.decision(row),
         }
     }
 
@@ -79,10 +85,13 @@ impl ClassifierModel {
             ClassifierModel::Linear { model, calibration } => {
                 calibration.probability(model.decision(row))
             }
+            ClassifierModel::Knn(knn) => knn.probability(row),
         }
     }
 
-    /// The `k` features that pushed the decision towards security most, strongest first.
+    /// The `k` features that pushed the decision towards security most, strongest first. For
+    /// kNN: the query's features that carried the security neighbours' votes (see
+    /// [`KnnModel::top_contributions`]).
     pub fn top_contributions(&self, row: SparseRow<'_>, k: usize, out: &mut Vec<Contribution>) {
         match self {
             ClassifierModel::Linear { model, calibration } => {
@@ -94,6 +103,7 @@ impl ClassifierModel {
                     }
                 }
             }
+            ClassifierModel::Knn(knn) => knn.top_contributions(row, k, out),
         }
     }
 
@@ -101,6 +111,7 @@ impl ClassifierModel {
     pub fn linear(&self) -> Option<&LinearModel> {
         match self {
             ClassifierModel::Linear { model, .. } => Some(model),
+            ClassifierModel::Knn(_) => None,
         }
     }
 }
@@ -130,5 +141,37 @@ mod tests {
             "{json}"
         );
         assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn knn_is_tagged_and_round_trips_through_the_enum() {
+        use crate::knn::{KnnVoting, KnnWeighting};
+        use crate::sparse::CsrMatrix;
+        let mut x = CsrMatrix::new(2);
+        x.push_row(&[0], &[1.0]);
+        x.push_row(&[1], &[1.0]);
+        let voting = KnnVoting {
+            k: 1,
+            weighting: KnnWeighting::Similarity,
+            security_weight: 1.0,
+            non_security_weight: 1.0,
+            smoothing: 1.0,
+        };
+        let c = ClassifierModel::Knn(KnnModel::new(x, vec![true, false], voting).unwrap());
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.starts_with("{\"kind\":\"knn\""), "{json}");
+        let back: ClassifierModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        let row = SparseRow {
+            indices: &[0],
+            values: &[1.0],
+        };
+        // (1 + 0.5·1) / (1 + 1).
+        assert_eq!(back.probability(row), 0.75);
+        assert!((back.decision(row) - 3.0f64.ln()).abs() < 1e-12);
+        assert_eq!((back.n_features(), back.linear()), (2, None));
+        let mut out = Vec::new();
+        back.top_contributions(row, 3, &mut out);
+        assert_eq!(out.iter().map(|c| c.feature).collect::<Vec<_>>(), [0]);
     }
 }
