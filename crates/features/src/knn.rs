@@ -259,29 +259,27 @@ impl KnnModel {
     /// similarity qualify. Features of `query` beyond [`KnnModel::n_features`] are ignored.
     pub fn nearest(&self, query: SparseRow<'_>, out: &mut Vec<Neighbour>) {
         out.clear();
-        let n = self.labels.len();
-        // Dense accumulator over training rows, plus the rows it touched. A row can be pushed
-        // twice only if its partial sum returns to exactly 0; the `take` below then reads 0
-        // for the duplicate and skips it.
-        let mut acc = vec![0.0f64; n];
-        let mut touched: Vec<u32> = Vec::new();
+        // A dense accumulator over training rows: a query's posting lists usually reach most
+        // rows (matomo: 62,000 postings per query over 17,000 rows), so a branch-free
+        // scatter followed by one scan beats tracking the touched rows.
+        let mut acc = vec![0.0f64; self.labels.len()];
         for (&j, &q) in query.indices.iter().zip(query.values) {
             let q = f64::from(q);
             let (rows, values) = self.index.postings(j);
             for (&r, &v) in rows.iter().zip(values) {
-                let a = &mut acc[r as usize];
-                if *a == 0.0 {
-                    touched.push(r);
-                }
-                *a += q * f64::from(v);
+                acc[r as usize] += q * f64::from(v);
             }
         }
-        for &r in &touched {
-            let similarity = std::mem::take(&mut acc[r as usize]);
-            if similarity > 0.0 {
-                out.push(Neighbour { row: r, similarity });
-            }
-        }
+        out.extend(
+            acc.iter()
+                .enumerate()
+                .filter(|(_, &s)| s > 0.0)
+                .map(|(r, &similarity)| Neighbour {
+                    // `new` checked that row indices fit in u32.
+                    row: r as u32,
+                    similarity,
+                }),
+        );
         let k = self.voting.k;
         if out.len() > k {
             out.select_nth_unstable_by(k - 1, nearest_first);
@@ -359,8 +357,7 @@ impl KnnModel {
                     std::cmp::Ordering::Less => a += 1,
                     std::cmp::Ordering::Greater => b += 1,
                     std::cmp::Ordering::Equal => {
-                        share[a] +=
-                            scale * f64::from(query.values[a]) * f64::from(row.values[b]);
+                        share[a] += scale * f64::from(query.values[a]) * f64::from(row.values[b]);
                         a += 1;
                         b += 1;
                     }
@@ -454,7 +451,11 @@ mod tests {
         assert!((nb[0].similarity - 0.96).abs() < 1e-6);
         // Weighted: V₊ = 0.96 + 0.8, V = V₊ + 0.6; p = (1.76 + 0.5) / (2.36 + 1).
         let want = (0.96 + 0.8 + 0.5) / (0.96 + 0.8 + 0.6 + 1.0);
-        assert!((m.probability(q) - want).abs() < 1e-6, "{}", m.probability(q));
+        assert!(
+            (m.probability(q) - want).abs() < 1e-6,
+            "{}",
+            m.probability(q)
+        );
         let lo = want.ln() - (1.0 - want).ln();
         assert!((m.decision(q) - lo).abs() < 1e-6);
         // Uniform, k = 2: two security votes of 1; p = (2 + 0.5·1) / (2 + 1).
@@ -557,17 +558,39 @@ mod tests {
         for (from, to, needle) in [
             ("\"k\":2", "\"k\":0", "k must be at least 1"),
             ("\"smoothing\":1.0", "\"smoothing\":-1.0", "smoothing"),
-            ("\"security_weight\":1.0", "\"security_weight\":0.0", "class weights"),
-            ("[true,true,false,false]", "[true,false,false]", "4 training rows but 3 labels"),
-            ("\"indices\":[0,0,1,1,2]", "\"indices\":[0,1,0,1,2]", "columns must ascend"),
-            ("\"indices\":[0,0,1,1,2]", "\"indices\":[0,0,1,1,3]", "column 3"),
+            (
+                "\"security_weight\":1.0",
+                "\"security_weight\":0.0",
+                "class weights",
+            ),
+            (
+                "[true,true,false,false]",
+                "[true,false,false]",
+                "4 training rows but 3 labels",
+            ),
+            (
+                "\"indices\":[0,0,1,1,2]",
+                "\"indices\":[0,1,0,1,2]",
+                "columns must ascend",
+            ),
+            (
+                "\"indices\":[0,0,1,1,2]",
+                "\"indices\":[0,0,1,1,3]",
+                "column 3",
+            ),
         ] {
             assert!(json.contains(from), "{from} not in {json}");
             let bad = json.replacen(from, to, 1);
-            let e = serde_json::from_str::<KnnModel>(&bad).unwrap_err().to_string();
+            let e = serde_json::from_str::<KnnModel>(&bad)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(needle), "{to}: {e}");
         }
-        let empty = KnnModel::new(CsrMatrix::new(2), vec![], voting(1, KnnWeighting::Uniform, 1.0));
+        let empty = KnnModel::new(
+            CsrMatrix::new(2),
+            vec![],
+            voting(1, KnnWeighting::Uniform, 1.0),
+        );
         assert!(matches!(empty, Err(FeaturesError::InvalidKnnModel(_))));
     }
 

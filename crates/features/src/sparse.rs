@@ -152,7 +152,10 @@ impl CsrMatrix {
                 ));
             }
             if let Some(&c) = row.indices.last().filter(|&&c| c as usize >= self.n_cols) {
-                return bad(format!("row {r}: column {c} in a matrix of {} columns", self.n_cols));
+                return bad(format!(
+                    "row {r}: column {c} in a matrix of {} columns",
+                    self.n_cols
+                ));
             }
             if let Some(v) = row.values.iter().find(|v| !v.is_finite()) {
                 return bad(format!("row {r}: value {v} is not finite"));
@@ -196,18 +199,46 @@ mod tests {
     fn check_rejects_broken_layouts() {
         let parse = |json: &str| serde_json::from_str::<CsrMatrix>(json).unwrap();
         for (json, needle) in [
-            (r#"{"n_cols":2,"indptr":[0,1],"indices":[0],"values":[]}"#, "1 column indices but 0 values"),
-            (r#"{"n_cols":2,"indptr":[0,2],"indices":[0],"values":[1]}"#, "from 0 to 1"),
-            (r#"{"n_cols":2,"indptr":[],"indices":[],"values":[]}"#, "None"),
-            (r#"{"n_cols":2,"indptr":[0,2,1],"indices":[0,1],"values":[1,1]}"#, "from 0 to 2"),
-            (r#"{"n_cols":2,"indptr":[0,3,2],"indices":[0,1],"values":[1,1]}"#, "row 1 ends at 2 before it starts at 3"),
-            (r#"{"n_cols":2,"indptr":[0,2],"indices":[1,0],"values":[1,1]}"#, "column 0 follows column 1"),
-            (r#"{"n_cols":2,"indptr":[0,1],"indices":[2],"values":[1]}"#, "column 2 in a matrix of 2"),
-            (r#"{"n_cols":2,"indptr":[0,1],"indices":[1],"values":[1e39]}"#, "not finite"),
+            (
+                r#"{"n_cols":2,"indptr":[0,1],"indices":[0],"values":[]}"#,
+                "1 column indices but 0 values",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,2],"indices":[0],"values":[1]}"#,
+                "from 0 to 1",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[],"indices":[],"values":[]}"#,
+                "None",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,2,1],"indices":[0,1],"values":[1,1]}"#,
+                "from 0 to 2",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,3,2],"indices":[0,1],"values":[1,1]}"#,
+                "row 1 ends at 2 before it starts at 3",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,2],"indices":[1,0],"values":[1,1]}"#,
+                "column 0 follows column 1",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,1],"indices":[2],"values":[1]}"#,
+                "column 2 in a matrix of 2",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,1],"indices":[1],"values":[1e39]}"#,
+                "not finite",
+            ),
         ] {
             let e = parse(json).check().unwrap_err().to_string();
             assert!(e.contains(needle), "{json}: {e}");
         }
-        assert!(parse(r#"{"n_cols":0,"indptr":[0],"indices":[],"values":[]}"#).check().is_ok());
+        assert!(
+            parse(r#"{"n_cols":0,"indptr":[0],"indices":[],"values":[]}"#)
+                .check()
+                .is_ok()
+        );
     }
 }
