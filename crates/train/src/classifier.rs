@@ -7,12 +7,13 @@ use secdisc_features::{ClassifierModel, CsrMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::knn::KnnParams;
 use crate::logistic::LogisticRegressionParams;
 use crate::naive_bayes::NaiveBayesParams;
 use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
-pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb"];
+pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb", "knn"];
 
 /// A classifier by name, without parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +25,8 @@ pub enum ClassifierKind {
     Svm,
     /// Naive Bayes (complement by default).
     Nb,
+    /// Cosine k-nearest neighbours.
+    Knn,
 }
 
 impl FromStr for ClassifierKind {
@@ -34,6 +37,7 @@ impl FromStr for ClassifierKind {
             "lr" => Ok(ClassifierKind::Lr),
             "svm" => Ok(ClassifierKind::Svm),
             "nb" => Ok(ClassifierKind::Nb),
+            "knn" => Ok(ClassifierKind::Knn),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
     }
@@ -46,6 +50,7 @@ impl ClassifierKind {
             ClassifierKind::Lr => "lr",
             ClassifierKind::Svm => "svm",
             ClassifierKind::Nb => "nb",
+            ClassifierKind::Knn => "knn",
         }
     }
 }
@@ -60,10 +65,12 @@ pub enum ClassifierParams {
     Svm(SvmParams),
     /// Naive Bayes.
     Nb(NaiveBayesParams),
+    /// Cosine k-nearest neighbours.
+    Knn(KnnParams),
 }
 
 impl ClassifierParams {
-    /// The short name (`lr`, `svm`, `nb`).
+    /// The short name (`lr`, `svm`, `nb`, `knn`).
     pub fn name(&self) -> &'static str {
         self.kind().name()
     }
@@ -74,6 +81,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(_) => ClassifierKind::Lr,
             ClassifierParams::Svm(_) => ClassifierKind::Svm,
             ClassifierParams::Nb(_) => ClassifierKind::Nb,
+            ClassifierParams::Knn(_) => ClassifierKind::Knn,
         }
     }
 
@@ -83,6 +91,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref().map(|_| ()),
             ClassifierParams::Svm(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Nb(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Knn(p) => p.clone().check().map(|_| ()),
         }
     }
 
@@ -93,6 +102,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref()?.fit(x, y),
             ClassifierParams::Svm(p) => p.clone().check()?.fit(x, y, seed),
             ClassifierParams::Nb(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::Knn(p) => p.clone().check()?.fit(x, y),
         }
     }
 }

@@ -17,8 +17,14 @@ pub enum TrainError {
     #[error("invalid threshold rule {0:?}: use max-f1, recall:R, precision:P or fixed:T with R, P, T in [0, 1]")]
     InvalidThresholdRule(String),
     /// An unknown classifier name.
-    #[error("unknown classifier {0:?}; choose from lr, svm, nb")]
+    #[error("unknown classifier {0:?}; choose from lr, svm, nb, knn")]
     UnknownClassifier(String),
+    /// kNN needs at least one neighbour.
+    #[error("k (the number of neighbours) must be at least 1, got {0}")]
+    InvalidK(usize),
+    /// kNN smoothing must be a finite number, at least 0.
+    #[error("kNN smoothing must be a finite number >= 0, got {0}")]
+    InvalidSmoothing(f64),
     /// The iteration limit is zero.
     #[error("max_iter must be at least 1")]
     InvalidMaxIter,
