@@ -3,7 +3,8 @@
 //! every training row, plus the model's serialised size and load time.
 //!
 //! `SECDISC_SHARED=../shared cargo bench --bench knn` (matomo issues, fold 1 of 10, seed 42;
-//! `SECDISC_BENCH_DATASET=NAME` for another data set). Scoring runs on one thread.
+//! `SECDISC_BENCH_DATASET=NAME` for another data set, `SECDISC_BENCH_CHAR_NGRAMS=3-5` to add
+//! character n-grams). Scoring runs on one thread; times are CPU seconds of that thread.
 
 #[path = "common.rs"]
 mod common;
@@ -21,7 +22,15 @@ fn main() {
     let groups: Vec<Option<&str>> = groups.iter().map(|g| g.as_deref()).collect();
     let folds = Folds::stratified(&labels, &groups, 10, 42).expect("folds");
     let (train, test) = folds.split(0);
-    let tfidf = TfidfParams::default().check().expect("tfidf");
+    // `SECDISC_BENCH_CHAR_NGRAMS=3-5` adds character n-grams (many more, denser postings).
+    let char_ngrams = std::env::var("SECDISC_BENCH_CHAR_NGRAMS").ok().map(|r| {
+        let (a, b) = r.split_once('-').expect("MIN-MAX");
+        (a.parse().expect("MIN"), b.parse().expect("MAX"))
+    });
+    let tfidf = TfidfParams::default()
+        .char_ngrams(char_ngrams)
+        .check()
+        .expect("tfidf");
     let corpus = tfidf.tokenize(&texts);
     let vectorizer = tfidf.fit_tokenized(&corpus, &train).expect("fit");
     let x_train = vectorizer.transform_tokenized(&corpus, &train);
