@@ -85,6 +85,8 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
         ("nb", "precision:0.8"),
         ("svm", "0.4"),
         ("ensemble", "max-f1"),
+        ("knn", "max-f1"),
+        ("knn", "0.5"),
     ] {
         let o = d.run(&[
             "train",
@@ -141,7 +143,7 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         o.stdout
     };
-    for classifier in ["lr", "svm", "nb", "ensemble"] {
+    for classifier in ["lr", "svm", "nb", "knn", "ensemble"] {
         let train = |out: &str| {
             vec![
                 "train",

@@ -19,7 +19,7 @@ use crate::report::Report;
 pub struct CompareArgs {
     /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-`.
     pub data: PathBuf,
-    /// Comma-separated classifiers: lr, svm, nb.
+    /// Comma-separated classifiers: lr, svm, nb, knn.
     #[arg(
         long,
         default_value = "lr,svm,nb",

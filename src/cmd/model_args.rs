@@ -1,9 +1,9 @@
 //! Feature and classifier flags shared by `train` and `evaluate`.
 
-use secdisc_features::{Stemming, StopWords, TfidfParams};
+use secdisc_features::{KnnWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
-    ClassWeight, ClassifierKind, ClassifierParams, LogisticRegressionParams, NaiveBayesParams,
-    NaiveBayesVariant, Sampling, SvmLoss, SvmParams, ThresholdRule,
+    ClassWeight, ClassifierKind, ClassifierParams, KnnParams, LogisticRegressionParams,
+    NaiveBayesParams, NaiveBayesVariant, Sampling, SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -15,6 +15,8 @@ pub enum ClassifierArg {
     Svm,
     /// Naive Bayes (complement by default; see --nb-variant).
     Nb,
+    /// Cosine k-nearest neighbours with class-weighted, smoothed votes (see --knn-k).
+    Knn,
     /// Soft voting over --ensemble-members (equal weights).
     Ensemble,
 }
@@ -26,6 +28,7 @@ impl ClassifierArg {
             ClassifierArg::Lr => ClassifierKind::Lr,
             ClassifierArg::Svm => ClassifierKind::Svm,
             ClassifierArg::Nb => ClassifierKind::Nb,
+            ClassifierArg::Knn => ClassifierKind::Knn,
             ClassifierArg::Ensemble => ClassifierKind::Ensemble,
         }
     }
@@ -70,6 +73,15 @@ pub enum NbVariantArg {
     Multinomial,
 }
 
+/// kNN vote weighting flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KnnWeightingArg {
+    /// Each neighbour casts its class weight times its cosine similarity.
+    Similarity,
+    /// Each neighbour casts its class weight.
+    Uniform,
+}
+
 /// Class weighting flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ClassWeightArg {
@@ -109,7 +121,7 @@ pub struct ModelArgs {
     /// Inverse regularisation strength (logistic regression and SVM).
     #[arg(long = "c", default_value_t = 1.0, value_name = "C")]
     pub c: f64,
-    /// Class weighting (logistic regression and SVM).
+    /// Class weighting (logistic regression, SVM and kNN votes).
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
     pub class_weight: ClassWeightArg,
     /// SVM loss.
@@ -121,6 +133,15 @@ pub struct ModelArgs {
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     pub nb_alpha: f64,
+    /// Number of neighbours that vote (kNN).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub knn_k: usize,
+    /// How kNN neighbours vote.
+    #[arg(long, value_enum, default_value_t = KnnWeightingArg::Similarity)]
+    pub knn_weighting: KnnWeightingArg,
+    /// kNN pseudo-votes M for the training base rate P: probability (V_sec + P*M) / (V + M).
+    #[arg(long, default_value_t = 1.0, value_name = "M")]
+    pub knn_smoothing: f64,
     /// Members of `ensemble`, comma-separated (each with the flags above).
     #[arg(
         long,
@@ -225,6 +246,16 @@ impl ModelArgs {
                     },
                 ))
             }
+            ClassifierKind::Knn => ClassifierParams::Knn(
+                KnnParams::default()
+                    .k(self.knn_k)
+                    .weighting(match self.knn_weighting {
+                        KnnWeightingArg::Similarity => KnnWeighting::Similarity,
+                        KnnWeightingArg::Uniform => KnnWeighting::Uniform,
+                    })
+                    .class_weight(self.class_weight())
+                    .smoothing(self.knn_smoothing),
+            ),
         })
     }
 }

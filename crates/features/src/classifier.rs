@@ -1,11 +1,14 @@
 //! Fitted classifiers as stored in a model file: what inference scores with.
 //!
-//! Every classifier secdisc trains today is linear in the TF-IDF features (logistic
-//! regression, linear SVM, multinomial and complement naive Bayes); they differ in how the
-//! decision value becomes a probability, which [`Calibration`] records.
+//! Most classifiers secdisc trains are linear in the TF-IDF features (logistic regression,
+//! linear SVM, multinomial and complement naive Bayes); they differ in how the decision value
+//! becomes a probability, which [`Calibration`] records. [`KnnModel`] (cosine k-nearest
+//! neighbours) stores its training rows instead.
+//! [`ClassifierModel::Ensemble`] averages its members' probabilities (soft voting).
 
 use serde::{Deserialize, Serialize};
 
+use crate::knn::KnnModel;
 use crate::linear::{sigmoid, Contribution, LinearModel};
 use crate::sparse::SparseRow;
 
@@ -53,6 +56,8 @@ pub enum ClassifierModel {
         /// One positive weight per member.
         weights: Vec<f64>,
     },
+    /// Cosine k-nearest neighbours over the stored training rows.
+    Knn(KnnModel),
 }
 
 impl ClassifierModel {
@@ -71,6 +76,7 @@ impl ClassifierModel {
             ClassifierModel::Ensemble { members, .. } => {
                 members.first().map_or(0, ClassifierModel::n_features)
             }
+            ClassifierModel::Knn(knn) => knn.n_features(),
         }
     }
 
@@ -78,7 +84,8 @@ impl ClassifierModel {
     /// features and weights are positive, one per member. Returns what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            ClassifierModel::Linear { .. } => Ok(()),
+            // A kNN model checks itself when it is deserialised.
+            ClassifierModel::Linear { .. } | ClassifierModel::Knn(_) => Ok(()),
             ClassifierModel::Ensemble { members, weights } => {
                 if members.is_empty() || members.len() != weights.len() {
                     return Err(format!(
@@ -106,8 +113,8 @@ impl ClassifierModel {
         }
     }
 
-    /// The raw decision value (larger means more likely security); for an ensemble, the
-    /// log-odds of its probability.
+    /// The raw decision value (larger means more likely security); for an ensemble and kNN,
+    /// the log-odds of the probability.
     #[inline]
     pub fn decision(&self, row: SparseRow<'_>) -> f64 {
         match self {
@@ -116,6 +123,7 @@ impl ClassifierModel {
                 let p = self.probability(row).clamp(1e-15, 1.0 - 1e-15);
                 (p / (1.0 - p)).ln()
             }
+            ClassifierModel::Knn(knn) => knn.decision(row),
         }
     }
 
@@ -135,14 +143,17 @@ impl ClassifierModel {
                     .sum::<f64>()
                     / total
             }
+            ClassifierModel::Knn(knn) => knn.probability(row),
         }
     }
 
     /// The `k` features that pushed the decision towards security most, strongest first.
     /// For an ensemble, the members' contributions (in their decision units) averaged with the
-    /// voting weights.
+    /// voting weights; for kNN, the query's features that carried the security neighbours'
+    /// votes (see [`KnnModel::top_contributions`]).
     pub fn top_contributions(&self, row: SparseRow<'_>, k: usize, out: &mut Vec<Contribution>) {
         match self {
+            ClassifierModel::Knn(knn) => knn.top_contributions(row, k, out),
             ClassifierModel::Ensemble { members, weights } => {
                 let total: f64 = weights.iter().sum();
                 let mut sums: Vec<(u32, f64)> = Vec::new();
@@ -180,7 +191,7 @@ impl ClassifierModel {
     pub fn linear(&self) -> Option<&LinearModel> {
         match self {
             ClassifierModel::Linear { model, .. } => Some(model),
-            ClassifierModel::Ensemble { .. } => None,
+            ClassifierModel::Ensemble { .. } | ClassifierModel::Knn(_) => None,
         }
     }
 }
@@ -240,5 +251,37 @@ mod tests {
             weights: vec![0.0],
         };
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn knn_is_tagged_and_round_trips_through_the_enum() {
+        use crate::knn::{KnnVoting, KnnWeighting};
+        use crate::sparse::CsrMatrix;
+        let mut x = CsrMatrix::new(2);
+        x.push_row(&[0], &[1.0]);
+        x.push_row(&[1], &[1.0]);
+        let voting = KnnVoting {
+            k: 1,
+            weighting: KnnWeighting::Similarity,
+            security_weight: 1.0,
+            non_security_weight: 1.0,
+            smoothing: 1.0,
+        };
+        let c = ClassifierModel::Knn(KnnModel::new(x, vec![true, false], voting).unwrap());
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.starts_with("{\"kind\":\"knn\""), "{json}");
+        let back: ClassifierModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        let row = SparseRow {
+            indices: &[0],
+            values: &[1.0],
+        };
+        // (1 + 0.5·1) / (1 + 1).
+        assert_eq!(back.probability(row), 0.75);
+        assert!((back.decision(row) - 3.0f64.ln()).abs() < 1e-12);
+        assert_eq!((back.n_features(), back.linear()), (2, None));
+        let mut out = Vec::new();
+        back.top_contributions(row, 3, &mut out);
+        assert_eq!(out.iter().map(|c| c.feature).collect::<Vec<_>>(), [0]);
     }
 }

@@ -99,6 +99,12 @@ pub enum FeaturesError {
         /// What is wrong.
         reason: String,
     },
+    /// A sparse matrix read from a file breaks the layout invariants (see `CsrMatrix::check`).
+    #[error("invalid sparse matrix: {0}")]
+    InvalidSparseMatrix(String),
+    /// A k-nearest-neighbours model's parts disagree or a setting is out of range.
+    #[error("invalid k-nearest-neighbours model: {0}")]
+    InvalidKnnModel(String),
 }
 
 /// Result alias for this crate.

@@ -4,7 +4,8 @@
 //! whole, drops numbers and hashes) → [`Analyzer`] (stop words that never remove signal,
 //! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
-//! with a [`ClassifierModel`] and a threshold; training writes it and inference reads it.
+//! with a [`ClassifierModel`] (a [`LinearModel`] with a [`Calibration`], or a cosine
+//! k-nearest-neighbours [`KnnModel`]) and a threshold; training writes it and inference reads it.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;
@@ -22,6 +23,7 @@ mod analyzer;
 mod bundle;
 mod classifier;
 mod error;
+mod knn;
 mod linear;
 mod sparse;
 mod stopwords;
@@ -35,6 +37,7 @@ pub use bundle::{
 };
 pub use classifier::{Calibration, ClassifierModel};
 pub use error::{FeaturesError, Result};
+pub use knn::{KnnModel, KnnVoting, KnnWeighting, Neighbour};
 pub use linear::{sigmoid, Contribution, LinearModel};
 pub use sparse::{CsrMatrix, SparseRow};
 pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};

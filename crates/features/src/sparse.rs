@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{FeaturesError, Result};
+
 /// One row of a [`CsrMatrix`]: parallel slices of column indices (ascending) and values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SparseRow<'a> {
@@ -111,6 +113,57 @@ impl CsrMatrix {
         (0..self.n_rows()).map(move |i| self.row(i))
     }
 
+    /// Check the invariants [`CsrMatrix::row`] relies on, for a matrix read from a file (the
+    /// derived `Deserialize` checks nothing): `indptr` starts at 0, never decreases and ends at
+    /// the number of entries; there are as many values as indices; indices are strictly
+    /// ascending within a row and below `n_cols`; values are finite.
+    ///
+    /// Errors with [`FeaturesError::InvalidSparseMatrix`] describing the first violation.
+    pub fn check(&self) -> Result<()> {
+        let bad = |what: String| Err(FeaturesError::InvalidSparseMatrix(what));
+        if self.indices.len() != self.values.len() {
+            return bad(format!(
+                "{} column indices but {} values",
+                self.indices.len(),
+                self.values.len()
+            ));
+        }
+        match (self.indptr.first(), self.indptr.last()) {
+            (Some(0), Some(&end)) if end == self.indices.len() => {}
+            (first, last) => {
+                return bad(format!(
+                    "row pointers must run from 0 to {} entries, got {first:?} to {last:?}",
+                    self.indices.len()
+                ))
+            }
+        }
+        if let Some(r) = self.indptr.windows(2).position(|w| w[0] > w[1]) {
+            let (start, end) = (self.indptr[r], self.indptr[r + 1]);
+            return bad(format!("row {r} ends at {end} before it starts at {start}"));
+        }
+        // Pointers now ascend from 0 to the entry count, so every row slice is in bounds.
+        for r in 0..self.n_rows() {
+            let row = self.row(r);
+            if let Some(p) = row.indices.windows(2).position(|p| p[0] >= p[1]) {
+                return bad(format!(
+                    "row {r}: column {} follows column {}; columns must ascend",
+                    row.indices[p + 1],
+                    row.indices[p]
+                ));
+            }
+            if let Some(&c) = row.indices.last().filter(|&&c| c as usize >= self.n_cols) {
+                return bad(format!(
+                    "row {r}: column {c} in a matrix of {} columns",
+                    self.n_cols
+                ));
+            }
+            if let Some(v) = row.values.iter().find(|v| !v.is_finite()) {
+                return bad(format!("row {r}: value {v} is not finite"));
+            }
+        }
+        Ok(())
+    }
+
     /// A new matrix of the given rows, in the given order.
     pub fn select_rows(&self, rows: &[usize]) -> CsrMatrix {
         let nnz = rows.iter().map(|&r| self.row(r).nnz()).sum();
@@ -139,5 +192,53 @@ mod tests {
         assert_eq!(s.row(0).indices, &[1]);
         assert_eq!(s.row(1).dot(&[1.0, 0.0, 0.0, 0.5]), 2.0);
         assert_eq!(m.row(1).nnz(), 0);
+        assert!(m.check().is_ok());
+    }
+
+    #[test]
+    fn check_rejects_broken_layouts() {
+        let parse = |json: &str| serde_json::from_str::<CsrMatrix>(json).unwrap();
+        for (json, needle) in [
+            (
+                r#"{"n_cols":2,"indptr":[0,1],"indices":[0],"values":[]}"#,
+                "1 column indices but 0 values",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,2],"indices":[0],"values":[1]}"#,
+                "from 0 to 1",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[],"indices":[],"values":[]}"#,
+                "None",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,2,1],"indices":[0,1],"values":[1,1]}"#,
+                "from 0 to 2",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,3,2],"indices":[0,1],"values":[1,1]}"#,
+                "row 1 ends at 2 before it starts at 3",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,2],"indices":[1,0],"values":[1,1]}"#,
+                "column 0 follows column 1",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,1],"indices":[2],"values":[1]}"#,
+                "column 2 in a matrix of 2",
+            ),
+            (
+                r#"{"n_cols":2,"indptr":[0,1],"indices":[1],"values":[1e39]}"#,
+                "not finite",
+            ),
+        ] {
+            let e = parse(json).check().unwrap_err().to_string();
+            assert!(e.contains(needle), "{json}: {e}");
+        }
+        assert!(
+            parse(r#"{"n_cols":0,"indptr":[0],"indices":[],"values":[]}"#)
+                .check()
+                .is_ok()
+        );
     }
 }

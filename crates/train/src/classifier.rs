@@ -7,12 +7,13 @@ use secdisc_features::{ClassifierModel, CsrMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::knn::KnnParams;
 use crate::logistic::LogisticRegressionParams;
 use crate::naive_bayes::NaiveBayesParams;
 use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
-pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb", "ensemble"];
+pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb", "knn", "ensemble"];
 
 /// A classifier by name, without parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +25,8 @@ pub enum ClassifierKind {
     Svm,
     /// Naive Bayes (complement by default).
     Nb,
+    /// Cosine k-nearest neighbours.
+    Knn,
     /// Soft voting over other classifiers.
     Ensemble,
 }
@@ -36,6 +39,7 @@ impl FromStr for ClassifierKind {
             "lr" => Ok(ClassifierKind::Lr),
             "svm" => Ok(ClassifierKind::Svm),
             "nb" => Ok(ClassifierKind::Nb),
+            "knn" => Ok(ClassifierKind::Knn),
             "ensemble" => Ok(ClassifierKind::Ensemble),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
@@ -49,6 +53,7 @@ impl ClassifierKind {
             ClassifierKind::Lr => "lr",
             ClassifierKind::Svm => "svm",
             ClassifierKind::Nb => "nb",
+            ClassifierKind::Knn => "knn",
             ClassifierKind::Ensemble => "ensemble",
         }
     }
@@ -64,6 +69,8 @@ pub enum ClassifierParams {
     Svm(SvmParams),
     /// Naive Bayes.
     Nb(NaiveBayesParams),
+    /// Cosine k-nearest neighbours.
+    Knn(KnnParams),
     /// Soft voting over member classifiers with equal weights.
     Ensemble(Vec<ClassifierParams>),
 }
@@ -80,6 +87,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(_) => ClassifierKind::Lr,
             ClassifierParams::Svm(_) => ClassifierKind::Svm,
             ClassifierParams::Nb(_) => ClassifierKind::Nb,
+            ClassifierParams::Knn(_) => ClassifierKind::Knn,
             ClassifierParams::Ensemble(_) => ClassifierKind::Ensemble,
         }
     }
@@ -90,6 +98,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref().map(|_| ()),
             ClassifierParams::Svm(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Nb(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Knn(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Ensemble(members) => {
                 if members.len() < 2 {
                     return Err(TrainError::InvalidEnsemble(format!(
@@ -131,6 +140,10 @@ impl ClassifierParams {
                     )
                 })
                 .collect(),
+            ClassifierParams::Knn(p) => [1usize, 3, 5, 10, 20, 50]
+                .into_iter()
+                .map(|k| (format!("k={k}"), ClassifierParams::Knn(p.clone().k(k))))
+                .collect(),
             // Tuning an ensemble would multiply its members' grids; tune the members instead.
             ClassifierParams::Ensemble(_) => Vec::new(),
         }
@@ -143,6 +156,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref()?.fit(x, y),
             ClassifierParams::Svm(p) => p.clone().check()?.fit(x, y, seed),
             ClassifierParams::Nb(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::Knn(p) => p.clone().check()?.fit(x, y),
             ClassifierParams::Ensemble(members) => {
                 self.check()?;
                 let members = members

@@ -552,6 +552,7 @@ mod tests {
             ClassifierParams::Lr(LogisticRegressionParams::default()),
             ClassifierParams::Svm(SvmParams::default()),
             ClassifierParams::Nb(NaiveBayesParams::default()),
+            ClassifierParams::Knn(crate::knn::KnnParams::default()),
         ]
     }
 

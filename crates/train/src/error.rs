@@ -31,6 +31,12 @@ pub enum TrainError {
     /// An unknown classifier name.
     #[error("unknown classifier {0:?}; choose from {names}", names = crate::classifier::CLASSIFIER_NAMES.join(", "))]
     UnknownClassifier(String),
+    /// kNN needs at least one neighbour.
+    #[error("k (the number of neighbours) must be at least 1, got {0}")]
+    InvalidK(usize),
+    /// kNN smoothing must be a finite number, at least 0.
+    #[error("kNN smoothing must be a finite number >= 0, got {0}")]
+    InvalidSmoothing(f64),
     /// The iteration limit is zero.
     #[error("max_iter must be at least 1")]
     InvalidMaxIter,

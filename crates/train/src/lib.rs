@@ -3,8 +3,9 @@
 //! - [`ClassifierParams`]: the classifiers by name: [`LogisticRegressionParams`] (sparse L2
 //!   logistic regression solved by L-BFGS (argmin) directly over a
 //!   [`secdisc_features::CsrMatrix`]; implements linfa's `ParamGuard`, `Fit` and
-//!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling) and
-//!   [`NaiveBayesParams`] (multinomial and complement).
+//!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling),
+//!   [`NaiveBayesParams`] (multinomial and complement) and [`KnnParams`] (cosine k-nearest
+//!   neighbours with class-weighted, smoothed votes).
 //! - [`ThresholdRule`]: fixed, max-F1, recall- or precision-targeted thresholds, chosen on
 //!   out-of-fold predictions of training data only.
 //! - [`Folds`]: stratified, seeded, group-aware k-fold assignment.
@@ -37,6 +38,7 @@ mod cv;
 mod error;
 mod fingerprint;
 mod folds;
+mod knn;
 mod logistic;
 pub mod metrics;
 mod naive_bayes;
@@ -57,6 +59,7 @@ pub use cv::{
 pub use error::{Result, TrainError};
 pub use fingerprint::sha256_hex;
 pub use folds::Folds;
+pub use knn::{KnnParams, KnnValidParams};
 pub use logistic::{
     ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, SparseRecords,
 };
