@@ -2,8 +2,9 @@
 
 use secdisc_features::{Stemming, StopWords, TfidfParams};
 use secdisc_train::{
-    ClassWeight, ClassifierKind, ClassifierParams, LogisticRegressionParams, NaiveBayesParams,
-    NaiveBayesVariant, SvmLoss, SvmParams, ThresholdRule,
+    ClassWeight, ClassifierKind, ClassifierParams, DecisionTreeParams, ForestSampling,
+    LinfaLogisticParams, LogisticRegressionParams, MaxFeatures, NaiveBayesParams,
+    NaiveBayesVariant, RandomForestParams, SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -15,6 +16,12 @@ pub enum ClassifierArg {
     Svm,
     /// Naive Bayes (complement by default; see --nb-variant).
     Nb,
+    /// linfa-logistic on the --select-k chi2-selected features (dense).
+    LinfaLr,
+    /// linfa-trees decision tree on the --select-k chi2-selected features.
+    Dt,
+    /// Random forest of linfa-trees decision trees (see --rf-trees, --rf-max-features).
+    Rf,
 }
 
 impl ClassifierArg {
@@ -24,6 +31,9 @@ impl ClassifierArg {
             ClassifierArg::Lr => ClassifierKind::Lr,
             ClassifierArg::Svm => ClassifierKind::Svm,
             ClassifierArg::Nb => ClassifierKind::Nb,
+            ClassifierArg::LinfaLr => ClassifierKind::LinfaLr,
+            ClassifierArg::Dt => ClassifierKind::Dt,
+            ClassifierArg::Rf => ClassifierKind::Rf,
         }
     }
 }
@@ -55,6 +65,15 @@ pub enum ClassWeightArg {
     Uniform,
 }
 
+/// Random forest row sampling flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RfSamplingArg {
+    /// Per tree, as many rows drawn with replacement from each class as the minority has.
+    Balanced,
+    /// Per tree, n rows drawn with replacement; class weights handle the imbalance (slower).
+    Bootstrap,
+}
+
 /// Flags that define the features and the classifier.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelArgs {
@@ -82,10 +101,10 @@ pub struct ModelArgs {
     /// Use raw term counts instead of 1 + ln(count).
     #[arg(long)]
     pub no_sublinear_tf: bool,
-    /// Inverse regularisation strength (logistic regression and SVM).
+    /// Inverse regularisation strength (lr, linfa-lr and svm).
     #[arg(long = "c", default_value_t = 1.0, value_name = "C")]
     pub c: f64,
-    /// Class weighting (logistic regression and SVM).
+    /// Class weighting (lr, linfa-lr, svm, dt; rf trees with --rf-sampling bootstrap).
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
     pub class_weight: ClassWeightArg,
     /// SVM loss.
@@ -97,6 +116,24 @@ pub struct ModelArgs {
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     pub nb_alpha: f64,
+    /// Features kept by chi2 selection for linfa-lr, dt and rf (they need dense input).
+    #[arg(long, default_value_t = 2000, value_name = "K")]
+    pub select_k: usize,
+    /// Deepest level of splits of dt and of each rf tree.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub dt_max_depth: usize,
+    /// Smallest leaf of dt and rf trees, in rows of the lighter-weighted class.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub dt_min_samples_leaf: usize,
+    /// Trees in the random forest.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub rf_trees: usize,
+    /// Selected features each rf tree sees: sqrt or a fraction in (0, 1].
+    #[arg(long, default_value = "sqrt", value_name = "sqrt|FRACTION", value_parser = parse_max_features)]
+    pub rf_max_features: MaxFeatures,
+    /// Rows each rf tree is fitted on.
+    #[arg(long, value_enum, default_value_t = RfSamplingArg::Balanced)]
+    pub rf_sampling: RfSamplingArg,
     /// Decision threshold: fixed:T, max-f1, recall:R or precision:P. All but fixed are chosen
     /// on inner out-of-fold predictions of the training data (never the test fold).
     #[arg(long, default_value = "fixed:0.5", value_name = "RULE", value_parser = parse_rule)]
@@ -110,6 +147,11 @@ fn parse_rule(s: &str) -> Result<ThresholdRule, String> {
             .parse()
             .map_err(|e: secdisc_train::TrainError| e.to_string());
     }
+    s.parse()
+        .map_err(|e: secdisc_train::TrainError| e.to_string())
+}
+
+fn parse_max_features(s: &str) -> Result<MaxFeatures, String> {
     s.parse()
         .map_err(|e: secdisc_train::TrainError| e.to_string())
 }
@@ -176,6 +218,32 @@ impl ModelArgs {
                     },
                 ))
             }
+            ClassifierKind::LinfaLr => ClassifierParams::LinfaLr(
+                LinfaLogisticParams::default()
+                    .c(self.c)
+                    .class_weight(self.class_weight())
+                    .select_k(self.select_k),
+            ),
+            ClassifierKind::Dt => ClassifierParams::Dt(
+                DecisionTreeParams::default()
+                    .select_k(self.select_k)
+                    .max_depth(self.dt_max_depth)
+                    .min_samples_leaf(self.dt_min_samples_leaf)
+                    .class_weight(self.class_weight()),
+            ),
+            ClassifierKind::Rf => ClassifierParams::Rf(
+                RandomForestParams::default()
+                    .select_k(self.select_k)
+                    .n_trees(self.rf_trees)
+                    .max_features(self.rf_max_features)
+                    .sampling(match self.rf_sampling {
+                        RfSamplingArg::Balanced => ForestSampling::Balanced,
+                        RfSamplingArg::Bootstrap => ForestSampling::Bootstrap,
+                    })
+                    .max_depth(self.dt_max_depth)
+                    .min_samples_leaf(self.dt_min_samples_leaf)
+                    .class_weight(self.class_weight()),
+            ),
         }
     }
 }

@@ -349,7 +349,9 @@ mod tests {
     #[test]
     fn rejects_mismatched_dimensions() {
         let mut b = bundle();
-        let ClassifierModel::Linear { model, .. } = &mut b.classifier;
+        let ClassifierModel::Linear { model, .. } = &mut b.classifier else {
+            unreachable!("the test bundle is linear")
+        };
         model.weights.pop();
         let json = serde_json::to_vec(&b).unwrap();
         let e = ModelBundle::from_json(Path::new("m"), &json).unwrap_err();

@@ -1,13 +1,15 @@
 //! Fitted classifiers as stored in a model file: what inference scores with.
 //!
-//! Every classifier secdisc trains today is linear in the TF-IDF features (logistic
-//! regression, linear SVM, multinomial and complement naive Bayes); they differ in how the
-//! decision value becomes a probability, which [`Calibration`] records.
+//! Most classifiers secdisc trains are linear in the TF-IDF features (logistic regression,
+//! linfa's logistic regression on chi²-selected features, linear SVM, multinomial and complement
+//! naive Bayes); they differ in how the decision value becomes a probability, which
+//! [`Calibration`] records. Decision trees and random forests are a [`DecisionForest`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::linear::{sigmoid, Contribution, LinearModel};
 use crate::sparse::SparseRow;
+use crate::tree::DecisionForest;
 
 /// How a decision value `f = w·x + b` becomes the probability of security.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -46,6 +48,9 @@ pub enum ClassifierModel {
         /// Decision value to probability.
         calibration: Calibration,
     },
+    /// Decision trees whose leaf probabilities are averaged (a decision tree is a forest of
+    /// one); the decision value is the log-odds of that probability.
+    Forest(DecisionForest),
 }
 
 impl ClassifierModel {
@@ -61,6 +66,7 @@ impl ClassifierModel {
     pub fn n_features(&self) -> usize {
         match self {
             ClassifierModel::Linear { model, .. } => model.n_features(),
+            ClassifierModel::Forest(forest) => forest.n_features(),
         }
     }
 
@@ -69,6 +75,7 @@ impl ClassifierModel {
     pub fn decision(&self, row: SparseRow<'_>) -> f64 {
         match self {
             ClassifierModel::Linear { model, .. } => model.decision(row),
+            ClassifierModel::Forest(forest) => forest.decision(row),
         }
     }
 
@@ -79,10 +86,13 @@ impl ClassifierModel {
             ClassifierModel::Linear { model, calibration } => {
                 calibration.probability(model.decision(row))
             }
+            ClassifierModel::Forest(forest) => forest.probability(row),
         }
     }
 
-    /// The `k` features that pushed the decision towards security most, strongest first.
+    /// The `k` features that pushed the decision towards security most, strongest first
+    /// (for a forest: the features whose splits on the row's paths raised the probability
+    /// most, see [`DecisionForest::top_contributions`]).
     pub fn top_contributions(&self, row: SparseRow<'_>, k: usize, out: &mut Vec<Contribution>) {
         match self {
             ClassifierModel::Linear { model, calibration } => {
@@ -94,6 +104,7 @@ impl ClassifierModel {
                     }
                 }
             }
+            ClassifierModel::Forest(forest) => forest.top_contributions(row, k, out),
         }
     }
 
@@ -101,6 +112,7 @@ impl ClassifierModel {
     pub fn linear(&self) -> Option<&LinearModel> {
         match self {
             ClassifierModel::Linear { model, .. } => Some(model),
+            ClassifierModel::Forest(_) => None,
         }
     }
 }
@@ -129,6 +141,38 @@ mod tests {
             json.contains("\"kind\":\"linear\"") && json.contains("\"kind\":\"platt\""),
             "{json}"
         );
+        assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn forests_round_trip_with_their_own_kind() {
+        use crate::tree::{DecisionTree, TreeNode};
+        let tree = DecisionTree::new(vec![
+            TreeNode::Split {
+                feature: 1,
+                threshold: 0.5,
+                left: 1,
+                right: 2,
+                probability: 0.4,
+            },
+            TreeNode::Leaf { probability: 0.1 },
+            TreeNode::Leaf { probability: 0.75 },
+        ]);
+        let c = ClassifierModel::Forest(DecisionForest::new(2, vec![tree]).unwrap());
+        let row = SparseRow {
+            indices: &[1],
+            values: &[0.7],
+        };
+        assert_eq!(c.n_features(), 2);
+        assert_eq!(c.probability(row), 0.75);
+        assert!((sigmoid(c.decision(row)) - 0.75).abs() < 1e-12);
+        assert!(c.linear().is_none());
+        let mut out = Vec::new();
+        c.top_contributions(row, 3, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].feature, 1);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.starts_with("{\"kind\":\"forest\""), "{json}");
         assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
     }
 }

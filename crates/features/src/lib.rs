@@ -4,7 +4,7 @@
 //! whole, drops numbers and hashes) → [`Analyzer`] (stop words that never remove signal,
 //! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
-//! with a [`ClassifierModel`] and a threshold; training writes it and inference reads it.
+//! with a [`ClassifierModel`] (linear, or a [`DecisionForest`]) and a threshold; training writes it and inference reads it.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;
@@ -27,6 +27,7 @@ mod sparse;
 mod stopwords;
 mod tfidf;
 mod tokenizer;
+mod tree;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
 pub use bundle::{
@@ -40,3 +41,4 @@ pub use sparse::{CsrMatrix, SparseRow};
 pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};
 pub use tfidf::{Featurizer, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus};
 pub use tokenizer::for_each_token;
+pub use tree::{DecisionForest, DecisionTree, TreeNode};

@@ -7,12 +7,14 @@ use secdisc_features::{ClassifierModel, CsrMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::forest::{DecisionTreeParams, RandomForestParams};
+use crate::linfa_lr::LinfaLogisticParams;
 use crate::logistic::LogisticRegressionParams;
 use crate::naive_bayes::NaiveBayesParams;
 use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
-pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb"];
+pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb", "linfa-lr", "dt", "rf"];
 
 /// A classifier by name, without parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +26,12 @@ pub enum ClassifierKind {
     Svm,
     /// Naive Bayes (complement by default).
     Nb,
+    /// linfa-logistic on chi²-selected dense features.
+    LinfaLr,
+    /// A linfa-trees decision tree on chi²-selected dense features.
+    Dt,
+    /// A random forest of linfa-trees decision trees on chi²-selected dense features.
+    Rf,
 }
 
 impl FromStr for ClassifierKind {
@@ -34,6 +42,9 @@ impl FromStr for ClassifierKind {
             "lr" => Ok(ClassifierKind::Lr),
             "svm" => Ok(ClassifierKind::Svm),
             "nb" => Ok(ClassifierKind::Nb),
+            "linfa-lr" => Ok(ClassifierKind::LinfaLr),
+            "dt" => Ok(ClassifierKind::Dt),
+            "rf" => Ok(ClassifierKind::Rf),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
     }
@@ -46,6 +57,9 @@ impl ClassifierKind {
             ClassifierKind::Lr => "lr",
             ClassifierKind::Svm => "svm",
             ClassifierKind::Nb => "nb",
+            ClassifierKind::LinfaLr => "linfa-lr",
+            ClassifierKind::Dt => "dt",
+            ClassifierKind::Rf => "rf",
         }
     }
 }
@@ -60,10 +74,16 @@ pub enum ClassifierParams {
     Svm(SvmParams),
     /// Naive Bayes.
     Nb(NaiveBayesParams),
+    /// linfa-logistic on chi²-selected features.
+    LinfaLr(LinfaLogisticParams),
+    /// Decision tree.
+    Dt(DecisionTreeParams),
+    /// Random forest.
+    Rf(RandomForestParams),
 }
 
 impl ClassifierParams {
-    /// The short name (`lr`, `svm`, `nb`).
+    /// The short name (`lr`, `svm`, `nb`, `linfa-lr`, `dt`, `rf`).
     pub fn name(&self) -> &'static str {
         self.kind().name()
     }
@@ -74,6 +94,9 @@ impl ClassifierParams {
             ClassifierParams::Lr(_) => ClassifierKind::Lr,
             ClassifierParams::Svm(_) => ClassifierKind::Svm,
             ClassifierParams::Nb(_) => ClassifierKind::Nb,
+            ClassifierParams::LinfaLr(_) => ClassifierKind::LinfaLr,
+            ClassifierParams::Dt(_) => ClassifierKind::Dt,
+            ClassifierParams::Rf(_) => ClassifierKind::Rf,
         }
     }
 
@@ -83,16 +106,22 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref().map(|_| ()),
             ClassifierParams::Svm(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Nb(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::LinfaLr(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Dt(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Rf(p) => p.clone().check().map(|_| ()),
         }
     }
 
     /// Fit on rows of `x` with labels `y`; `seed` drives any randomness (SVM coordinate order
-    /// and calibration folds).
+    /// and calibration folds, random forest rows and columns).
     pub fn fit(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
         match self {
             ClassifierParams::Lr(p) => p.check_ref()?.fit(x, y),
             ClassifierParams::Svm(p) => p.clone().check()?.fit(x, y, seed),
             ClassifierParams::Nb(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::LinfaLr(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::Dt(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::Rf(p) => p.clone().check()?.fit(x, y, seed),
         }
     }
 }

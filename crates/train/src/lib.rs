@@ -31,12 +31,15 @@
 #![deny(missing_docs)]
 
 mod calibration;
+mod chi2;
 mod classifier;
 mod compare;
 mod cv;
 mod error;
 mod fingerprint;
 mod folds;
+mod forest;
+mod linfa_lr;
 mod logistic;
 pub mod metrics;
 mod naive_bayes;
@@ -46,6 +49,7 @@ mod svm;
 mod threshold;
 
 pub use calibration::fit_platt;
+pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
@@ -55,6 +59,11 @@ pub use cv::{
 pub use error::{Result, TrainError};
 pub use fingerprint::sha256_hex;
 pub use folds::Folds;
+pub use forest::{
+    DecisionTreeParams, DecisionTreeValidParams, ForestSampling, MaxFeatures, RandomForestParams,
+    RandomForestValidParams,
+};
+pub use linfa_lr::{to_linear, LinfaLogisticParams, LinfaLogisticValidParams};
 pub use logistic::{
     ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, SparseRecords,
 };
