@@ -84,6 +84,9 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
         ("svm", "recall:0.9"),
         ("nb", "precision:0.8"),
         ("svm", "0.4"),
+        ("linfa-lr", "max-f1"),
+        ("dt", "fixed:0.5"),
+        ("rf", "recall:0.9"),
     ] {
         let o = d.run(&[
             "train",
@@ -140,7 +143,7 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         o.stdout
     };
-    for classifier in ["lr", "svm", "nb"] {
+    for classifier in ["lr", "svm", "nb", "linfa-lr", "dt", "rf"] {
         let train = |out: &str| {
             vec![
                 "train",

@@ -116,9 +116,10 @@ pub struct ModelArgs {
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     pub nb_alpha: f64,
-    /// Features kept by chi2 selection for linfa-lr, dt and rf (they need dense input).
-    #[arg(long, default_value_t = 2000, value_name = "K")]
-    pub select_k: usize,
+    /// Features kept by chi2 selection for linfa-lr, dt and rf, which need dense input
+    /// [default: 2000 for linfa-lr and rf, 500 for dt].
+    #[arg(long, value_name = "K")]
+    pub select_k: Option<usize>,
     /// Deepest level of splits of dt and of each rf tree.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub dt_max_depth: usize,
@@ -218,22 +219,27 @@ impl ModelArgs {
                     },
                 ))
             }
-            ClassifierKind::LinfaLr => ClassifierParams::LinfaLr(
-                LinfaLogisticParams::default()
+            ClassifierKind::LinfaLr => {
+                let p = LinfaLogisticParams::default()
                     .c(self.c)
-                    .class_weight(self.class_weight())
-                    .select_k(self.select_k),
-            ),
-            ClassifierKind::Dt => ClassifierParams::Dt(
-                DecisionTreeParams::default()
-                    .select_k(self.select_k)
+                    .class_weight(self.class_weight());
+                ClassifierParams::LinfaLr(match self.select_k {
+                    Some(k) => p.select_k(k),
+                    None => p,
+                })
+            }
+            ClassifierKind::Dt => {
+                let p = DecisionTreeParams::default()
                     .max_depth(self.dt_max_depth)
                     .min_samples_leaf(self.dt_min_samples_leaf)
-                    .class_weight(self.class_weight()),
-            ),
-            ClassifierKind::Rf => ClassifierParams::Rf(
-                RandomForestParams::default()
-                    .select_k(self.select_k)
+                    .class_weight(self.class_weight());
+                ClassifierParams::Dt(match self.select_k {
+                    Some(k) => p.select_k(k),
+                    None => p,
+                })
+            }
+            ClassifierKind::Rf => {
+                let p = RandomForestParams::default()
                     .n_trees(self.rf_trees)
                     .max_features(self.rf_max_features)
                     .sampling(match self.rf_sampling {
@@ -242,8 +248,12 @@ impl ModelArgs {
                     })
                     .max_depth(self.dt_max_depth)
                     .min_samples_leaf(self.dt_min_samples_leaf)
-                    .class_weight(self.class_weight()),
-            ),
+                    .class_weight(self.class_weight());
+                ClassifierParams::Rf(match self.select_k {
+                    Some(k) => p.select_k(k),
+                    None => p,
+                })
+            }
         }
     }
 }
