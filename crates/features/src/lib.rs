@@ -4,7 +4,8 @@
 //! whole, drops numbers and hashes) → [`Analyzer`] (stop words that never remove signal,
 //! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
-//! with a [`ClassifierModel`] (linear, or a [`DecisionForest`]) and a threshold; training writes it and inference reads it.
+//! with a [`ClassifierModel`] (a [`LinearModel`] or a [`DecisionForest`]) and a threshold;
+//! training writes it and inference reads it.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;

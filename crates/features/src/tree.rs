@@ -320,12 +320,14 @@ mod tests {
     #[test]
     fn rows_go_left_below_the_threshold_and_absent_features_are_zero() {
         let t = stump(1, 0.25, 0.1, 0.8);
-        let row = |v: f32| SparseRow {
-            indices: &[1],
-            values: std::slice::from_ref(Box::leak(Box::new(v))),
+        let p = |v: f32| {
+            t.probability(SparseRow {
+                indices: &[1],
+                values: &[v],
+            })
         };
-        assert_eq!(t.probability(row(0.2)), 0.1);
-        assert_eq!(t.probability(row(0.25)), 0.8, "equal goes right");
+        assert_eq!(p(0.2), 0.1);
+        assert_eq!(p(0.25), 0.8, "equal goes right");
         let empty = SparseRow {
             indices: &[],
             values: &[],
@@ -335,8 +337,8 @@ mod tests {
 
     #[test]
     fn forest_averages_trees_and_decision_is_log_odds() {
-        let f = DecisionForest::new(4, vec![stump(0, 0.5, 0.2, 0.6), stump(3, 0.5, 0.4, 1.0)])
-            .unwrap();
+        let f =
+            DecisionForest::new(4, vec![stump(0, 0.5, 0.2, 0.6), stump(3, 0.5, 0.4, 1.0)]).unwrap();
         let row = SparseRow {
             indices: &[0, 3],
             values: &[0.9, 0.1],
@@ -350,8 +352,8 @@ mod tests {
 
     #[test]
     fn contributions_decompose_the_probability() {
-        let f = DecisionForest::new(4, vec![stump(0, 0.5, 0.2, 0.9), stump(0, 0.3, 0.1, 0.7)])
-            .unwrap();
+        let f =
+            DecisionForest::new(4, vec![stump(0, 0.5, 0.2, 0.9), stump(0, 0.3, 0.1, 0.7)]).unwrap();
         let row = SparseRow {
             indices: &[0],
             values: &[0.9],
@@ -374,16 +376,19 @@ mod tests {
     fn malformed_forests_are_rejected_on_reading() {
         let good = DecisionForest::new(3, vec![stump(2, 0.5, 0.0, 1.0)]).unwrap();
         let json = serde_json::to_string(&good).unwrap();
-        assert_eq!(
-            serde_json::from_str::<DecisionForest>(&json).unwrap(),
-            good
-        );
+        assert_eq!(serde_json::from_str::<DecisionForest>(&json).unwrap(), good);
         for (bad, needle) in [
             (json.replace("\"feature\":2", "\"feature\":3"), "outside"),
             (json.replace("\"left\":1", "\"left\":0"), "after node 0"),
             (json.replace("\"right\":2", "\"right\":7"), "below 3"),
-            (json.replace("\"probability\":1.0", "\"probability\":1.5"), "[0, 1]"),
-            (json.replace("\"n_features\":3", "\"n_features\":2"), "outside"),
+            (
+                json.replace("\"probability\":1.0", "\"probability\":1.5"),
+                "[0, 1]",
+            ),
+            (
+                json.replace("\"n_features\":3", "\"n_features\":2"),
+                "outside",
+            ),
             (r#"{"n_features":3,"trees":[]}"#.to_string(), "no trees"),
             (r#"{"n_features":3,"trees":[[]]}"#.to_string(), "no nodes"),
         ] {

@@ -130,7 +130,11 @@ impl Chi2Selection {
         x: &CsrMatrix,
         rows: &[usize],
     ) -> Array2<F> {
-        assert_eq!(x.n_cols(), self.n_features, "selection fitted on another width");
+        assert_eq!(
+            x.n_cols(),
+            self.n_features,
+            "selection fitted on another width"
+        );
         dense_columns(x, rows, &self.columns)
     }
 }
@@ -200,7 +204,11 @@ mod tests {
         let sklearn = [1.4820512820512823, 0.7333333333333334, 0.038095238095238085];
         for (j, want) in sklearn.into_iter().enumerate() {
             // The inputs are f32 here, f64 in scikit-learn.
-            assert!((s[j] - want).abs() < 1e-6, "feature {j}: {} vs {want}", s[j]);
+            assert!(
+                (s[j] - want).abs() < 1e-6,
+                "feature {j}: {} vs {want}",
+                s[j]
+            );
         }
         assert_eq!(s[3], 0.0, "an empty column scores 0, not NaN");
     }
@@ -210,7 +218,10 @@ mod tests {
         let (x, y) = reference();
         let sel = Chi2Selection::fit(&x, &y, 2).unwrap();
         assert_eq!(sel.columns(), [0, 1]);
-        assert_eq!(Chi2Selection::fit(&x, &y, 10).unwrap().columns(), [0, 1, 2, 3]);
+        assert_eq!(
+            Chi2Selection::fit(&x, &y, 10).unwrap().columns(),
+            [0, 1, 2, 3]
+        );
         // Columns 0 and 1 carry identical evidence: the lower index wins the tie.
         let mut t = CsrMatrix::new(2);
         t.push_row(&[0, 1], &[1.0, 1.0]);

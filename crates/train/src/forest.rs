@@ -71,13 +71,13 @@ pub enum MaxFeatures {
 }
 
 impl MaxFeatures {
-    /// Features per tree out of `k`.
+    /// Features per tree out of `k`: at least 1, at most `k`.
     pub fn count(self, k: usize) -> usize {
         let m = match self {
             MaxFeatures::Sqrt => (k as f64).sqrt().floor() as usize,
             MaxFeatures::Fraction(f) => (f * k as f64).floor() as usize,
         };
-        m.clamp(1, k.max(1))
+        m.max(1).min(k)
     }
 }
 
@@ -166,7 +166,13 @@ pub(crate) struct GrownTree {
 impl Growth {
     /// Fit linfa's tree on rows `rows` (repeats allowed) and columns `columns` of `x`, and
     /// convert it.
-    fn grow(&self, x: &CsrMatrix, y: &[bool], rows: &[usize], columns: &[u32]) -> Result<GrownTree> {
+    fn grow(
+        &self,
+        x: &CsrMatrix,
+        y: &[bool],
+        rows: &[usize],
+        columns: &[u32],
+    ) -> Result<GrownTree> {
         let records: Array2<f32> = dense_columns(x, rows, columns);
         let targets: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
         let positives = targets.iter().filter(|&&l| l).count();
@@ -213,10 +219,12 @@ fn tree_weights(mode: ClassWeight, positives: usize, negatives: usize) -> Result
         return Ok((1.0, 1.0));
     }
     let (ws, wn) = class_weights(mode, positives, negatives)?;
-    Ok(match integer_weights(ws / wn, positives as u64, negatives as u64) {
-        Some((a, b)) => (a as f32, b as f32),
-        None => (ws as f32, wn as f32),
-    })
+    Ok(
+        match integer_weights(ws / wn, positives as u64, negatives as u64) {
+            Some((a, b)) => (a as f32, b as f32),
+            None => (ws as f32, wn as f32),
+        },
+    )
 }
 
 /// Integers `(W₊, W₋)` with `W₊ / W₋ ≈ ratio`, `gcd = 1` and `W₋ > p` or `W₊ > n`, whose total
@@ -549,12 +557,11 @@ impl RandomForestValidParams {
     ///
     /// [`TrainError::LengthMismatch`], [`TrainError::SingleClass`], or linfa's error.
     pub fn fit(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
-        let trees = self
-            .grow(x, y, seed)?
-            .into_iter()
-            .map(|g| g.tree)
-            .collect();
-        Ok(ClassifierModel::Forest(DecisionForest::new(x.n_cols(), trees)?))
+        let trees = self.grow(x, y, seed)?.into_iter().map(|g| g.tree).collect();
+        Ok(ClassifierModel::Forest(DecisionForest::new(
+            x.n_cols(),
+            trees,
+        )?))
     }
 
     pub(crate) fn grow(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<Vec<GrownTree>> {
@@ -579,9 +586,7 @@ impl RandomForestValidParams {
                         rows.extend(draw(&mut rng, &neg));
                         rows
                     }
-                    ForestSampling::Bootstrap => {
-                        (0..y.len()).map(|_| rng.below(y.len())).collect()
-                    }
+                    ForestSampling::Bootstrap => (0..y.len()).map(|_| rng.below(y.len())).collect(),
                 };
                 let mut columns = selected.to_vec();
                 for i in 0..per_tree {
@@ -645,7 +650,13 @@ mod tests {
             for (t, &b) in scores.iter().zip(y) {
                 if a && !b {
                     pairs += 1.0;
-                    wins += if s > t { 1.0 } else if s == t { 0.5 } else { 0.0 };
+                    wins += if s > t {
+                        1.0
+                    } else if s == t {
+                        0.5
+                    } else {
+                        0.0
+                    };
                 }
             }
         }
@@ -692,7 +703,11 @@ mod tests {
             }
         }
         let (xt, yt) = noisy(600, 30, 99);
-        let rf = RandomForestParams::default().n_trees(50).select_k(20).check().unwrap();
+        let rf = RandomForestParams::default()
+            .n_trees(50)
+            .select_k(20)
+            .check()
+            .unwrap();
         let model = rf.fit(&x, &y, 5).unwrap();
         let scores: Vec<f64> = xt.rows().map(|r| model.probability(r)).collect();
         let a = auc(&scores, &yt);
@@ -705,7 +720,11 @@ mod tests {
     #[test]
     fn same_seed_same_forest_on_any_thread_count() {
         let (x, y) = noisy(300, 15, 4);
-        let rf = RandomForestParams::default().n_trees(12).select_k(15).check().unwrap();
+        let rf = RandomForestParams::default()
+            .n_trees(12)
+            .select_k(15)
+            .check()
+            .unwrap();
         let fit_on = |threads: usize, seed: u64| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -735,6 +754,7 @@ mod tests {
         assert_eq!(MaxFeatures::Sqrt.count(2000), 44);
         assert_eq!(MaxFeatures::Fraction(0.1).count(2000), 200);
         assert_eq!(MaxFeatures::Fraction(0.01).count(5), 1);
+        assert_eq!(MaxFeatures::Sqrt.count(0), 0);
         assert_eq!(MaxFeatures::Sqrt.to_string(), "sqrt");
     }
 
@@ -764,24 +784,38 @@ mod tests {
         ));
         let (x, _) = noisy(20, 2, 1);
         assert!(matches!(
-            DecisionTreeParams::default().check().unwrap().fit(&x, &[false; 20]),
+            DecisionTreeParams::default()
+                .check()
+                .unwrap()
+                .fit(&x, &[false; 20]),
             Err(TrainError::SingleClass { .. })
         ));
         assert!(matches!(
-            DecisionTreeParams::default().check().unwrap().fit(&x, &[false; 3]),
+            DecisionTreeParams::default()
+                .check()
+                .unwrap()
+                .fit(&x, &[false; 3]),
             Err(TrainError::LengthMismatch { .. })
         ));
     }
 
     #[test]
     fn integer_weights_rule_out_ties_and_track_the_ratio() {
-        for (ratio, p, n) in [(1.0, 50, 50), (19.0, 20, 380), (0.25, 300, 75), (75.8, 222, 16838)] {
+        for (ratio, p, n) in [
+            (1.0, 50, 50),
+            (19.0, 20, 380),
+            (0.25, 300, 75),
+            (75.8, 222, 16838),
+        ] {
             let (a, b) = integer_weights(ratio, p, n).unwrap();
             assert_eq!(gcd(a, b), 1);
             assert!(b > p || a > n, "{a} {b}");
             assert!(p * a + n * b < F32_EXACT_INTEGERS);
             let got = a as f64 / b as f64;
-            assert!((got / ratio - 1.0).abs() < 2.0 / a.min(b) as f64, "{ratio}: {a}/{b}");
+            assert!(
+                (got / ratio - 1.0).abs() < 2.0 / a.min(b) as f64,
+                "{ratio}: {a}/{b}"
+            );
             for i in 1..=p {
                 for j in 1..=n.min(2000) {
                     assert_ne!(i * a, j * b, "tie at {i} positives, {j} negatives");

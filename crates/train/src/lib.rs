@@ -4,7 +4,10 @@
 //!   logistic regression solved by L-BFGS (argmin) directly over a
 //!   [`secdisc_features::CsrMatrix`]; implements linfa's `ParamGuard`, `Fit` and
 //!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling) and
-//!   [`NaiveBayesParams`] (multinomial and complement).
+//!   [`NaiveBayesParams`] (multinomial and complement); on linfa's dense learners after
+//!   [`Chi2Selection`]: [`LinfaLogisticParams`] (`linfa-lr`, linfa-logistic, stored as a linear
+//!   model), [`DecisionTreeParams`] (`dt`) and [`RandomForestParams`] (`rf`), linfa-trees trees
+//!   converted into [`secdisc_features::DecisionForest`], so inference never links linfa.
 //! - [`ThresholdRule`]: fixed, max-F1, recall- or precision-targeted thresholds, chosen on
 //!   out-of-fold predictions of training data only.
 //! - [`Folds`]: stratified, seeded, group-aware k-fold assignment.

@@ -19,8 +19,8 @@
 //! and intercept when that class is not security.
 
 use linfa::dataset::DatasetBase;
-use linfa::ParamGuard as _;
 use linfa::traits::Fit;
+use linfa::ParamGuard as _;
 use linfa_logistic::{FittedLogisticRegression, LogisticRegression};
 use ndarray::{Array1, Array2};
 use secdisc_features::{ClassifierModel, CsrMatrix, LinearModel};
@@ -253,10 +253,17 @@ mod tests {
             for (i, &lp) in linfa_p.iter().enumerate() {
                 let security = if want_pos { lp } else { 1.0 - lp };
                 let ours = lin.probability(x.row(i));
-                assert!((ours - security).abs() < 1e-12, "row {i}: {ours} vs {security}");
+                assert!(
+                    (ours - security).abs() < 1e-12,
+                    "row {i}: {ours} vs {security}"
+                );
             }
             // Security-leaning features get positive weights.
-            assert!(lin.weights[0] > 0.0 && lin.weights[2] < 0.0, "{:?}", lin.weights);
+            assert!(
+                lin.weights[0] > 0.0 && lin.weights[2] < 0.0,
+                "{:?}",
+                lin.weights
+            );
         }
     }
 
@@ -287,7 +294,10 @@ mod tests {
                 .unwrap();
             let theirs = theirs.linear().unwrap();
             for (j, (a, b)) in ours.weights.iter().zip(&theirs.weights).enumerate() {
-                assert!((a - b).abs() < 1e-4, "{weight:?} w{j}: lr {a} vs linfa-lr {b}");
+                assert!(
+                    (a - b).abs() < 1e-4,
+                    "{weight:?} w{j}: lr {a} vs linfa-lr {b}"
+                );
             }
             assert!((ours.intercept - theirs.intercept).abs() < 1e-4);
         }
@@ -301,8 +311,14 @@ mod tests {
             p().select_k(0).check(),
             Err(TrainError::InvalidSelectK(0))
         ));
-        assert!(matches!(p().tol(-1.0).check(), Err(TrainError::InvalidTolerance(_))));
-        assert!(matches!(p().max_iter(0).check(), Err(TrainError::InvalidMaxIter)));
+        assert!(matches!(
+            p().tol(-1.0).check(),
+            Err(TrainError::InvalidTolerance(_))
+        ));
+        assert!(matches!(
+            p().max_iter(0).check(),
+            Err(TrainError::InvalidMaxIter)
+        ));
         let (x, y) = noisy(10, 0, 1);
         assert!(matches!(
             p().check().unwrap().fit(&x, &y),
