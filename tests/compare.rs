@@ -87,6 +87,9 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
         ("ensemble", "max-f1"),
         ("knn", "max-f1"),
         ("knn", "0.5"),
+        ("linfa-lr", "max-f1"),
+        ("dt", "fixed:0.5"),
+        ("rf", "recall:0.9"),
     ] {
         let o = d.run(&[
             "train",
@@ -143,7 +146,7 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         o.stdout
     };
-    for classifier in ["lr", "svm", "nb", "knn", "ensemble"] {
+    for classifier in ["lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "ensemble"] {
         let train = |out: &str| {
             vec![
                 "train",

@@ -20,6 +20,7 @@ pub struct CompareArgs {
     /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-`.
     pub data: PathBuf,
     /// Comma-separated classifiers: lr, svm, nb, knn.
+    /// Comma-separated classifiers: lr, svm, nb, linfa-lr, dt, rf.
     #[arg(
         long,
         default_value = "lr,svm,nb",

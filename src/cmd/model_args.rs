@@ -2,8 +2,9 @@
 
 use secdisc_features::{KnnWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
-    ClassWeight, ClassifierKind, ClassifierParams, KnnParams, LogisticRegressionParams,
-    NaiveBayesParams, NaiveBayesVariant, Sampling, SvmLoss, SvmParams, ThresholdRule,
+    ClassWeight, ClassifierKind, ClassifierParams, DecisionTreeParams, ForestSampling, KnnParams,
+    LinfaLogisticParams, LogisticRegressionParams, MaxFeatures, NaiveBayesParams,
+    NaiveBayesVariant, RandomForestParams, Sampling, SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -19,6 +20,12 @@ pub enum ClassifierArg {
     Knn,
     /// Soft voting over --ensemble-members (equal weights).
     Ensemble,
+    /// linfa-logistic on the --select-k chi2-selected features (dense).
+    LinfaLr,
+    /// linfa-trees decision tree on the --select-k chi2-selected features.
+    Dt,
+    /// Random forest of linfa-trees decision trees (see --rf-trees, --rf-max-features).
+    Rf,
 }
 
 impl ClassifierArg {
@@ -30,6 +37,9 @@ impl ClassifierArg {
             ClassifierArg::Nb => ClassifierKind::Nb,
             ClassifierArg::Knn => ClassifierKind::Knn,
             ClassifierArg::Ensemble => ClassifierKind::Ensemble,
+            ClassifierArg::LinfaLr => ClassifierKind::LinfaLr,
+            ClassifierArg::Dt => ClassifierKind::Dt,
+            ClassifierArg::Rf => ClassifierKind::Rf,
         }
     }
 }
@@ -91,6 +101,15 @@ pub enum ClassWeightArg {
     Uniform,
 }
 
+/// Random forest row sampling flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RfSamplingArg {
+    /// Per tree, as many rows drawn with replacement from each class as the minority has.
+    Balanced,
+    /// Per tree, n rows drawn with replacement; class weights handle the imbalance (slower).
+    Bootstrap,
+}
+
 /// Flags that define the features and the classifier.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelArgs {
@@ -118,10 +137,11 @@ pub struct ModelArgs {
     /// Use raw term counts instead of 1 + ln(count).
     #[arg(long)]
     pub no_sublinear_tf: bool,
-    /// Inverse regularisation strength (logistic regression and SVM).
+    /// Inverse regularisation strength (lr, linfa-lr and svm).
     #[arg(long = "c", default_value_t = 1.0, value_name = "C")]
     pub c: f64,
     /// Class weighting (logistic regression, SVM and kNN votes).
+    /// Class weighting (lr, linfa-lr, svm, dt; rf trees with --rf-sampling bootstrap).
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
     pub class_weight: ClassWeightArg,
     /// SVM loss.
@@ -153,6 +173,25 @@ pub struct ModelArgs {
     /// Resample training rows inside each training fold (never the test fold).
     #[arg(long, value_enum, default_value_t = SamplingArg::None)]
     pub sampling: SamplingArg,
+    /// Features kept by chi2 selection for linfa-lr, dt and rf, which need dense input
+    /// [default: 2000 for linfa-lr and rf, 500 for dt].
+    #[arg(long, value_name = "K")]
+    pub select_k: Option<usize>,
+    /// Deepest level of splits of dt and of each rf tree.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub dt_max_depth: usize,
+    /// Smallest leaf of dt and rf trees, in rows of the lighter-weighted class.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub dt_min_samples_leaf: usize,
+    /// Trees in the random forest.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub rf_trees: usize,
+    /// Selected features each rf tree sees: sqrt or a fraction in (0, 1].
+    #[arg(long, default_value = "sqrt", value_name = "sqrt|FRACTION", value_parser = parse_max_features)]
+    pub rf_max_features: MaxFeatures,
+    /// Rows each rf tree is fitted on.
+    #[arg(long, value_enum, default_value_t = RfSamplingArg::Balanced)]
+    pub rf_sampling: RfSamplingArg,
     /// Decision threshold: fixed:T, max-f1, recall:R or precision:P. All but fixed are chosen
     /// on inner out-of-fold predictions of the training data (never the test fold).
     #[arg(long, default_value = "fixed:0.5", value_name = "RULE", value_parser = parse_rule)]
@@ -166,6 +205,11 @@ fn parse_rule(s: &str) -> Result<ThresholdRule, String> {
             .parse()
             .map_err(|e: secdisc_train::TrainError| e.to_string());
     }
+    s.parse()
+        .map_err(|e: secdisc_train::TrainError| e.to_string())
+}
+
+fn parse_max_features(s: &str) -> Result<MaxFeatures, String> {
     s.parse()
         .map_err(|e: secdisc_train::TrainError| e.to_string())
 }
@@ -256,6 +300,41 @@ impl ModelArgs {
                     .class_weight(self.class_weight())
                     .smoothing(self.knn_smoothing),
             ),
+            ClassifierKind::LinfaLr => {
+                let p = LinfaLogisticParams::default()
+                    .c(self.c)
+                    .class_weight(self.class_weight());
+                ClassifierParams::LinfaLr(match self.select_k {
+                    Some(k) => p.select_k(k),
+                    None => p,
+                })
+            }
+            ClassifierKind::Dt => {
+                let p = DecisionTreeParams::default()
+                    .max_depth(self.dt_max_depth)
+                    .min_samples_leaf(self.dt_min_samples_leaf)
+                    .class_weight(self.class_weight());
+                ClassifierParams::Dt(match self.select_k {
+                    Some(k) => p.select_k(k),
+                    None => p,
+                })
+            }
+            ClassifierKind::Rf => {
+                let p = RandomForestParams::default()
+                    .n_trees(self.rf_trees)
+                    .max_features(self.rf_max_features)
+                    .sampling(match self.rf_sampling {
+                        RfSamplingArg::Balanced => ForestSampling::Balanced,
+                        RfSamplingArg::Bootstrap => ForestSampling::Bootstrap,
+                    })
+                    .max_depth(self.dt_max_depth)
+                    .min_samples_leaf(self.dt_min_samples_leaf)
+                    .class_weight(self.class_weight());
+                ClassifierParams::Rf(match self.select_k {
+                    Some(k) => p.select_k(k),
+                    None => p,
+                })
+            }
         })
     }
 }

@@ -1,9 +1,10 @@
 //! Fitted classifiers as stored in a model file: what inference scores with.
 //!
 //! Most classifiers secdisc trains are linear in the TF-IDF features (logistic regression,
-//! linear SVM, multinomial and complement naive Bayes); they differ in how the decision value
-//! becomes a probability, which [`Calibration`] records. [`KnnModel`] (cosine k-nearest
-//! neighbours) stores its training rows instead.
+//! linfa's logistic regression on chi²-selected features, linear SVM, multinomial and complement
+//! naive Bayes); they differ in how the decision value becomes a probability, which
+//! [`Calibration`] records. [`KnnModel`] (cosine k-nearest neighbours) stores its training
+//! rows instead; decision trees and random forests are a [`DecisionForest`];
 //! [`ClassifierModel::Ensemble`] averages its members' probabilities (soft voting).
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::knn::KnnModel;
 use crate::linear::{sigmoid, Contribution, LinearModel};
 use crate::sparse::SparseRow;
+use crate::tree::DecisionForest;
 
 /// How a decision value `f = w·x + b` becomes the probability of security.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,6 +60,9 @@ pub enum ClassifierModel {
     },
     /// Cosine k-nearest neighbours over the stored training rows.
     Knn(KnnModel),
+    /// Decision trees whose leaf probabilities are averaged (a decision tree is a forest of
+    /// one); the decision value is the log-odds of that probability.
+    Forest(DecisionForest),
 }
 
 impl ClassifierModel {
@@ -77,6 +82,7 @@ impl ClassifierModel {
                 members.first().map_or(0, ClassifierModel::n_features)
             }
             ClassifierModel::Knn(knn) => knn.n_features(),
+            ClassifierModel::Forest(forest) => forest.n_features(),
         }
     }
 
@@ -84,8 +90,10 @@ impl ClassifierModel {
     /// features and weights are positive, one per member. Returns what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            // A kNN model checks itself when it is deserialised.
-            ClassifierModel::Linear { .. } | ClassifierModel::Knn(_) => Ok(()),
+            // kNN models and forests check themselves when they are deserialised.
+            ClassifierModel::Linear { .. }
+            | ClassifierModel::Knn(_)
+            | ClassifierModel::Forest(_) => Ok(()),
             ClassifierModel::Ensemble { members, weights } => {
                 if members.is_empty() || members.len() != weights.len() {
                     return Err(format!(
@@ -124,6 +132,7 @@ impl ClassifierModel {
                 (p / (1.0 - p)).ln()
             }
             ClassifierModel::Knn(knn) => knn.decision(row),
+            ClassifierModel::Forest(forest) => forest.decision(row),
         }
     }
 
@@ -144,16 +153,19 @@ impl ClassifierModel {
                     / total
             }
             ClassifierModel::Knn(knn) => knn.probability(row),
+            ClassifierModel::Forest(forest) => forest.probability(row),
         }
     }
 
     /// The `k` features that pushed the decision towards security most, strongest first.
     /// For an ensemble, the members' contributions (in their decision units) averaged with the
     /// voting weights; for kNN, the query's features that carried the security neighbours'
-    /// votes (see [`KnnModel::top_contributions`]).
+    /// votes (see [`KnnModel::top_contributions`]); for a forest, the features whose splits on
+    /// the row's paths raised the probability most (see [`DecisionForest::top_contributions`]).
     pub fn top_contributions(&self, row: SparseRow<'_>, k: usize, out: &mut Vec<Contribution>) {
         match self {
             ClassifierModel::Knn(knn) => knn.top_contributions(row, k, out),
+            ClassifierModel::Forest(forest) => forest.top_contributions(row, k, out),
             ClassifierModel::Ensemble { members, weights } => {
                 let total: f64 = weights.iter().sum();
                 let mut sums: Vec<(u32, f64)> = Vec::new();
@@ -191,7 +203,9 @@ impl ClassifierModel {
     pub fn linear(&self) -> Option<&LinearModel> {
         match self {
             ClassifierModel::Linear { model, .. } => Some(model),
-            ClassifierModel::Ensemble { .. } | ClassifierModel::Knn(_) => None,
+            ClassifierModel::Ensemble { .. }
+            | ClassifierModel::Knn(_)
+            | ClassifierModel::Forest(_) => None,
         }
     }
 }
@@ -283,5 +297,37 @@ mod tests {
         let mut out = Vec::new();
         back.top_contributions(row, 3, &mut out);
         assert_eq!(out.iter().map(|c| c.feature).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn forests_round_trip_with_their_own_kind() {
+        use crate::tree::{DecisionTree, TreeNode};
+        let tree = DecisionTree::new(vec![
+            TreeNode::Split {
+                feature: 1,
+                threshold: 0.5,
+                left: 1,
+                right: 2,
+                probability: 0.4,
+            },
+            TreeNode::Leaf { probability: 0.1 },
+            TreeNode::Leaf { probability: 0.75 },
+        ]);
+        let c = ClassifierModel::Forest(DecisionForest::new(2, vec![tree]).unwrap());
+        let row = SparseRow {
+            indices: &[1],
+            values: &[0.7],
+        };
+        assert_eq!(c.n_features(), 2);
+        assert_eq!(c.probability(row), 0.75);
+        assert!((sigmoid(c.decision(row)) - 0.75).abs() < 1e-12);
+        assert!(c.linear().is_none());
+        let mut out = Vec::new();
+        c.top_contributions(row, 3, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].feature, 1);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.starts_with("{\"kind\":\"forest\""), "{json}");
+        assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
     }
 }

@@ -58,6 +58,16 @@ pub enum FeaturesError {
         /// What is wrong.
         reason: String,
     },
+    /// A stored decision tree or forest is malformed.
+    #[error("tree {tree}, node {node}: {reason}")]
+    InvalidTree {
+        /// 0-based tree index in the forest.
+        tree: usize,
+        /// 0-based node index in the tree.
+        node: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

@@ -4,8 +4,9 @@
 //! whole, drops numbers and hashes) → [`Analyzer`] (stop words that never remove signal,
 //! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
-//! with a [`ClassifierModel`] (a [`LinearModel`] with a [`Calibration`], or a cosine
-//! k-nearest-neighbours [`KnnModel`]) and a threshold; training writes it and inference reads it.
+//! with a [`ClassifierModel`] (a [`LinearModel`] with a [`Calibration`], a cosine
+//! k-nearest-neighbours [`KnnModel`], a [`DecisionForest`] or an ensemble of these) and a
+//! threshold; training writes it and inference reads it.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;
@@ -29,6 +30,7 @@ mod sparse;
 mod stopwords;
 mod tfidf;
 mod tokenizer;
+mod tree;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
 pub use bundle::{
@@ -43,3 +45,4 @@ pub use sparse::{CsrMatrix, SparseRow};
 pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};
 pub use tfidf::{Featurizer, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus};
 pub use tokenizer::for_each_token;
+pub use tree::{DecisionForest, DecisionTree, TreeNode};

@@ -7,13 +7,16 @@ use secdisc_features::{ClassifierModel, CsrMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::forest::{DecisionTreeParams, RandomForestParams};
 use crate::knn::KnnParams;
+use crate::linfa_lr::LinfaLogisticParams;
 use crate::logistic::LogisticRegressionParams;
 use crate::naive_bayes::NaiveBayesParams;
 use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
-pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb", "knn", "ensemble"];
+pub const CLASSIFIER_NAMES: &[&str] =
+    &["lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "ensemble"];
 
 /// A classifier by name, without parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +32,12 @@ pub enum ClassifierKind {
     Knn,
     /// Soft voting over other classifiers.
     Ensemble,
+    /// linfa-logistic on chi²-selected dense features.
+    LinfaLr,
+    /// A linfa-trees decision tree on chi²-selected dense features.
+    Dt,
+    /// A random forest of linfa-trees decision trees on chi²-selected dense features.
+    Rf,
 }
 
 impl FromStr for ClassifierKind {
@@ -41,6 +50,9 @@ impl FromStr for ClassifierKind {
             "nb" => Ok(ClassifierKind::Nb),
             "knn" => Ok(ClassifierKind::Knn),
             "ensemble" => Ok(ClassifierKind::Ensemble),
+            "linfa-lr" => Ok(ClassifierKind::LinfaLr),
+            "dt" => Ok(ClassifierKind::Dt),
+            "rf" => Ok(ClassifierKind::Rf),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
     }
@@ -55,6 +67,9 @@ impl ClassifierKind {
             ClassifierKind::Nb => "nb",
             ClassifierKind::Knn => "knn",
             ClassifierKind::Ensemble => "ensemble",
+            ClassifierKind::LinfaLr => "linfa-lr",
+            ClassifierKind::Dt => "dt",
+            ClassifierKind::Rf => "rf",
         }
     }
 }
@@ -73,10 +88,16 @@ pub enum ClassifierParams {
     Knn(KnnParams),
     /// Soft voting over member classifiers with equal weights.
     Ensemble(Vec<ClassifierParams>),
+    /// linfa-logistic on chi²-selected features.
+    LinfaLr(LinfaLogisticParams),
+    /// Decision tree.
+    Dt(DecisionTreeParams),
+    /// Random forest.
+    Rf(RandomForestParams),
 }
 
 impl ClassifierParams {
-    /// The short name (`lr`, `svm`, `nb`).
+    /// The short name (`lr`, `svm`, `nb`, `linfa-lr`, `dt`, `rf`).
     pub fn name(&self) -> &'static str {
         self.kind().name()
     }
@@ -89,6 +110,9 @@ impl ClassifierParams {
             ClassifierParams::Nb(_) => ClassifierKind::Nb,
             ClassifierParams::Knn(_) => ClassifierKind::Knn,
             ClassifierParams::Ensemble(_) => ClassifierKind::Ensemble,
+            ClassifierParams::LinfaLr(_) => ClassifierKind::LinfaLr,
+            ClassifierParams::Dt(_) => ClassifierKind::Dt,
+            ClassifierParams::Rf(_) => ClassifierKind::Rf,
         }
     }
 
@@ -116,6 +140,9 @@ impl ClassifierParams {
                 }
                 Ok(())
             }
+            ClassifierParams::LinfaLr(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Dt(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Rf(p) => p.clone().check().map(|_| ()),
         }
     }
 
@@ -144,13 +171,35 @@ impl ClassifierParams {
                 .into_iter()
                 .map(|k| (format!("k={k}"), ClassifierParams::Knn(p.clone().k(k))))
                 .collect(),
+            ClassifierParams::LinfaLr(p) => [0.1, 1.0, 10.0]
+                .into_iter()
+                .map(|c| (format!("c={c}"), ClassifierParams::LinfaLr(p.clone().c(c))))
+                .collect(),
+            ClassifierParams::Dt(p) => [5usize, 10, 20, 40]
+                .into_iter()
+                .map(|d| {
+                    (
+                        format!("max_depth={d}"),
+                        ClassifierParams::Dt(p.clone().max_depth(d)),
+                    )
+                })
+                .collect(),
+            ClassifierParams::Rf(p) => [10usize, 20, 40]
+                .into_iter()
+                .map(|d| {
+                    (
+                        format!("max_depth={d}"),
+                        ClassifierParams::Rf(p.clone().max_depth(d)),
+                    )
+                })
+                .collect(),
             // Tuning an ensemble would multiply its members' grids; tune the members instead.
             ClassifierParams::Ensemble(_) => Vec::new(),
         }
     }
 
     /// Fit on rows of `x` with labels `y`; `seed` drives any randomness (SVM coordinate order
-    /// and calibration folds).
+    /// and calibration folds, random forest rows and columns).
     pub fn fit(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
         match self {
             ClassifierParams::Lr(p) => p.check_ref()?.fit(x, y),
@@ -167,6 +216,9 @@ impl ClassifierParams {
                 let weights = vec![1.0; members.len()];
                 Ok(ClassifierModel::Ensemble { members, weights })
             }
+            ClassifierParams::LinfaLr(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::Dt(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::Rf(p) => p.clone().check()?.fit(x, y, seed),
         }
     }
 }

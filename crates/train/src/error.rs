@@ -16,6 +16,21 @@ pub enum TrainError {
     /// A threshold rule could not be parsed or is out of range.
     #[error("invalid threshold rule {0:?}: use max-f1, recall:R, precision:P or fixed:T with R, P, T in [0, 1]")]
     InvalidThresholdRule(String),
+    /// The number of chi²-selected features is zero.
+    #[error("--select-k must be at least 1, got {0}")]
+    InvalidSelectK(usize),
+    /// A tree depth limit of zero.
+    #[error("tree max depth must be at least 1, got {0}")]
+    InvalidMaxDepth(usize),
+    /// A minimum leaf size of zero.
+    #[error("min samples per leaf must be at least 1, got {0}")]
+    InvalidMinSamplesLeaf(usize),
+    /// A forest of zero trees.
+    #[error("a random forest needs at least 1 tree, got {0}")]
+    InvalidTrees(usize),
+    /// Features per tree is neither `sqrt` nor a fraction in (0, 1].
+    #[error("invalid max features {0:?}: use sqrt or a fraction in (0, 1]")]
+    InvalidMaxFeatures(String),
     /// An unknown sampling mode.
     #[error("unknown sampling {0:?}; use none, over or under")]
     InvalidSampling(String),
@@ -91,9 +106,12 @@ pub enum TrainError {
     /// A feature-level error.
     #[error(transparent)]
     Features(#[from] secdisc_features::FeaturesError),
-    /// An error from linfa's trait machinery.
+    /// An error from linfa's trait machinery or linfa-trees.
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
+    /// An error from linfa-logistic.
+    #[error("linfa-logistic: {0}")]
+    LinfaLogistic(#[from] linfa_logistic::error::Error),
 }
 
 /// Result alias for this crate.

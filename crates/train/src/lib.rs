@@ -6,6 +6,11 @@
 //!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling),
 //!   [`NaiveBayesParams`] (multinomial and complement) and [`KnnParams`] (cosine k-nearest
 //!   neighbours with class-weighted, smoothed votes).
+//!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling) and
+//!   [`NaiveBayesParams`] (multinomial and complement); on linfa's dense learners after
+//!   [`Chi2Selection`]: [`LinfaLogisticParams`] (`linfa-lr`, linfa-logistic, stored as a linear
+//!   model), [`DecisionTreeParams`] (`dt`) and [`RandomForestParams`] (`rf`), linfa-trees trees
+//!   converted into [`secdisc_features::DecisionForest`], so inference never links linfa.
 //! - [`ThresholdRule`]: fixed, max-F1, recall- or precision-targeted thresholds, chosen on
 //!   out-of-fold predictions of training data only.
 //! - [`Folds`]: stratified, seeded, group-aware k-fold assignment.
@@ -32,13 +37,16 @@
 #![deny(missing_docs)]
 
 mod calibration;
+mod chi2;
 mod classifier;
 mod compare;
 mod cv;
 mod error;
 mod fingerprint;
 mod folds;
+mod forest;
 mod knn;
+mod linfa_lr;
 mod logistic;
 pub mod metrics;
 mod naive_bayes;
@@ -50,6 +58,7 @@ mod threshold;
 mod tune;
 
 pub use calibration::fit_platt;
+pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
@@ -59,7 +68,12 @@ pub use cv::{
 pub use error::{Result, TrainError};
 pub use fingerprint::sha256_hex;
 pub use folds::Folds;
+pub use forest::{
+    DecisionTreeParams, DecisionTreeValidParams, ForestSampling, MaxFeatures, RandomForestParams,
+    RandomForestValidParams,
+};
 pub use knn::{KnnParams, KnnValidParams};
+pub use linfa_lr::{to_linear, LinfaLogisticParams, LinfaLogisticValidParams};
 pub use logistic::{
     ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, SparseRecords,
 };
