@@ -148,3 +148,47 @@ fn sampling_changes_training_rows_only() {
         0,
     );
 }
+
+#[test]
+fn l1_penalty_gives_sparse_weights_and_bad_ratios_are_refused() {
+    let d = Dir::new();
+    d.write("data.csv", sourced_csv());
+    expect_code(
+        &d.run(&[
+            "train",
+            "data.csv",
+            "-o",
+            "l1.json",
+            "--penalty",
+            "l1",
+            "--c",
+            "0.5",
+            "--min-df",
+            "1",
+        ]),
+        0,
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path("l1.json")).unwrap()).unwrap();
+    let weights = v["classifier"]["model"]["weights"].as_array().unwrap();
+    let zeros = weights.iter().filter(|w| w.as_f64() == Some(0.0)).count();
+    assert!(
+        zeros > 0 && zeros < weights.len(),
+        "{zeros} of {}",
+        weights.len()
+    );
+    let e = expect_code(
+        &d.run(&[
+            "train",
+            "data.csv",
+            "-o",
+            "m.json",
+            "--penalty",
+            "elasticnet",
+            "--l1-ratio",
+            "1.0",
+        ]),
+        1,
+    );
+    assert!(e.contains("--l1-ratio must be between 0 and 1"), "{e}");
+}

@@ -4,7 +4,7 @@ use secdisc_features::{KnnWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
     ClassWeight, ClassifierKind, ClassifierParams, DecisionTreeParams, ForestSampling, KnnParams,
     LinfaLogisticParams, LogisticRegressionParams, MaxFeatures, NaiveBayesParams,
-    NaiveBayesVariant, RandomForestParams, Sampling, SvmLoss, SvmParams, ThresholdRule,
+    NaiveBayesVariant, Penalty, RandomForestParams, Sampling, SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -42,6 +42,17 @@ impl ClassifierArg {
             ClassifierArg::Rf => ClassifierKind::Rf,
         }
     }
+}
+
+/// Logistic regression penalty flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PenaltyArg {
+    /// ½‖w‖².
+    L2,
+    /// ‖w‖₁ (sparse weights).
+    L1,
+    /// (1−ρ)/2‖w‖² + ρ‖w‖₁ with ρ = --l1-ratio.
+    Elasticnet,
 }
 
 /// SVM loss flag.
@@ -144,6 +155,12 @@ pub struct ModelArgs {
     /// Class weighting (lr, linfa-lr, svm, dt; rf trees with --rf-sampling bootstrap).
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
     pub class_weight: ClassWeightArg,
+    /// Logistic regression penalty.
+    #[arg(long, value_enum, default_value_t = PenaltyArg::L2)]
+    pub penalty: PenaltyArg,
+    /// Elastic-net mixing ρ in (0, 1) (with --penalty elasticnet).
+    #[arg(long, default_value_t = 0.5, value_name = "RHO")]
+    pub l1_ratio: f64,
     /// SVM loss.
     #[arg(long, value_enum, default_value_t = SvmLossArg::SquaredHinge)]
     pub svm_loss: SvmLossArg,
@@ -271,7 +288,14 @@ impl ModelArgs {
             ClassifierKind::Lr => ClassifierParams::Lr(
                 LogisticRegressionParams::default()
                     .c(self.c)
-                    .class_weight(self.class_weight()),
+                    .class_weight(self.class_weight())
+                    .penalty(match self.penalty {
+                        PenaltyArg::L2 => Penalty::L2,
+                        PenaltyArg::L1 => Penalty::L1,
+                        PenaltyArg::Elasticnet => Penalty::ElasticNet {
+                            l1_ratio: self.l1_ratio,
+                        },
+                    }),
             ),
             ClassifierKind::Svm => ClassifierParams::Svm(
                 SvmParams::default()

@@ -52,6 +52,9 @@ pub enum TrainError {
     /// kNN smoothing must be a finite number, at least 0.
     #[error("kNN smoothing must be a finite number >= 0, got {0}")]
     InvalidSmoothing(f64),
+    /// Elastic-net mixing outside (0, 1).
+    #[error("--l1-ratio must be between 0 and 1 (exclusive), got {0}; use --penalty l1 or l2 for the ends")]
+    InvalidL1Ratio(f64),
     /// The iteration limit is zero.
     #[error("max_iter must be at least 1")]
     InvalidMaxIter,

@@ -75,7 +75,7 @@ pub use forest::{
 pub use knn::{KnnParams, KnnValidParams};
 pub use linfa_lr::{to_linear, LinfaLogisticParams, LinfaLogisticValidParams};
 pub use logistic::{
-    ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, SparseRecords,
+    ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, Penalty, SparseRecords,
 };
 pub use naive_bayes::{NaiveBayesParams, NaiveBayesVariant};
 pub use rng::SplitMix64;

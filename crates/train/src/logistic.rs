@@ -1,6 +1,9 @@
 //! L2-regularised logistic regression over sparse features, solved by L-BFGS.
 //!
-//! Minimises `½‖w‖² + C Σᵢ sᵢ log(1 + exp(−yᵢ(w·xᵢ + b)))` with an unpenalised intercept `b`,
+//! Minimises `½‖w‖² + C Σᵢ sᵢ log(1 + exp(−yᵢ(w·xᵢ + b)))` with an unpenalised intercept `b`
+//! (or, with [`Penalty::L1`] / [`Penalty::ElasticNet`], `(1−ρ)/2‖w‖² + ρ‖w‖₁ + C Σ ...` by
+//! argmin's OWL-QN, the L1 mode of its L-BFGS; there the intercept is optimised as
+//! `b = 1000·θ_b`, which makes OWL-QN's penalty on `θ_b` negligible),
 //! `yᵢ ∈ {−1, +1}` and `sᵢ` the weight of row i's class — the objective of scikit-learn's
 //! `LogisticRegression(penalty="l2", solver="lbfgs")`. The objective is divided by `C Σᵢ sᵢ`
 //! for conditioning, which moves no optimum. argmin's L-BFGS (the optimiser linfa-logistic uses)
@@ -20,6 +23,36 @@ use secdisc_features::{sigmoid, CsrMatrix, LinearModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+
+/// The regulariser of logistic regression.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Penalty {
+    /// `½‖w‖²`. The default; solved by plain L-BFGS.
+    #[default]
+    L2,
+    /// `‖w‖₁`: sparse weights, solved by OWL-QN.
+    L1,
+    /// `(1−ρ)/2‖w‖² + ρ‖w‖₁` as scikit-learn's elastic net, solved by OWL-QN.
+    ElasticNet {
+        /// ρ in (0, 1).
+        l1_ratio: f64,
+    },
+}
+
+impl Penalty {
+    /// `(L2 coefficient, L1 coefficient)` before scaling.
+    fn coefficients(self) -> (f64, f64) {
+        match self {
+            Penalty::L2 => (1.0, 0.0),
+            Penalty::L1 => (0.0, 1.0),
+            Penalty::ElasticNet { l1_ratio } => (1.0 - l1_ratio, l1_ratio),
+        }
+    }
+}
+
+/// How far the intercept is scaled under OWL-QN so that its L1 penalty is negligible.
+const INTERCEPT_SCALE: f64 = 1000.0;
 
 /// How rows of each class are weighted in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -92,6 +125,8 @@ pub struct LogisticRegressionParams(LogisticRegressionValidParams);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogisticRegressionValidParams {
     c: f64,
+    #[serde(default)]
+    penalty: Penalty,
     class_weight: ClassWeight,
     tol: f64,
     max_iter: u64,
@@ -102,6 +137,7 @@ impl Default for LogisticRegressionValidParams {
     fn default() -> Self {
         LogisticRegressionValidParams {
             c: 1.0,
+            penalty: Penalty::L2,
             class_weight: ClassWeight::Balanced,
             tol: 1e-6,
             max_iter: 500,
@@ -120,6 +156,12 @@ impl LogisticRegressionParams {
     /// Class weighting. Default [`ClassWeight::Balanced`].
     pub fn class_weight(mut self, class_weight: ClassWeight) -> Self {
         self.0.class_weight = class_weight;
+        self
+    }
+
+    /// Regulariser. Default [`Penalty::L2`].
+    pub fn penalty(mut self, penalty: Penalty) -> Self {
+        self.0.penalty = penalty;
         self
     }
 
@@ -150,6 +192,11 @@ impl ParamGuard for LogisticRegressionParams {
         }
         if p.max_iter == 0 {
             return Err(TrainError::InvalidMaxIter);
+        }
+        if let Penalty::ElasticNet { l1_ratio } = p.penalty {
+            if !(l1_ratio > 0.0 && l1_ratio < 1.0) {
+                return Err(TrainError::InvalidL1Ratio(l1_ratio));
+            }
         }
         class_weights(p.class_weight, 1, 1)?;
         Ok(p)
@@ -199,14 +246,19 @@ impl LogisticRegressionValidParams {
         let (ws, wn) = class_weights(p.class_weight, positives, negatives)?;
         let weights: Vec<f64> = y.iter().map(|&l| if l { ws } else { wn }).collect();
         let total: f64 = weights.iter().sum();
+        let (l2, l1) = p.penalty.coefficients();
+        let scale = 1.0 / (p.c * total);
         let problem = Objective {
             x,
             y,
             weights: &weights,
-            scale: 1.0 / (p.c * total),
+            scale,
             c: p.c,
+            l2,
+            intercept_scale: if l1 > 0.0 { INTERCEPT_SCALE } else { 1.0 },
             cache: Mutex::new(None),
         };
+        let intercept_scale = problem.intercept_scale;
         let dim = x.n_cols() + 1;
         let init = vec![0.0; dim];
         let (_, g0) = problem.evaluate(&init);
@@ -216,9 +268,14 @@ impl LogisticRegressionValidParams {
             .sum::<f64>()
             .sqrt()
             .max(f64::MIN_POSITIVE);
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), p.memory)
+        let mut solver = LBFGS::new(MoreThuenteLineSearch::new(), p.memory)
             .with_tolerance_grad(p.tol * g0_norm)
             .map_err(|e| TrainError::Solver(e.to_string()))?;
+        if l1 > 0.0 {
+            solver = solver
+                .with_l1_regularization(l1 * scale)
+                .map_err(|e| TrainError::Solver(e.to_string()))?;
+        }
         let result = Executor::new(problem, solver)
             .configure(|state| state.param(init).max_iters(p.max_iter))
             .run()
@@ -228,7 +285,7 @@ impl LogisticRegressionValidParams {
             .get_best_param()
             .cloned()
             .ok_or_else(|| TrainError::Solver("L-BFGS returned no parameters".into()))?;
-        let intercept = best[dim - 1];
+        let intercept = best[dim - 1] * intercept_scale;
         let mut weights = best;
         weights.truncate(dim - 1);
         Ok(LinearModel { weights, intercept })
@@ -277,6 +334,10 @@ struct Objective<'a> {
     weights: &'a [f64],
     scale: f64,
     c: f64,
+    /// Coefficient of `½‖w‖²` (1 for L2, 0 for L1, 1−ρ for elastic net).
+    l2: f64,
+    /// The intercept is `intercept_scale · θ_b`.
+    intercept_scale: f64,
     cache: Mutex<Option<Evaluation>>,
 }
 
@@ -299,7 +360,7 @@ impl Objective<'_> {
         }
         let d = self.x.n_cols();
         let (w, b) = theta.split_at(d);
-        let b = b[0];
+        let b = b[0] * self.intercept_scale;
         // Per row: loss term and dℓ/dz, in parallel over fixed chunks.
         let per_chunk: Vec<(f64, Vec<f64>)> = (0..self.x.n_rows())
             .collect::<Vec<_>>()
@@ -323,7 +384,7 @@ impl Objective<'_> {
                 (loss, coef)
             })
             .collect();
-        let mut grad = w.to_vec();
+        let mut grad: Vec<f64> = w.iter().map(|v| self.l2 * v).collect();
         grad.push(0.0);
         let mut loss = 0.0;
         let mut row = 0;
@@ -334,11 +395,11 @@ impl Objective<'_> {
                 for (&j, &v) in x.indices.iter().zip(x.values) {
                     grad[j as usize] += self.c * r * f64::from(v);
                 }
-                grad[d] += self.c * r;
+                grad[d] += self.c * r * self.intercept_scale;
                 row += 1;
             }
         }
-        let f = (0.5 * w.iter().map(|v| v * v).sum::<f64>() + self.c * loss) * self.scale;
+        let f = (0.5 * self.l2 * w.iter().map(|v| v * v).sum::<f64>() + self.c * loss) * self.scale;
         for g in &mut grad {
             *g *= self.scale;
         }
@@ -452,6 +513,63 @@ mod tests {
                 model.intercept
             );
         }
+    }
+
+    /// Optimality (KKT) of an L1 / elastic-net fit: for each weight, the gradient of the
+    /// smooth part g satisfies |g| <= l1 where w = 0 and g = -l1·sign(w) elsewhere.
+    fn assert_kkt(x: &CsrMatrix, y: &[bool], c: f64, penalty: Penalty, m: &LinearModel) {
+        let (l2, l1) = penalty.coefficients();
+        let (ws, wn) = class_weights(ClassWeight::Balanced, 5, 7).unwrap();
+        let mut g: Vec<f64> = m.weights.iter().map(|w| l2 * w).collect();
+        let mut gb = 0.0;
+        for (i, &yi) in y.iter().enumerate() {
+            let s = if yi { ws } else { wn };
+            let t = if yi { 1.0 } else { -1.0 };
+            let z = t * m.decision(x.row(i));
+            let r = -s * t * sigmoid(-z) * c;
+            for (&j, &v) in x.row(i).indices.iter().zip(x.row(i).values) {
+                g[j as usize] += r * f64::from(v);
+            }
+            gb += r;
+        }
+        assert!(gb.abs() < 1e-3, "intercept gradient {gb}");
+        for (j, (&w, &gj)) in m.weights.iter().zip(&g).enumerate() {
+            if w == 0.0 {
+                assert!(gj.abs() <= l1 + 1e-3, "w{j}=0 but |g|={}", gj.abs());
+            } else {
+                assert!((gj + l1 * w.signum()).abs() < 1e-3, "w{j}={w}: g={gj}");
+            }
+        }
+    }
+
+    #[test]
+    fn l1_and_elastic_net_reach_their_optimum_and_l1_zeroes_weights() {
+        let (x, y) = problem();
+        for penalty in [Penalty::L1, Penalty::ElasticNet { l1_ratio: 0.5 }] {
+            let m = LogisticRegressionParams::default()
+                .c(0.5)
+                .penalty(penalty)
+                .tol(1e-10)
+                .max_iter(5000)
+                .check()
+                .unwrap()
+                .fit_sparse(&x, &y)
+                .unwrap();
+            assert_kkt(&x, &y, 0.5, penalty, &m);
+        }
+        let l1 = LogisticRegressionParams::default()
+            .c(0.2)
+            .penalty(Penalty::L1)
+            .tol(1e-10)
+            .check()
+            .unwrap()
+            .fit_sparse(&x, &y)
+            .unwrap();
+        assert!(l1.weights.iter().any(|&w| w == 0.0), "{:?}", l1.weights);
+        assert!(LogisticRegressionParams::default()
+            .penalty(Penalty::ElasticNet { l1_ratio: 1.5 })
+            .check()
+            .is_err());
     }
 
     #[test]
