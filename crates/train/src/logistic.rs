@@ -565,7 +565,7 @@ mod tests {
             .unwrap()
             .fit_sparse(&x, &y)
             .unwrap();
-        assert!(l1.weights.iter().any(|&w| w == 0.0), "{:?}", l1.weights);
+        assert!(l1.weights.contains(&0.0), "{:?}", l1.weights);
         assert!(LogisticRegressionParams::default()
             .penalty(Penalty::ElasticNet { l1_ratio: 1.5 })
             .check()
