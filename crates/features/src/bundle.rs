@@ -349,11 +349,39 @@ mod tests {
     #[test]
     fn rejects_mismatched_dimensions() {
         let mut b = bundle();
-        let ClassifierModel::Linear { model, .. } = &mut b.classifier;
+        let ClassifierModel::Linear { model, .. } = &mut b.classifier else {
+            unreachable!("the test bundle is linear")
+        };
         model.weights.pop();
         let json = serde_json::to_vec(&b).unwrap();
         let e = ModelBundle::from_json(Path::new("m"), &json).unwrap_err();
         assert!(matches!(e, FeaturesError::DimensionMismatch { .. }), "{e}");
+    }
+
+    #[test]
+    fn embedding_bag_bundles_round_trip_and_damage_is_reported() {
+        let mut b = bundle();
+        let n = b.vectorizer.n_features();
+        let bag = crate::embedding_bag::EmbeddingBagModel::new(
+            n,
+            2,
+            crate::embedding_bag::BagWeighting::Tfidf,
+            (0..2 * n).map(|i| i as f32 / 7.0).collect(),
+            vec![0.5, -0.25],
+            0.125,
+        )
+        .unwrap();
+        b.classifier = ClassifierModel::EmbeddingBag { model: bag };
+        let json = b.to_json();
+        let back = ModelBundle::from_json(Path::new("m"), &json).unwrap();
+        assert_eq!(back.classifier, b.classifier);
+        let text = String::from_utf8(json).unwrap();
+        let damaged = text.replacen("\"dim\":2", "\"dim\":3", 1);
+        let e = ModelBundle::from_json(Path::new("m"), damaged.as_bytes()).unwrap_err();
+        assert!(
+            matches!(e, FeaturesError::CorruptModel { .. }) && e.to_string().contains("needs"),
+            "{e}"
+        );
     }
 
     #[test]

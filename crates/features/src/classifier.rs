@@ -1,11 +1,14 @@
 //! Fitted classifiers as stored in a model file: what inference scores with.
 //!
-//! Every classifier secdisc trains today is linear in the TF-IDF features (logistic
-//! regression, linear SVM, multinomial and complement naive Bayes); they differ in how the
-//! decision value becomes a probability, which [`Calibration`] records.
+//! Most classifiers secdisc trains are linear in the TF-IDF features (logistic regression,
+//! linear SVM, multinomial and complement naive Bayes); they differ in how the decision value
+//! becomes a probability, which [`Calibration`] records. The fastText-style classifier is an
+//! [`EmbeddingBagModel`]: its logit is a sum of per-feature terms too, but divided by a
+//! per-row normaliser, so it is not linear in the TF-IDF values.
 
 use serde::{Deserialize, Serialize};
 
+use crate::embedding_bag::EmbeddingBagModel;
 use crate::linear::{sigmoid, Contribution, LinearModel};
 use crate::sparse::SparseRow;
 
@@ -46,6 +49,11 @@ pub enum ClassifierModel {
         /// Decision value to probability.
         calibration: Calibration,
     },
+    /// A fastText-style embedding bag with a sigmoid output (its logit is log-odds).
+    EmbeddingBag {
+        /// Embeddings, output layer and weighting.
+        model: EmbeddingBagModel,
+    },
 }
 
 impl ClassifierModel {
@@ -61,6 +69,7 @@ impl ClassifierModel {
     pub fn n_features(&self) -> usize {
         match self {
             ClassifierModel::Linear { model, .. } => model.n_features(),
+            ClassifierModel::EmbeddingBag { model } => model.n_features(),
         }
     }
 
@@ -69,6 +78,7 @@ impl ClassifierModel {
     pub fn decision(&self, row: SparseRow<'_>) -> f64 {
         match self {
             ClassifierModel::Linear { model, .. } => model.decision(row),
+            ClassifierModel::EmbeddingBag { model } => model.decision(row),
         }
     }
 
@@ -79,6 +89,7 @@ impl ClassifierModel {
             ClassifierModel::Linear { model, calibration } => {
                 calibration.probability(model.decision(row))
             }
+            ClassifierModel::EmbeddingBag { model } => model.probability(row),
         }
     }
 
@@ -94,13 +105,15 @@ impl ClassifierModel {
                     }
                 }
             }
+            ClassifierModel::EmbeddingBag { model } => model.top_contributions(row, k, out),
         }
     }
 
-    /// Per-feature weights when the classifier is linear.
+    /// Per-feature weights when the classifier is linear (`None` for an embedding bag).
     pub fn linear(&self) -> Option<&LinearModel> {
         match self {
             ClassifierModel::Linear { model, .. } => Some(model),
+            ClassifierModel::EmbeddingBag { .. } => None,
         }
     }
 }
@@ -127,6 +140,39 @@ mod tests {
         let json = serde_json::to_string(&c).unwrap();
         assert!(
             json.contains("\"kind\":\"linear\"") && json.contains("\"kind\":\"platt\""),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn embedding_bag_variant_scores_and_round_trips() {
+        use crate::embedding_bag::BagWeighting;
+        let bag =
+            EmbeddingBagModel::new(2, 1, BagWeighting::Uniform, vec![2.0, -1.0], vec![1.5], 0.5)
+                .unwrap();
+        let c = ClassifierModel::EmbeddingBag { model: bag };
+        let row = SparseRow {
+            indices: &[0, 1],
+            values: &[0.8, 0.6],
+        };
+        // h = (2 - 1) / 2 = 0.5; logit = 1.5 × 0.5 + 0.5.
+        assert_eq!(c.n_features(), 2);
+        assert_eq!(c.decision(row), 1.25);
+        assert_eq!(c.probability(row), sigmoid(1.25));
+        assert!(c.linear().is_none());
+        let mut out = Vec::new();
+        c.top_contributions(row, 5, &mut out);
+        assert_eq!(
+            out,
+            [Contribution {
+                feature: 0,
+                value: 1.5
+            }]
+        );
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(
+            json.starts_with("{\"kind\":\"embedding-bag\",\"model\":{"),
             "{json}"
         );
         assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);

@@ -19,8 +19,10 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+mod base64;
 mod bundle;
 mod classifier;
+mod embedding_bag;
 mod error;
 mod linear;
 mod sparse;
@@ -34,6 +36,7 @@ pub use bundle::{
     TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
 };
 pub use classifier::{Calibration, ClassifierModel};
+pub use embedding_bag::{BagWeighting, EmbeddingBagModel};
 pub use error::{FeaturesError, Result};
 pub use linear::{sigmoid, Contribution, LinearModel};
 pub use sparse::{CsrMatrix, SparseRow};
