@@ -84,6 +84,8 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
         ("svm", "recall:0.9"),
         ("nb", "precision:0.8"),
         ("svm", "0.4"),
+        ("fasttext", "max-f1"),
+        ("fasttext", "0.5"),
     ] {
         let o = d.run(&[
             "train",
@@ -140,7 +142,7 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         o.stdout
     };
-    for classifier in ["lr", "svm", "nb"] {
+    for classifier in ["lr", "svm", "nb", "fasttext"] {
         let train = |out: &str| {
             vec![
                 "train",
@@ -179,6 +181,18 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         "2",
         "--threshold",
         "max-f1",
+        "--json",
+        "--min-df",
+        "1",
+    ];
+    assert_eq!(run("1", &args), run("2", &args));
+    let args = [
+        "compare",
+        "data.csv",
+        "--classifiers",
+        "lr,fasttext",
+        "--folds",
+        "3",
         "--json",
         "--min-df",
         "1",

@@ -16,7 +16,7 @@ use super::model_args::ModelArgs;
 pub struct CompareArgs {
     /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-`.
     pub data: PathBuf,
-    /// Comma-separated classifiers: lr, svm, nb.
+    /// Comma-separated classifiers: lr, svm, nb, fasttext.
     #[arg(
         long,
         default_value = "lr,svm,nb",

@@ -1,9 +1,10 @@
 //! Feature and classifier flags shared by `train` and `evaluate`.
 
-use secdisc_features::{Stemming, StopWords, TfidfParams};
+use secdisc_features::{BagWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
-    ClassWeight, ClassifierKind, ClassifierParams, LogisticRegressionParams, NaiveBayesParams,
-    NaiveBayesVariant, SvmLoss, SvmParams, ThresholdRule,
+    default_learning_rate, ClassWeight, ClassifierKind, ClassifierParams, FastTextParams,
+    LogisticRegressionParams, NaiveBayesParams, NaiveBayesVariant, SvmLoss, SvmParams,
+    ThresholdRule,
 };
 
 /// Classifier flag.
@@ -15,6 +16,9 @@ pub enum ClassifierArg {
     Svm,
     /// Naive Bayes (complement by default; see --nb-variant).
     Nb,
+    /// fastText-style embedding bag trained by SGD (see --ft-*).
+    #[value(name = "fasttext")]
+    FastText,
 }
 
 impl ClassifierArg {
@@ -24,6 +28,7 @@ impl ClassifierArg {
             ClassifierArg::Lr => ClassifierKind::Lr,
             ClassifierArg::Svm => ClassifierKind::Svm,
             ClassifierArg::Nb => ClassifierKind::Nb,
+            ClassifierArg::FastText => ClassifierKind::FastText,
         }
     }
 }
@@ -44,6 +49,15 @@ pub enum NbVariantArg {
     Complement,
     /// Multinomial NB.
     Multinomial,
+}
+
+/// fastText weighting flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FtAverageArg {
+    /// The mean of the row's feature embeddings (fastText's average).
+    Uniform,
+    /// The embeddings weighted by the row's (L2-normalised) TF-IDF values.
+    Tfidf,
 }
 
 /// Class weighting flag.
@@ -85,7 +99,7 @@ pub struct ModelArgs {
     /// Inverse regularisation strength (logistic regression and SVM).
     #[arg(long = "c", default_value_t = 1.0, value_name = "C")]
     pub c: f64,
-    /// Class weighting (logistic regression and SVM).
+    /// Class weighting (logistic regression, SVM and fastText).
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
     pub class_weight: ClassWeightArg,
     /// SVM loss.
@@ -97,6 +111,19 @@ pub struct ModelArgs {
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     pub nb_alpha: f64,
+    /// fastText embedding dimension (1 to 1024).
+    #[arg(long, default_value_t = 50, value_name = "DIM")]
+    pub ft_dim: usize,
+    /// fastText passes over the training data.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub ft_epochs: usize,
+    /// fastText initial SGD learning rate, decayed linearly to 0 [default: 0.2 with
+    /// --ft-average tfidf, 1.0 with uniform].
+    #[arg(long, value_name = "LR")]
+    pub ft_lr: Option<f64>,
+    /// How fastText combines a row's feature embeddings.
+    #[arg(long, value_enum, default_value_t = FtAverageArg::Tfidf)]
+    pub ft_average: FtAverageArg,
     /// Decision threshold: fixed:T, max-f1, recall:R or precision:P. All but fixed are chosen
     /// on inner out-of-fold predictions of the training data (never the test fold).
     #[arg(long, default_value = "fixed:0.5", value_name = "RULE", value_parser = parse_rule)]
@@ -175,6 +202,22 @@ impl ModelArgs {
                         NbVariantArg::Multinomial => NaiveBayesVariant::Multinomial,
                     },
                 ))
+            }
+            ClassifierKind::FastText => {
+                let weighting = match self.ft_average {
+                    FtAverageArg::Uniform => BagWeighting::Uniform,
+                    FtAverageArg::Tfidf => BagWeighting::Tfidf,
+                };
+                // Resolved here so that the model's manifest records the rate used.
+                let lr = self.ft_lr.unwrap_or(default_learning_rate(weighting));
+                ClassifierParams::FastText(
+                    FastTextParams::default()
+                        .dim(self.ft_dim)
+                        .epochs(self.ft_epochs)
+                        .weighting(weighting)
+                        .learning_rate(lr)
+                        .class_weight(self.class_weight()),
+                )
             }
         }
     }

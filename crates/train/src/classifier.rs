@@ -7,12 +7,13 @@ use secdisc_features::{ClassifierModel, CsrMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::fasttext::FastTextParams;
 use crate::logistic::LogisticRegressionParams;
 use crate::naive_bayes::NaiveBayesParams;
 use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
-pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb"];
+pub const CLASSIFIER_NAMES: &[&str] = &["lr", "svm", "nb", "fasttext"];
 
 /// A classifier by name, without parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +25,9 @@ pub enum ClassifierKind {
     Svm,
     /// Naive Bayes (complement by default).
     Nb,
+    /// fastText-style embedding bag trained by SGD.
+    #[serde(rename = "fasttext")]
+    FastText,
 }
 
 impl FromStr for ClassifierKind {
@@ -34,6 +38,7 @@ impl FromStr for ClassifierKind {
             "lr" => Ok(ClassifierKind::Lr),
             "svm" => Ok(ClassifierKind::Svm),
             "nb" => Ok(ClassifierKind::Nb),
+            "fasttext" => Ok(ClassifierKind::FastText),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
     }
@@ -46,6 +51,7 @@ impl ClassifierKind {
             ClassifierKind::Lr => "lr",
             ClassifierKind::Svm => "svm",
             ClassifierKind::Nb => "nb",
+            ClassifierKind::FastText => "fasttext",
         }
     }
 }
@@ -60,10 +66,13 @@ pub enum ClassifierParams {
     Svm(SvmParams),
     /// Naive Bayes.
     Nb(NaiveBayesParams),
+    /// fastText-style embedding bag.
+    #[serde(rename = "fasttext")]
+    FastText(FastTextParams),
 }
 
 impl ClassifierParams {
-    /// The short name (`lr`, `svm`, `nb`).
+    /// The short name (`lr`, `svm`, `nb`, `fasttext`).
     pub fn name(&self) -> &'static str {
         self.kind().name()
     }
@@ -74,6 +83,7 @@ impl ClassifierParams {
             ClassifierParams::Lr(_) => ClassifierKind::Lr,
             ClassifierParams::Svm(_) => ClassifierKind::Svm,
             ClassifierParams::Nb(_) => ClassifierKind::Nb,
+            ClassifierParams::FastText(_) => ClassifierKind::FastText,
         }
     }
 
@@ -83,16 +93,18 @@ impl ClassifierParams {
             ClassifierParams::Lr(p) => p.check_ref().map(|_| ()),
             ClassifierParams::Svm(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Nb(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::FastText(p) => p.clone().check().map(|_| ()),
         }
     }
 
     /// Fit on rows of `x` with labels `y`; `seed` drives any randomness (SVM coordinate order
-    /// and calibration folds).
+    /// and calibration folds; fastText initial embeddings and row order).
     pub fn fit(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
         match self {
             ClassifierParams::Lr(p) => p.check_ref()?.fit(x, y),
             ClassifierParams::Svm(p) => p.clone().check()?.fit(x, y, seed),
             ClassifierParams::Nb(p) => p.clone().check()?.fit(x, y),
+            ClassifierParams::FastText(p) => p.clone().check()?.fit(x, y, seed),
         }
     }
 }

@@ -381,6 +381,7 @@ mod tests {
             ClassifierParams::Lr(LogisticRegressionParams::default()),
             ClassifierParams::Svm(SvmParams::default()),
             ClassifierParams::Nb(NaiveBayesParams::default()),
+            ClassifierParams::FastText(crate::fasttext::FastTextParams::default()),
         ]
     }
 

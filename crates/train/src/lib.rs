@@ -4,7 +4,8 @@
 //!   logistic regression solved by L-BFGS (argmin) directly over a
 //!   [`secdisc_features::CsrMatrix`]; implements linfa's `ParamGuard`, `Fit` and
 //!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling) and
-//!   [`NaiveBayesParams`] (multinomial and complement).
+//!   [`NaiveBayesParams`] (multinomial and complement) and [`FastTextParams`] (a fastText-style
+//!   embedding bag trained by SGD, deterministic given the seed).
 //! - [`ThresholdRule`]: fixed, max-F1, recall- or precision-targeted thresholds, chosen on
 //!   out-of-fold predictions of training data only.
 //! - [`Folds`]: stratified, seeded, group-aware k-fold assignment.
@@ -35,6 +36,7 @@ mod classifier;
 mod compare;
 mod cv;
 mod error;
+mod fasttext;
 mod fingerprint;
 mod folds;
 mod logistic;
@@ -53,6 +55,7 @@ pub use cv::{
     FoldResult,
 };
 pub use error::{Result, TrainError};
+pub use fasttext::{default_learning_rate, FastTextParams, FastTextValidParams, MAX_FASTTEXT_DIM};
 pub use fingerprint::sha256_hex;
 pub use folds::Folds;
 pub use logistic::{
