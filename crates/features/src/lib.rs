@@ -4,7 +4,9 @@
 //! whole, drops numbers and hashes) → [`Analyzer`] (stop words that never remove signal,
 //! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
-//! with a [`ClassifierModel`] and a threshold; training writes it and inference reads it.
+//! with a [`ClassifierModel`] and a threshold; training writes it and inference reads it. A
+//! classifier is a [`LinearModel`] with a [`Calibration`], or a fastText-style
+//! [`EmbeddingBagModel`].
 //!
 //! ```
 //! use secdisc_features::TfidfParams;

@@ -1,4 +1,4 @@
-//! A fitted linear classifier over sparse features: what every secdisc model scores with.
+//! A fitted linear classifier over sparse features: what the linear secdisc classifiers score with.
 
 use serde::{Deserialize, Serialize};
 
