@@ -90,6 +90,8 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
         ("linfa-lr", "max-f1"),
         ("dt", "fixed:0.5"),
         ("rf", "recall:0.9"),
+        ("fasttext", "max-f1"),
+        ("fasttext", "0.5"),
     ] {
         let o = d.run(&[
             "train",
@@ -146,7 +148,9 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         o.stdout
     };
-    for classifier in ["lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "ensemble"] {
+    for classifier in [
+        "lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "fasttext", "ensemble",
+    ] {
         let train = |out: &str| {
             vec![
                 "train",
@@ -185,6 +189,18 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         "2",
         "--threshold",
         "max-f1",
+        "--json",
+        "--min-df",
+        "1",
+    ];
+    assert_eq!(run("1", &args), run("2", &args));
+    let args = [
+        "compare",
+        "data.csv",
+        "--classifiers",
+        "lr,fasttext",
+        "--folds",
+        "3",
         "--json",
         "--min-df",
         "1",

@@ -19,8 +19,7 @@ use crate::report::Report;
 pub struct CompareArgs {
     /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-`.
     pub data: PathBuf,
-    /// Comma-separated classifiers: lr, svm, nb, knn.
-    /// Comma-separated classifiers: lr, svm, nb, linfa-lr, dt, rf.
+    /// Comma-separated classifiers: lr, svm, nb, knn, linfa-lr, dt, rf, fasttext, ensemble.
     #[arg(
         long,
         default_value = "lr,svm,nb",
@@ -127,9 +126,24 @@ pub fn render(r: &CompareReport, name: &str) -> String {
         "{name}: {} records, {} security ({pct:.1}%); {} folds x {} repeats, seed {}, threshold {}\n",
         r.n, r.positives, r.folds, r.repeats, r.seed, r.threshold
     );
+    // Columns as wide as the longest classifier name (`fasttext`) and pair name.
+    let nw = r
+        .classifiers
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let pw = r
+        .tests
+        .iter()
+        .map(|t| t.a.len() + t.b.len() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(11);
     let _ = writeln!(
         s,
-        "{:<6} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8} {:>8}",
+        "{:<nw$} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8} {:>8}",
         "model",
         "precision",
         "recall",
@@ -146,7 +160,7 @@ pub fn render(r: &CompareReport, name: &str) -> String {
         let cell = |a: f64, b: f64| format!("{a:.3} ± {b:.3}");
         let _ = writeln!(
             s,
-            "{:<6} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8.2} {:>8.2}",
+            "{:<nw$} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8.2} {:>8.2}",
             c.name,
             cell(m.precision, d.precision),
             cell(m.recall, d.recall),
@@ -166,13 +180,13 @@ pub fn render(r: &CompareReport, name: &str) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<7} {:<11} {:>10} {:>12} {:>12} {:>8} {:>12} {:>12}",
+        "{:<7} {:<pw$} {:>10} {:>12} {:>12} {:>8} {:>12} {:>12}",
         "metric", "pair", "mean diff", "wilcoxon p", "holm", "t", "t-test p", "holm"
     );
     for t in &r.tests {
         let _ = writeln!(
             s,
-            "{:<7} {:<11} {:>+10.4} {:>12.4} {:>12.4} {:>8.3} {:>12.4} {:>12.4}{}",
+            "{:<7} {:<pw$} {:>+10.4} {:>12.4} {:>12.4} {:>8.3} {:>12.4} {:>12.4}{}",
             t.metric,
             format!("{}-{}", t.a, t.b),
             t.mean_difference,

@@ -1,10 +1,11 @@
 //! Feature and classifier flags shared by `train` and `evaluate`.
 
-use secdisc_features::{KnnWeighting, Stemming, StopWords, TfidfParams};
+use secdisc_features::{BagWeighting, KnnWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
-    ClassWeight, ClassifierKind, ClassifierParams, DecisionTreeParams, ForestSampling, KnnParams,
-    LinfaLogisticParams, LogisticRegressionParams, MaxFeatures, NaiveBayesParams,
-    NaiveBayesVariant, Penalty, RandomForestParams, Sampling, SvmLoss, SvmParams, ThresholdRule,
+    default_learning_rate, ClassWeight, ClassifierKind, ClassifierParams, DecisionTreeParams,
+    FastTextParams, ForestSampling, KnnParams, LinfaLogisticParams, LogisticRegressionParams,
+    MaxFeatures, NaiveBayesParams, NaiveBayesVariant, Penalty, RandomForestParams, Sampling,
+    SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -26,6 +27,9 @@ pub enum ClassifierArg {
     Dt,
     /// Random forest of linfa-trees decision trees (see --rf-trees, --rf-max-features).
     Rf,
+    /// fastText-style embedding bag trained by SGD (see --ft-*).
+    #[value(name = "fasttext")]
+    FastText,
 }
 
 impl ClassifierArg {
@@ -40,6 +44,7 @@ impl ClassifierArg {
             ClassifierArg::LinfaLr => ClassifierKind::LinfaLr,
             ClassifierArg::Dt => ClassifierKind::Dt,
             ClassifierArg::Rf => ClassifierKind::Rf,
+            ClassifierArg::FastText => ClassifierKind::FastText,
         }
     }
 }
@@ -101,6 +106,15 @@ pub enum KnnWeightingArg {
     Similarity,
     /// Each neighbour casts its class weight.
     Uniform,
+}
+
+/// fastText weighting flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FtAverageArg {
+    /// The mean of the row's feature embeddings (fastText's average).
+    Uniform,
+    /// The embeddings weighted by the row's (L2-normalised) TF-IDF values.
+    Tfidf,
 }
 
 /// Class weighting flag.
@@ -170,6 +184,19 @@ pub struct ModelArgs {
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     pub nb_alpha: f64,
+    /// fastText embedding dimension (1 to 1024).
+    #[arg(long, default_value_t = 50, value_name = "DIM")]
+    pub ft_dim: usize,
+    /// fastText passes over the training data.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub ft_epochs: usize,
+    /// fastText initial SGD learning rate, decayed linearly to 0 [default: 0.2 with
+    /// --ft-average tfidf, 1.0 with uniform].
+    #[arg(long, value_name = "LR")]
+    pub ft_lr: Option<f64>,
+    /// How fastText combines a row's feature embeddings.
+    #[arg(long, value_enum, default_value_t = FtAverageArg::Tfidf)]
+    pub ft_average: FtAverageArg,
     /// Number of neighbours that vote (kNN).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub knn_k: usize,
@@ -358,6 +385,22 @@ impl ModelArgs {
                     Some(k) => p.select_k(k),
                     None => p,
                 })
+            }
+            ClassifierKind::FastText => {
+                let weighting = match self.ft_average {
+                    FtAverageArg::Uniform => BagWeighting::Uniform,
+                    FtAverageArg::Tfidf => BagWeighting::Tfidf,
+                };
+                // Resolved here so that the model's manifest records the rate used.
+                let lr = self.ft_lr.unwrap_or(default_learning_rate(weighting));
+                ClassifierParams::FastText(
+                    FastTextParams::default()
+                        .dim(self.ft_dim)
+                        .epochs(self.ft_epochs)
+                        .weighting(weighting)
+                        .learning_rate(lr)
+                        .class_weight(self.class_weight()),
+                )
             }
         })
     }

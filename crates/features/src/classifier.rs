@@ -5,10 +5,13 @@
 //! naive Bayes); they differ in how the decision value becomes a probability, which
 //! [`Calibration`] records. [`KnnModel`] (cosine k-nearest neighbours) stores its training
 //! rows instead; decision trees and random forests are a [`DecisionForest`];
-//! [`ClassifierModel::Ensemble`] averages its members' probabilities (soft voting).
+//! [`ClassifierModel::Ensemble`] averages its members' probabilities (soft voting). The
+//! fastText-style classifier is an [`EmbeddingBagModel`]: its logit is a sum of per-feature
+//! terms too, but divided by a per-row normaliser, so it is not linear in the TF-IDF values.
 
 use serde::{Deserialize, Serialize};
 
+use crate::embedding_bag::EmbeddingBagModel;
 use crate::knn::KnnModel;
 use crate::linear::{sigmoid, Contribution, LinearModel};
 use crate::sparse::SparseRow;
@@ -63,6 +66,11 @@ pub enum ClassifierModel {
     /// Decision trees whose leaf probabilities are averaged (a decision tree is a forest of
     /// one); the decision value is the log-odds of that probability.
     Forest(DecisionForest),
+    /// A fastText-style embedding bag with a sigmoid output (its logit is log-odds).
+    EmbeddingBag {
+        /// Embeddings, output layer and weighting.
+        model: EmbeddingBagModel,
+    },
 }
 
 impl ClassifierModel {
@@ -83,6 +91,7 @@ impl ClassifierModel {
             }
             ClassifierModel::Knn(knn) => knn.n_features(),
             ClassifierModel::Forest(forest) => forest.n_features(),
+            ClassifierModel::EmbeddingBag { model } => model.n_features(),
         }
     }
 
@@ -90,10 +99,11 @@ impl ClassifierModel {
     /// features and weights are positive, one per member. Returns what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            // kNN models and forests check themselves when they are deserialised.
+            // kNN models, forests and embedding bags check themselves when deserialised.
             ClassifierModel::Linear { .. }
             | ClassifierModel::Knn(_)
-            | ClassifierModel::Forest(_) => Ok(()),
+            | ClassifierModel::Forest(_)
+            | ClassifierModel::EmbeddingBag { .. } => Ok(()),
             ClassifierModel::Ensemble { members, weights } => {
                 if members.is_empty() || members.len() != weights.len() {
                     return Err(format!(
@@ -133,6 +143,7 @@ impl ClassifierModel {
             }
             ClassifierModel::Knn(knn) => knn.decision(row),
             ClassifierModel::Forest(forest) => forest.decision(row),
+            ClassifierModel::EmbeddingBag { model } => model.decision(row),
         }
     }
 
@@ -154,6 +165,7 @@ impl ClassifierModel {
             }
             ClassifierModel::Knn(knn) => knn.probability(row),
             ClassifierModel::Forest(forest) => forest.probability(row),
+            ClassifierModel::EmbeddingBag { model } => model.probability(row),
         }
     }
 
@@ -166,6 +178,7 @@ impl ClassifierModel {
         match self {
             ClassifierModel::Knn(knn) => knn.top_contributions(row, k, out),
             ClassifierModel::Forest(forest) => forest.top_contributions(row, k, out),
+            ClassifierModel::EmbeddingBag { model } => model.top_contributions(row, k, out),
             ClassifierModel::Ensemble { members, weights } => {
                 let total: f64 = weights.iter().sum();
                 let mut sums: Vec<(u32, f64)> = Vec::new();
@@ -205,7 +218,8 @@ impl ClassifierModel {
             ClassifierModel::Linear { model, .. } => Some(model),
             ClassifierModel::Ensemble { .. }
             | ClassifierModel::Knn(_)
-            | ClassifierModel::Forest(_) => None,
+            | ClassifierModel::Forest(_)
+            | ClassifierModel::EmbeddingBag { .. } => None,
         }
     }
 }
@@ -328,6 +342,39 @@ mod tests {
         assert_eq!(out[0].feature, 1);
         let json = serde_json::to_string(&c).unwrap();
         assert!(json.starts_with("{\"kind\":\"forest\""), "{json}");
+        assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
+    }
+
+    #[test]
+    fn embedding_bag_variant_scores_and_round_trips() {
+        use crate::embedding_bag::BagWeighting;
+        let bag =
+            EmbeddingBagModel::new(2, 1, BagWeighting::Uniform, vec![2.0, -1.0], vec![1.5], 0.5)
+                .unwrap();
+        let c = ClassifierModel::EmbeddingBag { model: bag };
+        let row = SparseRow {
+            indices: &[0, 1],
+            values: &[0.8, 0.6],
+        };
+        // h = (2 - 1) / 2 = 0.5; logit = 1.5 × 0.5 + 0.5.
+        assert_eq!(c.n_features(), 2);
+        assert_eq!(c.decision(row), 1.25);
+        assert_eq!(c.probability(row), sigmoid(1.25));
+        assert!(c.linear().is_none());
+        let mut out = Vec::new();
+        c.top_contributions(row, 5, &mut out);
+        assert_eq!(
+            out,
+            [Contribution {
+                feature: 0,
+                value: 1.5
+            }]
+        );
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(
+            json.starts_with("{\"kind\":\"embedding-bag\",\"model\":{"),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<ClassifierModel>(&json).unwrap(), c);
     }
 }

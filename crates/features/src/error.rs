@@ -68,6 +68,28 @@ pub enum FeaturesError {
         /// What is wrong.
         reason: String,
     },
+    /// An embedding-bag model whose parts disagree on their sizes.
+    #[error("an embedding bag of {n_features} features × {dim} dimensions needs {n_features} × {dim} embedding values and {dim} output weights (dim ≥ 1), got {embeddings} and {output}")]
+    EmbeddingShape {
+        /// Features stated.
+        n_features: usize,
+        /// Embedding dimension stated.
+        dim: usize,
+        /// Embedding values present.
+        embeddings: usize,
+        /// Output weights present.
+        output: usize,
+    },
+    /// A model parameter is NaN or infinite.
+    #[error("model parameter {part}[{index}] is {value}, not a finite number")]
+    NonFiniteParameter {
+        /// Which parameter array (`embeddings`, `output`, `bias`).
+        part: &'static str,
+        /// Index in that array.
+        index: usize,
+        /// The value.
+        value: f32,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {

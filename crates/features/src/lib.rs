@@ -5,8 +5,9 @@
 //! Snowball stemming) → [`TfidfVectorizer`] (word and character n-grams, smooth IDF fitted once,
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
 //! with a [`ClassifierModel`] (a [`LinearModel`] with a [`Calibration`], a cosine
-//! k-nearest-neighbours [`KnnModel`], a [`DecisionForest`] or an ensemble of these) and a
-//! threshold; training writes it and inference reads it.
+//! k-nearest-neighbours [`KnnModel`], a [`DecisionForest`], a fastText-style
+//! [`EmbeddingBagModel`] or an ensemble of these) and a threshold; training writes it and
+//! inference reads it.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;
@@ -21,8 +22,10 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+mod base64;
 mod bundle;
 mod classifier;
+mod embedding_bag;
 mod error;
 mod knn;
 mod linear;
@@ -38,6 +41,7 @@ pub use bundle::{
     TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
 };
 pub use classifier::{Calibration, ClassifierModel};
+pub use embedding_bag::{BagWeighting, EmbeddingBagModel};
 pub use error::{FeaturesError, Result};
 pub use knn::{KnnModel, KnnVoting, KnnWeighting, Neighbour};
 pub use linear::{sigmoid, Contribution, LinearModel};

@@ -1,4 +1,4 @@
-//! A fitted linear classifier over sparse features: what every secdisc model scores with.
+//! A fitted linear classifier over sparse features: what the linear secdisc classifiers score with.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,12 +14,13 @@ pub struct LinearModel {
     pub intercept: f64,
 }
 
-/// One feature's share of a decision: `weight × value`.
+/// One feature's share of a decision: `weight × value` for a linear model,
+/// `aᵢ (Eᵢ·w)` for an embedding bag.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Contribution {
     /// Feature index.
     pub feature: u32,
-    /// `weights[feature] * value`; positive pushes towards security.
+    /// The feature's term of the decision value; positive pushes towards security.
     pub value: f64,
 }
 

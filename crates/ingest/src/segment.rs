@@ -218,15 +218,22 @@ fn item_content(t: &str) -> Option<&str> {
 /// What follows a `- `, `* `, `+ `, `1. ` or `1) ` list marker (one to nine digits) at the start of
 /// `t`, or `None` when `t` does not start with one.
 pub(crate) fn strip_list_marker(t: &str) -> Option<&str> {
+    // Any white space may follow the marker (not only ' '), because `push_collapsed` turns
+    // every white space into ' ': otherwise "*\u{2000}x" would become a list item only after
+    // a first pass, and segmenting would not be idempotent.
+    let after_space = |i: usize| -> Option<&str> {
+        let c = t[i..].chars().next().filter(|c| c.is_whitespace())?;
+        Some(&t[i + c.len_utf8()..])
+    };
     let b = t.as_bytes();
-    if matches!(b.first(), Some(b'-' | b'*' | b'+')) && b.get(1) == Some(&b' ') {
-        return Some(&t[2..]);
+    if matches!(b.first(), Some(b'-' | b'*' | b'+')) {
+        return after_space(1);
     }
     let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    ((1..=9).contains(&digits)
-        && matches!(b.get(digits), Some(b'.' | b')'))
-        && b.get(digits + 1) == Some(&b' '))
-    .then(|| &t[digits + 2..])
+    if (1..=9).contains(&digits) && matches!(b.get(digits), Some(b'.' | b')')) {
+        return after_space(digits + 1);
+    }
+    None
 }
 
 /// Append `t` with every run of white space collapsed to one space.
@@ -248,6 +255,16 @@ fn push_collapsed(t: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_markers_accept_any_white_space_so_segmenting_is_idempotent() {
+        // Found by the property test `segmenting_is_idempotent` (proptest regression file).
+        assert_eq!(strip_list_marker("*\u{2000}x"), Some("x"));
+        assert_eq!(strip_list_marker("2.\tx"), Some("x"));
+        assert_eq!(strip_list_marker("*x"), None);
+        let once = segment("*\u{2000}𐔀").paragraphs;
+        assert_eq!(segment(&once.join("\n\n")).paragraphs, once);
+    }
 
     #[test]
     fn splits_on_blank_lines_and_collapses_space() {

@@ -7,6 +7,7 @@ use secdisc_features::{ClassifierModel, CsrMatrix};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::fasttext::FastTextParams;
 use crate::forest::{DecisionTreeParams, RandomForestParams};
 use crate::knn::KnnParams;
 use crate::linfa_lr::LinfaLogisticParams;
@@ -15,8 +16,9 @@ use crate::naive_bayes::NaiveBayesParams;
 use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
-pub const CLASSIFIER_NAMES: &[&str] =
-    &["lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "ensemble"];
+pub const CLASSIFIER_NAMES: &[&str] = &[
+    "lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "fasttext", "ensemble",
+];
 
 /// A classifier by name, without parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +40,9 @@ pub enum ClassifierKind {
     Dt,
     /// A random forest of linfa-trees decision trees on chi²-selected dense features.
     Rf,
+    /// fastText-style embedding bag trained by SGD.
+    #[serde(rename = "fasttext")]
+    FastText,
 }
 
 impl FromStr for ClassifierKind {
@@ -53,6 +58,7 @@ impl FromStr for ClassifierKind {
             "linfa-lr" => Ok(ClassifierKind::LinfaLr),
             "dt" => Ok(ClassifierKind::Dt),
             "rf" => Ok(ClassifierKind::Rf),
+            "fasttext" => Ok(ClassifierKind::FastText),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
     }
@@ -70,6 +76,7 @@ impl ClassifierKind {
             ClassifierKind::LinfaLr => "linfa-lr",
             ClassifierKind::Dt => "dt",
             ClassifierKind::Rf => "rf",
+            ClassifierKind::FastText => "fasttext",
         }
     }
 }
@@ -94,6 +101,9 @@ pub enum ClassifierParams {
     Dt(DecisionTreeParams),
     /// Random forest.
     Rf(RandomForestParams),
+    /// fastText-style embedding bag.
+    #[serde(rename = "fasttext")]
+    FastText(FastTextParams),
 }
 
 impl ClassifierParams {
@@ -113,6 +123,7 @@ impl ClassifierParams {
             ClassifierParams::LinfaLr(_) => ClassifierKind::LinfaLr,
             ClassifierParams::Dt(_) => ClassifierKind::Dt,
             ClassifierParams::Rf(_) => ClassifierKind::Rf,
+            ClassifierParams::FastText(_) => ClassifierKind::FastText,
         }
     }
 
@@ -143,6 +154,7 @@ impl ClassifierParams {
             ClassifierParams::LinfaLr(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Dt(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Rf(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::FastText(p) => p.clone().check().map(|_| ()),
         }
     }
 
@@ -193,6 +205,15 @@ impl ClassifierParams {
                     )
                 })
                 .collect(),
+            ClassifierParams::FastText(p) => [0.1, 0.2, 0.5]
+                .into_iter()
+                .map(|lr| {
+                    (
+                        format!("lr={lr}"),
+                        ClassifierParams::FastText(p.clone().learning_rate(lr)),
+                    )
+                })
+                .collect(),
             // Tuning an ensemble would multiply its members' grids; tune the members instead.
             ClassifierParams::Ensemble(_) => Vec::new(),
         }
@@ -219,6 +240,7 @@ impl ClassifierParams {
             ClassifierParams::LinfaLr(p) => p.clone().check()?.fit(x, y),
             ClassifierParams::Dt(p) => p.clone().check()?.fit(x, y),
             ClassifierParams::Rf(p) => p.clone().check()?.fit(x, y, seed),
+            ClassifierParams::FastText(p) => p.clone().check()?.fit(x, y, seed),
         }
     }
 }

@@ -553,6 +553,7 @@ mod tests {
             ClassifierParams::Svm(SvmParams::default()),
             ClassifierParams::Nb(NaiveBayesParams::default()),
             ClassifierParams::Knn(crate::knn::KnnParams::default()),
+            ClassifierParams::FastText(crate::fasttext::FastTextParams::default()),
         ]
     }
 

@@ -13,6 +13,23 @@ pub enum TrainError {
     /// Naive Bayes smoothing must be a positive finite number.
     #[error("alpha must be a positive finite number, got {0}")]
     InvalidAlpha(f64),
+    /// The fastText embedding dimension is out of range.
+    #[error("fastText embedding dimension must be between 1 and 1024, got {0}")]
+    InvalidEmbeddingDim(usize),
+    /// Zero training epochs.
+    #[error("fastText epochs must be at least 1")]
+    InvalidEpochs,
+    /// The SGD learning rate must be a positive finite number.
+    #[error("learning rate must be a positive finite number, got {0}")]
+    InvalidLearningRate(f64),
+    /// SGD produced a non-finite logit or parameter.
+    #[error("fastText training diverged in epoch {epoch} with learning rate {learning_rate}; lower --ft-lr")]
+    Diverged {
+        /// 1-based epoch in which it was noticed.
+        epoch: usize,
+        /// The initial learning rate used.
+        learning_rate: f64,
+    },
     /// A threshold rule could not be parsed or is out of range.
     #[error("invalid threshold rule {0:?}: use max-f1, recall:R, precision:P or fixed:T with R, P, T in [0, 1]")]
     InvalidThresholdRule(String),

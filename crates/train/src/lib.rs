@@ -10,7 +10,9 @@
 //!   [`NaiveBayesParams`] (multinomial and complement); on linfa's dense learners after
 //!   [`Chi2Selection`]: [`LinfaLogisticParams`] (`linfa-lr`, linfa-logistic, stored as a linear
 //!   model), [`DecisionTreeParams`] (`dt`) and [`RandomForestParams`] (`rf`), linfa-trees trees
-//!   converted into [`secdisc_features::DecisionForest`], so inference never links linfa.
+//!   converted into [`secdisc_features::DecisionForest`], so inference never links linfa; and
+//!   [`FastTextParams`] (a fastText-style embedding bag trained by SGD, deterministic given the
+//!   seed).
 //! - [`ThresholdRule`]: fixed, max-F1, recall- or precision-targeted thresholds, chosen on
 //!   out-of-fold predictions of training data only.
 //! - [`Folds`]: stratified, seeded, group-aware k-fold assignment.
@@ -42,6 +44,7 @@ mod classifier;
 mod compare;
 mod cv;
 mod error;
+mod fasttext;
 mod fingerprint;
 mod folds;
 mod forest;
@@ -66,6 +69,7 @@ pub use cv::{
     FoldResult, Split,
 };
 pub use error::{Result, TrainError};
+pub use fasttext::{default_learning_rate, FastTextParams, FastTextValidParams, MAX_FASTTEXT_DIM};
 pub use fingerprint::sha256_hex;
 pub use folds::Folds;
 pub use forest::{
