@@ -139,7 +139,7 @@ impl Default for LogisticRegressionValidParams {
             c: 1.0,
             penalty: Penalty::L2,
             class_weight: ClassWeight::Balanced,
-            tol: 1e-6,
+            tol: 1e-4,
             max_iter: 500,
             memory: 10,
         }
@@ -165,7 +165,9 @@ impl LogisticRegressionParams {
         self
     }
 
-    /// Stop when the gradient norm falls below `tol` times its value at zero. Default 1e-6.
+    /// Stop when the gradient norm falls below `tol` times its value at zero. Default 1e-4
+    /// (scikit-learn's default tolerance; 1e-6 changes matomo CV scores in the fourth decimal
+    /// and takes 30% longer).
     pub fn tol(mut self, tol: f64) -> Self {
         self.0.tol = tol;
         self
