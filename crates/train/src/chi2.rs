@@ -33,20 +33,7 @@ use crate::error::{Result, TrainError};
 /// [`TrainError::LengthMismatch`] when `x` and `y` differ in rows; [`TrainError::SingleClass`]
 /// when `y` has one class only.
 pub fn chi2_scores(x: &CsrMatrix, y: &[bool]) -> Result<Vec<f64>> {
-    if x.n_rows() != y.len() {
-        return Err(TrainError::LengthMismatch {
-            rows: x.n_rows(),
-            labels: y.len(),
-        });
-    }
-    let positives = y.iter().filter(|&&l| l).count();
-    let negatives = y.len() - positives;
-    if positives == 0 || negatives == 0 {
-        return Err(TrainError::SingleClass {
-            positives,
-            negatives,
-        });
-    }
+    let (positives, negatives) = crate::training_set::class_counts(x, y)?;
     let d = x.n_cols();
     let mut observed = [vec![0.0f64; d], vec![0.0f64; d]];
     for (row, &label) in x.rows().zip(y) {

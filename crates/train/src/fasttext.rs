@@ -189,20 +189,7 @@ impl FastTextValidParams {
     /// Errors: [`TrainError::LengthMismatch`], [`TrainError::SingleClass`], and
     /// [`TrainError::Diverged`] when a logit stops being finite (lower the learning rate).
     pub fn fit_bag(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<EmbeddingBagModel> {
-        if x.n_rows() != y.len() {
-            return Err(TrainError::LengthMismatch {
-                rows: x.n_rows(),
-                labels: y.len(),
-            });
-        }
-        let positives = y.iter().filter(|&&l| l).count();
-        let negatives = y.len() - positives;
-        if positives == 0 || negatives == 0 {
-            return Err(TrainError::SingleClass {
-                positives,
-                negatives,
-            });
-        }
+        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
         let (ws, wn) = class_weights(self.class_weight, positives, negatives)?;
         // Scale the weights so the larger is 1: the same loss up to a constant factor, but no
         // update is larger than an unweighted fastText update, so one learning rate suits

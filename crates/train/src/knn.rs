@@ -84,20 +84,7 @@ impl KnnValidParams {
     /// Store the rows of `x` (which should be L2-normalised, so dot products are cosines)
     /// with their labels `y`. Errors when `x` and `y` disagree in length or `y` has one class.
     pub fn fit(&self, x: &CsrMatrix, y: &[bool]) -> Result<ClassifierModel> {
-        if x.n_rows() != y.len() {
-            return Err(TrainError::LengthMismatch {
-                rows: x.n_rows(),
-                labels: y.len(),
-            });
-        }
-        let positives = y.iter().filter(|&&l| l).count();
-        let negatives = y.len() - positives;
-        if positives == 0 || negatives == 0 {
-            return Err(TrainError::SingleClass {
-                positives,
-                negatives,
-            });
-        }
+        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
         let (security_weight, non_security_weight) =
             class_weights(self.class_weight, positives, negatives)?;
         let voting = KnnVoting {

@@ -58,6 +58,7 @@ mod sampling;
 pub mod stats;
 mod svm;
 mod threshold;
+mod training_set;
 mod tune;
 
 pub use calibration::fit_platt;

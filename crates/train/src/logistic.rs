@@ -231,20 +231,7 @@ impl LogisticRegressionValidParams {
     /// Fit on rows of `x` with labels `y` (`true` = security).
     pub fn fit_sparse(&self, x: &CsrMatrix, y: &[bool]) -> Result<LinearModel> {
         let p = self;
-        if x.n_rows() != y.len() {
-            return Err(TrainError::LengthMismatch {
-                rows: x.n_rows(),
-                labels: y.len(),
-            });
-        }
-        let positives = y.iter().filter(|&&l| l).count();
-        let negatives = y.len() - positives;
-        if positives == 0 || negatives == 0 {
-            return Err(TrainError::SingleClass {
-                positives,
-                negatives,
-            });
-        }
+        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
         let (ws, wn) = class_weights(p.class_weight, positives, negatives)?;
         let weights: Vec<f64> = y.iter().map(|&l| if l { ws } else { wn }).collect();
         let total: f64 = weights.iter().sum();

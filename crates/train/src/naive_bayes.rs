@@ -61,14 +61,7 @@ impl NaiveBayesParams {
 
     /// Fit on rows of `x` with labels `y`.
     pub fn fit(&self, x: &CsrMatrix, y: &[bool]) -> Result<ClassifierModel> {
-        let positives = y.iter().filter(|&&l| l).count();
-        let negatives = y.len() - positives;
-        if positives == 0 || negatives == 0 {
-            return Err(TrainError::SingleClass {
-                positives,
-                negatives,
-            });
-        }
+        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
         let d = x.n_cols();
         let mut counts = [vec![0.0f64; d], vec![0.0f64; d]];
         for (row, &label) in x.rows().zip(y) {

@@ -109,14 +109,7 @@ impl SvmParams {
 impl SvmValidParams {
     /// Fit the weights only (no calibration).
     pub fn fit_linear(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<LinearModel> {
-        let positives = y.iter().filter(|&&l| l).count();
-        let negatives = y.len() - positives;
-        if positives == 0 || negatives == 0 {
-            return Err(TrainError::SingleClass {
-                positives,
-                negatives,
-            });
-        }
+        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
         let (ws, wn) = class_weights(self.class_weight, positives, negatives)?;
         let d = x.n_cols();
         let mut w = vec![0.0f64; d];
