@@ -112,3 +112,49 @@ fn shipped_model_labels_the_shipped_backlog() {
     assert_eq!(out.lines().count(), n_in);
     assert!(out.contains("\"label\":\"security\"") && out.contains("\"label\":\"non-security\""));
 }
+
+/// The README's main command: a tracker export through `ingest` into `label`, with the
+/// shipped model; every paragraph gets exactly one row, in order.
+#[test]
+fn readme_journey_export_to_labelled_paragraphs() {
+    let d = Dir::new();
+    let fixtures = repo().join("tests/fixtures/ingest");
+    let issues = fixtures.join("github_issues_sample.json");
+    let comments = fixtures.join("github_issue_comments_sample.json");
+    let ingested = d.run(&[
+        "ingest",
+        issues.to_str().unwrap(),
+        comments.to_str().unwrap(),
+    ]);
+    expect_code(&ingested, 0);
+    let model = repo().join("models/default.json");
+    let labelled = d.run_stdin(
+        &["label", "--model", model.to_str().unwrap(), "-"],
+        Some(&ingested.stdout),
+    );
+    expect_code(&labelled, 0);
+    let ids_in: Vec<String> = stdout(&ingested)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let rows: Vec<serde_json::Value> = stdout(&labelled)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(ids_in.len() > 20, "{} paragraphs", ids_in.len());
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>(),
+        ids_in
+    );
+    assert!(
+        rows.iter().any(|r| r["label"] == "security")
+            && rows.iter().any(|r| r["label"] == "non-security")
+    );
+}
