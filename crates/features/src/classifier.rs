@@ -212,6 +212,23 @@ impl ClassifierModel {
         }
     }
 
+    /// [`ClassifierModel::probability`] and [`ClassifierModel::top_contributions`] together,
+    /// sharing work where the classifier allows it (kNN searches its neighbours once).
+    pub fn probability_and_contributions(
+        &self,
+        row: SparseRow<'_>,
+        k: usize,
+        out: &mut Vec<Contribution>,
+    ) -> f64 {
+        match self {
+            ClassifierModel::Knn(knn) => knn.probability_and_contributions(row, k, out),
+            _ => {
+                self.top_contributions(row, k, out);
+                self.probability(row)
+            }
+        }
+    }
+
     /// Per-feature weights when the classifier is linear.
     pub fn linear(&self) -> Option<&LinearModel> {
         match self {

@@ -363,6 +363,34 @@ impl KnnModel {
         }
         let mut neighbours = Vec::with_capacity(self.voting.k);
         self.nearest(query, &mut neighbours);
+        self.contributions_of(query, &neighbours, k, out);
+    }
+
+    /// [`KnnModel::probability`] and [`KnnModel::top_contributions`] from one neighbour search
+    /// (what labelling with top terms needs).
+    pub fn probability_and_contributions(
+        &self,
+        query: SparseRow<'_>,
+        k: usize,
+        out: &mut Vec<Contribution>,
+    ) -> f64 {
+        let mut neighbours = Vec::with_capacity(self.voting.k);
+        self.nearest(query, &mut neighbours);
+        out.clear();
+        if k > 0 {
+            self.contributions_of(query, &neighbours, k, out);
+        }
+        self.probability_of(&neighbours)
+    }
+
+    /// The contributions of `top_contributions` for already found `neighbours`.
+    fn contributions_of(
+        &self,
+        query: SparseRow<'_>,
+        neighbours: &[Neighbour],
+        k: usize,
+        out: &mut Vec<Contribution>,
+    ) {
         let mut share = vec![0.0f64; query.nnz()];
         for nb in neighbours.iter().filter(|nb| self.labels[nb.row as usize]) {
             let scale = self.vote(nb) / nb.similarity;
@@ -549,6 +577,21 @@ mod tests {
         assert!(out.is_empty());
         u.top_contributions(row(&[2], &[1.0]), 3, &mut out);
         assert!(out.is_empty(), "no security neighbour");
+    }
+
+    #[test]
+    fn one_search_gives_the_same_score_and_terms_as_two() {
+        let m = tiny(voting(2, KnnWeighting::Similarity, 1.0));
+        for q in [
+            row(&[0], &[1.0]),
+            row(&[0, 1], &[0.6, 0.8]),
+            row(&[1, 2], &[0.8, 0.6]),
+        ] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let p = m.probability_and_contributions(q, 3, &mut a);
+            m.top_contributions(q, 3, &mut b);
+            assert_eq!((p, a), (m.probability(q), b));
+        }
     }
 
     #[test]

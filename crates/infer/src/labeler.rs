@@ -106,8 +106,7 @@ impl<'m> Labeler<'m> {
     ) -> Prediction {
         let row = f.transform(text);
         let model = &self.bundle.classifier;
-        let score = model.probability(row);
-        model.top_contributions(row, k, buf);
+        let score = model.probability_and_contributions(row, k, buf);
         Prediction {
             score,
             is_security: score >= self.bundle.threshold,
