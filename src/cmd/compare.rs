@@ -91,14 +91,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     if let Some(path) = &args.html {
-        let terms = html_report::top_terms(
-            &input,
-            &args.model.tfidf(),
-            &classifiers,
-            args.model.threshold,
-            args.model.sampling.into(),
-            args.cv.seed,
-        );
+        let terms = html_report::top_terms(&input, &args.model, &classifiers, args.cv.seed);
         let data_path = args.data.display().to_string();
         let page = crate::report::render(
             &Report::from_compare(&report, &data.name, &data.labels, terms).with_path(&data_path),

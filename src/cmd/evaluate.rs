@@ -102,10 +102,8 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.html {
         let terms = html_report::top_terms(
             &input,
-            &args.model.tfidf(),
+            &args.model,
             std::slice::from_ref(&classifier),
-            args.model.threshold,
-            args.model.sampling.into(),
             args.cv.seed,
         );
         let terms = terms.into_iter().next().unwrap_or(Terms::NotLinear);

@@ -4,38 +4,48 @@
 use std::path::Path;
 
 use anyhow::Context;
-use secdisc_features::{write_atomically, TfidfParams};
-use secdisc_train::{fit_pipeline, ClassifierParams, CvInput, Sampling, ThresholdRule};
+use secdisc_features::write_atomically;
+use secdisc_train::{fit_sampled, ClassifierParams, CvInput};
+
+use super::model_args::ModelArgs;
 
 use crate::report::Terms;
 
 /// Terms listed per class.
 pub const TOP_TERMS: usize = 20;
 
-/// Fit every classifier on all of `input` (as `secdisc train` would) and take its top-weighted
-/// terms; a classifier that is not linear gets [`Terms::NotLinear`], one that fails to fit
-/// [`Terms::Failed`] (the report still renders).
+/// Fit every classifier on all of `input` with the run's flags and take its top-weighted terms;
+/// a classifier that is not linear gets [`Terms::NotLinear`], one that fails to fit
+/// [`Terms::Failed`] (the report still renders). The vectorizer is fitted once for all of
+/// them, and no threshold is searched: the terms do not depend on it.
 pub fn top_terms(
     input: &CvInput<'_>,
-    tfidf: &TfidfParams,
+    model: &ModelArgs,
     classifiers: &[ClassifierParams],
-    rule: ThresholdRule,
-    sampling: Sampling,
     seed: u64,
 ) -> Vec<Terms> {
+    let fitted = model.tfidf().check().and_then(|p| p.fit(input.texts));
+    let vectorizer = match fitted {
+        Ok(v) => v,
+        Err(e) => {
+            return classifiers
+                .iter()
+                .map(|_| Terms::Failed(e.to_string()))
+                .collect()
+        }
+    };
+    let x = vectorizer.transform(input.texts);
     classifiers
         .iter()
-        .map(
-            |classifier| match fit_pipeline(input, tfidf, classifier, rule, sampling, seed) {
-                Ok((vectorizer, model, _)) => {
-                    match secdisc_infer::top_terms(&vectorizer, &model, TOP_TERMS) {
-                        Some(top) => Terms::Weights(top),
-                        None => Terms::NotLinear,
-                    }
-                }
+        .map(|classifier| {
+            match fit_sampled(classifier, &x, input.labels, model.sampling.into(), seed) {
+                Ok(fitted) => match secdisc_infer::top_terms(&vectorizer, &fitted, TOP_TERMS) {
+                    Some(top) => Terms::Weights(top),
+                    None => Terms::NotLinear,
+                },
                 Err(e) => Terms::Failed(e.to_string()),
-            },
-        )
+            }
+        })
         .collect()
 }
 

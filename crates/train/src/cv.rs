@@ -220,8 +220,9 @@ pub fn fit_pipeline(
     Ok((vectorizer, model, threshold))
 }
 
-/// Fit `classifier` on the rows of `x` chosen by `sampling`.
-fn fit_sampled(
+/// Fit `classifier` on the rows of `x` chosen by `sampling` (what every fit in training and
+/// cross-validation does; no threshold search).
+pub fn fit_sampled(
     classifier: &ClassifierParams,
     x: &CsrMatrix,
     y: &[bool],

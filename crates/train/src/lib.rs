@@ -66,8 +66,8 @@ pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
-    cross_validate, cross_validate_many, fit_pipeline, ClassifierCv, CvInput, CvOptions, CvReport,
-    FoldResult, Split,
+    cross_validate, cross_validate_many, fit_pipeline, fit_sampled, ClassifierCv, CvInput,
+    CvOptions, CvReport, FoldResult, Split,
 };
 pub use error::{Result, TrainError};
 pub use fasttext::{default_learning_rate, FastTextParams, FastTextValidParams, MAX_FASTTEXT_DIM};
