@@ -79,3 +79,21 @@ fn writes_out_of_fold_predictions_and_folds_keeping_threads_whole() {
         assert!(chunk.iter().all(|f| f == &chunk[0]), "{chunk:?}");
     }
 }
+
+#[test]
+fn ids_with_commas_and_quotes_are_quoted_in_side_files() {
+    let d = Dir::new();
+    let mut csv = toy_csv(30);
+    csv = csv.replacen("r0,", "\"r,0 \"\"x\"\"\",", 1);
+    d.write("data.csv", csv);
+    expect_code(
+        &d.run(&[
+            "evaluate", "data.csv", "--folds", "3", "--oof", "oof.csv", "--min-df", "1",
+        ]),
+        0,
+    );
+    let mut reader = csv::Reader::from_path(d.path("oof.csv")).unwrap();
+    let first = reader.records().next().unwrap().unwrap();
+    assert_eq!(&first[0], "r,0 \"x\"");
+    assert_eq!(reader.records().count(), 29);
+}

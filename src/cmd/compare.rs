@@ -1,7 +1,6 @@
 //! `secdisc compare`: several classifiers on identical folds, with significance tests.
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +11,7 @@ use super::cv_args::CvArgs;
 use super::dataset::{self, InputFormat};
 use super::html_report;
 use super::model_args::ModelArgs;
+use super::output;
 use crate::report::Report;
 
 /// Flags of `secdisc compare`.
@@ -98,14 +98,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
         html_report::write(path, &page)?;
     }
-    let text = if args.json {
-        let mut s = serde_json::to_string_pretty(&report)?;
-        s.push('\n');
-        s
-    } else {
-        render(&report, &data.name)
-    };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    output::print_report(&report, args.json, || render(&report, &data.name))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,12 +1,10 @@
 //! `secdisc evaluate`: stratified group k-fold cross-validation with a report.
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use secdisc_features::write_atomically;
 use secdisc_train::metrics::{f_score, Confusion};
 use secdisc_train::{cross_validate, CvInput, CvReport};
 
@@ -14,6 +12,7 @@ use super::cv_args::CvArgs;
 use super::dataset::{self, InputFormat};
 use super::html_report;
 use super::model_args::{ClassifierArg, ModelArgs};
+use super::output;
 use crate::report::{Report, Terms};
 
 /// Flags of `secdisc evaluate`.
@@ -79,25 +78,23 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     if let Some(path) = &args.oof {
-        let mut csv = String::from("id,fold,label,score\n");
-        for (i, id) in data.ids.iter().enumerate() {
-            let _ = writeln!(
-                csv,
-                "{},{},{},{}",
-                csv_field(id),
-                report.fold_of[i],
-                u8::from(data.labels[i]),
-                report.oof_scores[i]
-            );
-        }
-        write_atomically(path, csv.as_bytes())?;
+        let rows = data.ids.iter().enumerate().map(|(i, id)| {
+            [
+                id.clone(),
+                report.fold_of[i].to_string(),
+                u8::from(data.labels[i]).to_string(),
+                report.oof_scores[i].to_string(),
+            ]
+        });
+        output::write_csv(path, &["id", "fold", "label", "score"], rows)?;
     }
     if let Some(path) = &args.folds_out {
-        let mut csv = String::from("row,id,fold\n");
-        for (i, id) in data.ids.iter().enumerate() {
-            let _ = writeln!(csv, "{i},{},{}", csv_field(id), report.fold_of[i]);
-        }
-        write_atomically(path, csv.as_bytes())?;
+        let rows = data
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| [i.to_string(), id.clone(), report.fold_of[i].to_string()]);
+        output::write_csv(path, &["row", "id", "fold"], rows)?;
     }
     if let Some(path) = &args.html {
         let terms = html_report::top_terms(
@@ -114,23 +111,8 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         );
         html_report::write(path, &page)?;
     }
-    let text = if args.json {
-        let mut s = serde_json::to_string_pretty(&report)?;
-        s.push('\n');
-        s
-    } else {
-        render(&report, &data.name)
-    };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    output::print_report(&report, args.json, || render(&report, &data.name))?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// The terminal report: scikit-learn's classification-report layout (averaged over folds),

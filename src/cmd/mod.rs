@@ -10,4 +10,5 @@ pub mod ingest;
 pub mod inspect;
 pub mod label;
 pub mod model_args;
+pub mod output;
 pub mod train;
