@@ -33,7 +33,7 @@ use crate::error::{Result, TrainError};
 /// [`TrainError::LengthMismatch`] when `x` and `y` differ in rows; [`TrainError::SingleClass`]
 /// when `y` has one class only.
 pub fn chi2_scores(x: &CsrMatrix, y: &[bool]) -> Result<Vec<f64>> {
-    let (positives, negatives) = crate::training_set::class_counts(x, y)?;
+    let (positives, negatives) = crate::checks::class_counts(x, y)?;
     let d = x.n_cols();
     let mut observed = [vec![0.0f64; d], vec![0.0f64; d]];
     for (row, &label) in x.rows().zip(y) {

@@ -189,7 +189,7 @@ impl FastTextValidParams {
     /// Errors: [`TrainError::LengthMismatch`], [`TrainError::SingleClass`], and
     /// [`TrainError::Diverged`] when a logit stops being finite (lower the learning rate).
     pub fn fit_bag(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<EmbeddingBagModel> {
-        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
+        let (positives, negatives) = crate::checks::class_counts(x, y)?;
         let (ws, wn) = class_weights(self.class_weight, positives, negatives)?;
         // Scale the weights so the larger is 1: the same loss up to a constant factor, but no
         // update is larger than an unweighted fastText update, so one learning rate suits

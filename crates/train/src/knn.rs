@@ -84,7 +84,7 @@ impl KnnValidParams {
     /// Store the rows of `x` (which should be L2-normalised, so dot products are cosines)
     /// with their labels `y`. Errors when `x` and `y` disagree in length or `y` has one class.
     pub fn fit(&self, x: &CsrMatrix, y: &[bool]) -> Result<ClassifierModel> {
-        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
+        let (positives, negatives) = crate::checks::class_counts(x, y)?;
         let (security_weight, non_security_weight) =
             class_weights(self.class_weight, positives, negatives)?;
         let voting = KnnVoting {

@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 
 mod calibration;
+mod checks;
 mod chi2;
 mod classifier;
 mod compare;
@@ -58,7 +59,7 @@ mod sampling;
 pub mod stats;
 mod svm;
 mod threshold;
-mod training_set;
+
 mod tune;
 
 pub use calibration::fit_platt;

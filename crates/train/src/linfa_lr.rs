@@ -113,15 +113,7 @@ impl LinfaLogisticParams {
     /// [`TrainError::InvalidSelectK`] or [`TrainError::InvalidClassWeight`] with the bad value.
     pub fn check(self) -> Result<LinfaLogisticValidParams> {
         let p = &self.0;
-        if !(p.c.is_finite() && p.c > 0.0) {
-            return Err(TrainError::InvalidC(p.c));
-        }
-        if !(p.tol.is_finite() && p.tol > 0.0) {
-            return Err(TrainError::InvalidTolerance(p.tol));
-        }
-        if p.max_iter == 0 {
-            return Err(TrainError::InvalidMaxIter);
-        }
+        crate::checks::solver_settings(p.c, p.tol, p.max_iter)?;
         if p.select_k == 0 {
             return Err(TrainError::InvalidSelectK(p.select_k));
         }

@@ -186,15 +186,7 @@ impl ParamGuard for LogisticRegressionParams {
 
     fn check_ref(&self) -> Result<&Self::Checked> {
         let p = &self.0;
-        if !(p.c.is_finite() && p.c > 0.0) {
-            return Err(TrainError::InvalidC(p.c));
-        }
-        if !(p.tol.is_finite() && p.tol > 0.0) {
-            return Err(TrainError::InvalidTolerance(p.tol));
-        }
-        if p.max_iter == 0 {
-            return Err(TrainError::InvalidMaxIter);
-        }
+        crate::checks::solver_settings(p.c, p.tol, p.max_iter)?;
         if let Penalty::ElasticNet { l1_ratio } = p.penalty {
             if !(l1_ratio > 0.0 && l1_ratio < 1.0) {
                 return Err(TrainError::InvalidL1Ratio(l1_ratio));
@@ -231,7 +223,7 @@ impl LogisticRegressionValidParams {
     /// Fit on rows of `x` with labels `y` (`true` = security).
     pub fn fit_sparse(&self, x: &CsrMatrix, y: &[bool]) -> Result<LinearModel> {
         let p = self;
-        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
+        let (positives, negatives) = crate::checks::class_counts(x, y)?;
         let (ws, wn) = class_weights(p.class_weight, positives, negatives)?;
         let weights: Vec<f64> = y.iter().map(|&l| if l { ws } else { wn }).collect();
         let total: f64 = weights.iter().sum();

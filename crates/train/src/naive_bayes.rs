@@ -61,7 +61,7 @@ impl NaiveBayesParams {
 
     /// Fit on rows of `x` with labels `y`.
     pub fn fit(&self, x: &CsrMatrix, y: &[bool]) -> Result<ClassifierModel> {
-        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
+        let (positives, negatives) = crate::checks::class_counts(x, y)?;
         let d = x.n_cols();
         let mut counts = [vec![0.0f64; d], vec![0.0f64; d]];
         for (row, &label) in x.rows().zip(y) {

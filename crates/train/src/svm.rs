@@ -89,15 +89,7 @@ impl SvmParams {
     /// Validate.
     pub fn check(self) -> Result<SvmValidParams> {
         let p = &self.0;
-        if !(p.c.is_finite() && p.c > 0.0) {
-            return Err(TrainError::InvalidC(p.c));
-        }
-        if !(p.tol.is_finite() && p.tol > 0.0) {
-            return Err(TrainError::InvalidTolerance(p.tol));
-        }
-        if p.max_iter == 0 {
-            return Err(TrainError::InvalidMaxIter);
-        }
+        crate::checks::solver_settings(p.c, p.tol, p.max_iter as u64)?;
         if p.calibration_folds < 2 {
             return Err(TrainError::InvalidFolds(p.calibration_folds));
         }
@@ -109,7 +101,7 @@ impl SvmParams {
 impl SvmValidParams {
     /// Fit the weights only (no calibration).
     pub fn fit_linear(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<LinearModel> {
-        let (positives, negatives) = crate::training_set::class_counts(x, y)?;
+        let (positives, negatives) = crate::checks::class_counts(x, y)?;
         let (ws, wn) = class_weights(self.class_weight, positives, negatives)?;
         let d = x.n_cols();
         let mut w = vec![0.0f64; d];

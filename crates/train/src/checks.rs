@@ -1,4 +1,4 @@
-//! The checks every classifier makes on its training data.
+//! Checks shared by the classifiers: their training data and their solver settings.
 
 use secdisc_features::CsrMatrix;
 
@@ -22,6 +22,21 @@ pub(crate) fn class_counts(x: &CsrMatrix, y: &[bool]) -> Result<(usize, usize)> 
         });
     }
     Ok((positives, negatives))
+}
+
+/// The solver settings of logistic regression, linear SVM and linfa-lr: `c` and `tol` positive
+/// and finite, at least one iteration.
+pub(crate) fn solver_settings(c: f64, tol: f64, max_iter: u64) -> Result<()> {
+    if !(c.is_finite() && c > 0.0) {
+        return Err(TrainError::InvalidC(c));
+    }
+    if !(tol.is_finite() && tol > 0.0) {
+        return Err(TrainError::InvalidTolerance(tol));
+    }
+    if max_iter == 0 {
+        return Err(TrainError::InvalidMaxIter);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
