@@ -175,23 +175,11 @@ impl<'m> Labeler<'m> {
                         }
                         InputItem::Record { id, .. } => {
                             summary.errors += 1;
-                            LabelRow {
-                                id,
-                                label: None,
-                                score: None,
-                                terms: Vec::new(),
-                                error: Some("record has no text"),
-                            }
+                            LabelRow::failed(id, "record has no text")
                         }
                         InputItem::Unreadable { id, error } => {
                             summary.errors += 1;
-                            LabelRow {
-                                id,
-                                label: None,
-                                score: None,
-                                terms: Vec::new(),
-                                error: Some(error),
-                            }
+                            LabelRow::failed(id, error)
                         }
                     };
                     opts.format.encode(&row, &mut buf);

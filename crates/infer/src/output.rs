@@ -27,6 +27,19 @@ pub struct LabelRow<'a> {
     pub error: Option<&'a str>,
 }
 
+impl<'a> LabelRow<'a> {
+    /// The row of a record that could not be labelled.
+    pub fn failed(id: &'a str, error: &'a str) -> LabelRow<'a> {
+        LabelRow {
+            id,
+            label: None,
+            score: None,
+            terms: Vec::new(),
+            error: Some(error),
+        }
+    }
+}
+
 impl OutputFormat {
     /// The header line, if the format has one.
     pub fn header(self) -> Option<&'static str> {
@@ -96,13 +109,7 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "\"a,1\",security,0.25,jwt; token,\n"
         );
-        let bad = LabelRow {
-            id: "x",
-            label: None,
-            score: None,
-            terms: vec![],
-            error: Some("no text"),
-        };
+        let bad = LabelRow::failed("x", "no text");
         let mut out = Vec::new();
         OutputFormat::Jsonl.encode(&bad, &mut out);
         assert_eq!(
