@@ -611,6 +611,7 @@ impl TfidfVectorizer {
             indices: Vec::new(),
             values: Vec::new(),
             buf: String::new(),
+            weights: Vec::new(),
             pad: String::new(),
         }
     }
@@ -709,6 +710,8 @@ pub struct Featurizer<'v> {
     features: Vec<u32>,
     indices: Vec<u32>,
     values: Vec<f32>,
+    /// Unnormalised TF-IDF weights of the row being built (reused, like every buffer here).
+    weights: Vec<f64>,
     buf: String,
     pad: String,
 }
@@ -782,7 +785,8 @@ impl Featurizer<'_> {
         self.features.sort_unstable();
         self.indices.clear();
         self.values.clear();
-        let mut weights: Vec<f64> = Vec::new();
+        let weights = &mut self.weights;
+        weights.clear();
         let mut i = 0;
         let feats = &self.features;
         while i < feats.len() {
