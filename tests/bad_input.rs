@@ -178,3 +178,13 @@ fn bad_parameters_are_explained() {
     );
     assert!(e.contains("C must be a positive"), "{e}");
 }
+
+#[test]
+fn zero_folds_or_repeats_are_named() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(30));
+    let e = expect_code(&d.run(&["evaluate", "data.csv", "--repeats", "0"]), 1);
+    assert!(e.contains("--repeats must be at least 1"), "{e}");
+    let e = expect_code(&d.run(&["evaluate", "data.csv", "--folds", "1"]), 1);
+    assert!(e.contains("at least 2 folds, got 1"), "{e}");
+}

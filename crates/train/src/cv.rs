@@ -374,7 +374,7 @@ pub fn cross_validate_many(
     assert_eq!(input.groups.len(), n, "one group per label");
     let (n_folds, repeats) = opts.shape();
     if repeats == 0 {
-        return Err(TrainError::InvalidFolds(0));
+        return Err(TrainError::InvalidRepeats);
     }
     let tfidf = tfidf.clone().check()?;
     for c in classifiers {

@@ -112,6 +112,9 @@ pub enum TrainError {
     /// Fewer than two folds.
     #[error("cross-validation needs at least 2 folds, got {0}")]
     InvalidFolds(usize),
+    /// Zero repetitions asked for.
+    #[error("--repeats must be at least 1, got 0")]
+    InvalidRepeats,
     /// Grouping left a test fold without one of the classes.
     #[error("fold {fold} has no {class} records in its test part (threads are kept whole); use fewer folds")]
     EmptyFoldClass {
