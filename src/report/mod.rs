@@ -9,6 +9,7 @@
 pub mod curves;
 pub mod html;
 pub mod svg;
+pub mod topics;
 #[cfg(test)]
 mod testutil;
 
