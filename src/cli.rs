@@ -30,6 +30,8 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Explain a score: every present term's contribution (weight × TF-IDF value).
     Explain(cmd::explain::ExplainArgs),
+    /// Turn `label` output and its records into a ranked security backlog (HTML, Markdown, JSON).
+    Report(cmd::report::ReportArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -43,5 +45,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Report(args) => cmd::report::run(&args),
     }
 }

@@ -41,12 +41,19 @@ pub struct LabelArgs {
     /// Input layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+    /// After labelling, also write the backlog page of `secdisc report` for these labels and
+    /// this input to FILE (needs --output FILE and an input file).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Run `secdisc label`. Exit 0 when every record was labelled, 1 when any row carries an
 /// error (all other rows are still written) or the input could not be read to its end.
 pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     dataset::check_output_dir(&args.output)?;
+    if let Some(report) = &args.report {
+        super::report::check_label_report(&args.input, &args.output, report)?;
+    }
     let bundle = ModelBundle::load(&args.model)?;
     let opts = ReadOptions {
         format: args
@@ -98,6 +105,9 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
             "stopped reading {name}: {err}; the {} rows before it were written",
             summary.records
         );
+    }
+    if let Some(report) = &args.report {
+        super::report::after_label(&args.input, args.input_format, &args.output, report)?;
     }
     if summary.errors > 0 {
         eprintln!(

@@ -11,4 +11,5 @@ pub mod inspect;
 pub mod label;
 pub mod model_args;
 pub mod output;
+pub mod report;
 pub mod train;

@@ -1,4 +1,5 @@
-//! Self-contained HTML reports of `evaluate` and `compare` runs.
+//! Self-contained HTML reports of `evaluate` and `compare` runs, and the security backlog of
+//! `secdisc report` ([`backlog`], [`backlog_html`], [`backlog_md`], [`topics`]).
 //!
 //! [`Report`] gathers what a page shows (borrowed from a `CvReport` or `CompareReport`, the
 //! labels, and the top-weighted terms of models fitted on all the data); [`html::render`] turns
@@ -6,12 +7,17 @@
 //! [`curves`]. Rendering is a pure function of the report, so the same report gives the same
 //! page.
 
+pub mod backlog;
+pub mod backlog_html;
+pub mod backlog_md;
+pub mod bars;
 pub mod curves;
 pub mod html;
+pub mod label_rows;
 pub mod svg;
-pub mod topics;
 #[cfg(test)]
 mod testutil;
+pub mod topics;
 
 use std::borrow::Cow;
 

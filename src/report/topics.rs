@@ -90,6 +90,7 @@ impl Topic {
     }
 
     /// Parse a [`Topic::slug`].
+    #[cfg(test)]
     pub fn from_slug(s: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.slug() == s)
     }
@@ -587,19 +588,20 @@ impl TopicMatcher {
         let mut stems: Vec<(String, Range<usize>)> = Vec::new();
         let mut buf = String::new();
         let mut hits = Vec::new();
-        self.analyzer.for_each_token(text, &mut buf, |token, range| {
-            for (prefix, topic) in &self.prefixes {
-                if token.starts_with(prefix.as_str()) {
-                    hits.push(TopicHit {
-                        topic: *topic,
-                        range: range.clone(),
-                    });
+        self.analyzer
+            .for_each_token(text, &mut buf, |token, range| {
+                for (prefix, topic) in &self.prefixes {
+                    if token.starts_with(prefix.as_str()) {
+                        hits.push(TopicHit {
+                            topic: *topic,
+                            range: range.clone(),
+                        });
+                    }
                 }
-            }
-            if let Some(stem) = self.analyzer.normalize(token) {
-                stems.push((stem.into_owned(), range));
-            }
-        });
+                if let Some(stem) = self.analyzer.normalize(token) {
+                    stems.push((stem.into_owned(), range));
+                }
+            });
         for (i, (stem, range)) in stems.iter().enumerate() {
             let Some(entries) = self.by_first.get(stem) else {
                 continue;
@@ -636,6 +638,7 @@ impl TopicMatcher {
     }
 
     /// The topics of `text`, in severity order, each once (see [`topics_of`]).
+    #[cfg(test)]
     pub fn topics(&self, text: &str) -> Vec<Topic> {
         topics_of(&self.hits(text))
     }
@@ -668,29 +671,37 @@ mod tests {
         let m = TopicMatcher::new();
         let text = "Rotate the leaked API keys; upgrade log4j for CVE-2021-44228.";
         let hits = m.hits(text);
-        let spans: Vec<(&str, Topic)> = hits.iter().map(|h| (&text[h.range.clone()], h.topic)).collect();
+        let spans: Vec<(&str, Topic)> = hits
+            .iter()
+            .map(|h| (&text[h.range.clone()], h.topic))
+            .collect();
         assert!(spans.contains(&("API keys", Topic::Secrets)), "{spans:?}");
         assert!(spans.contains(&("leaked", Topic::Secrets)), "{spans:?}");
-        assert!(spans.contains(&("CVE-2021-44228", Topic::Dependencies)), "{spans:?}");
-        assert_eq!(
-            m.topics(text),
-            [Topic::Secrets, Topic::Dependencies]
+        assert!(
+            spans.contains(&("CVE-2021-44228", Topic::Dependencies)),
+            "{spans:?}"
         );
+        assert_eq!(m.topics(text), [Topic::Secrets, Topic::Dependencies]);
     }
 
     #[test]
     fn a_phrase_needs_all_its_words_in_a_row() {
         let m = TopicMatcher::new();
         assert!(m.topics("the sql injection").contains(&Topic::Injection));
-        assert!(m.topics("row level security").contains(&Topic::AccessControl));
-        assert!(!m.topics("row of level ground").contains(&Topic::AccessControl));
+        assert!(m
+            .topics("row level security")
+            .contains(&Topic::AccessControl));
+        assert!(!m
+            .topics("row of level ground")
+            .contains(&Topic::AccessControl));
         assert!(m.topics("fix the css layout").is_empty());
     }
 
     #[test]
     fn every_entry_compiles_and_slugs_round_trip() {
         let m = TopicMatcher::new();
-        let compiled: usize = m.by_first.values().map(Vec::len).sum::<usize>() + m.prefixes.len() + m.literals.len();
+        let compiled: usize =
+            m.by_first.values().map(Vec::len).sum::<usize>() + m.prefixes.len() + m.literals.len();
         let written: usize = LEXICON.iter().map(|(_, e)| e.len()).sum();
         assert_eq!(compiled, written);
         for t in Topic::ALL {
@@ -710,7 +721,10 @@ mod tests {
         let mut corpus = csv::Reader::from_path(root.join("corpus.csv")).expect("corpus.csv");
         let headers = corpus.headers().expect("header").clone();
         let id_col = headers.iter().position(|h| h == "id").expect("id column");
-        let text_col = headers.iter().position(|h| h == "text").expect("text column");
+        let text_col = headers
+            .iter()
+            .position(|h| h == "text")
+            .expect("text column");
         for row in corpus.records() {
             let row = row.expect("corpus row");
             texts.insert(row[id_col].to_string(), row[text_col].to_string());
@@ -722,7 +736,9 @@ mod tests {
         let mut n = 0;
         for row in topics.records() {
             let row = row.expect("topics row");
-            let text = texts.get(&row[0]).expect("every labelled id is in corpus.csv");
+            let text = texts
+                .get(&row[0])
+                .expect("every labelled id is in corpus.csv");
             let truth: Vec<Topic> = row[1]
                 .split(';')
                 .map(|s| Topic::from_slug(s).expect("known topic"))
@@ -771,9 +787,16 @@ mod tests {
         }
         let (p, r) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
         let f1 = ratio(2 * tp, 2 * tp + fp + fn_);
-        println!("| **micro** | {} | {} | {p:.2} | {r:.2} | {f1:.2} |", tp + fn_, tp + fp);
+        println!(
+            "| **micro** | {} | {} | {p:.2} | {r:.2} | {f1:.2} |",
+            tp + fn_,
+            tp + fp
+        );
         // Measured: precision 0.70, recall 0.91, micro-F1 0.79 (see the README).
         assert!(f1 >= 0.75, "micro-F1 {f1:.3}");
-        assert!(p >= 0.65 && r >= 0.85, "micro precision {p:.3}, recall {r:.3}");
+        assert!(
+            p >= 0.65 && r >= 0.85,
+            "micro precision {p:.3}, recall {r:.3}"
+        );
     }
 }

@@ -1,0 +1,294 @@
+//! Reading the rows `secdisc label` writes (JSONL or CSV), validating every field.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use secdisc_ingest::Label;
+use serde_json::Value;
+
+/// One row of a labels file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelEntry {
+    /// 1-based line of the row in its file.
+    pub line: u64,
+    /// The record id (or the input location for records that could not be read).
+    pub id: String,
+    /// What the model said; `None` when the row carries an error instead.
+    pub outcome: Outcome,
+}
+
+/// A row's result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Labelled: `security` and the probability of security.
+    Labelled {
+        /// `true` for `security`.
+        security: bool,
+        /// Probability of security in [0, 1].
+        score: f64,
+    },
+    /// The record could not be labelled; the message says why.
+    Failed(String),
+}
+
+/// Layout of a labels file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Jsonl,
+    Csv,
+}
+
+/// Read a labels file, or standard input for `-`. Every problem is an error naming the file,
+/// the line and the field.
+pub fn read(path: &Path) -> anyhow::Result<(String, Vec<LabelEntry>)> {
+    let (name, text) = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("cannot read the labels from standard input (is it UTF-8?)")?;
+        ("<stdin>".to_string(), s)
+    } else {
+        let s = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the labels file {} (the output of `secdisc label`)",
+                path.display()
+            )
+        })?;
+        (path.display().to_string(), s)
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let layout = match ext.as_deref() {
+        Some("csv") => Layout::Csv,
+        Some("jsonl" | "ndjson" | "json") => Layout::Jsonl,
+        _ if text.trim_start().starts_with('{') => Layout::Jsonl,
+        _ => Layout::Csv,
+    };
+    let rows = match layout {
+        Layout::Jsonl => parse_jsonl(&name, &text)?,
+        Layout::Csv => parse_csv(&name, &text)?,
+    };
+    Ok((name, rows))
+}
+
+/// Parse JSON lines; blank lines are skipped.
+pub fn parse_jsonl(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: Value = serde_json::from_str(line).map_err(|e| {
+            anyhow::anyhow!(
+                "{name}:{line_no}: not a JSON object ({e}); expected a row of `secdisc label --format jsonl`"
+            )
+        })?;
+        let Value::Object(obj) = value else {
+            bail!(
+                "{name}:{line_no}: expected a JSON object, found `{}`",
+                short(line)
+            );
+        };
+        let field = |key: &str| obj.get(key).filter(|v| !v.is_null());
+        let id = match field("id") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(other) => {
+                bail!("{name}:{line_no}: field `id` must be a non-empty string, found {other}")
+            }
+            None => bail!("{name}:{line_no}: field `id` is missing"),
+        };
+        let error = match field("error") {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::String(_)) | None => None,
+            Some(other) => bail!("{name}:{line_no}: field `error` must be a string, found {other}"),
+        };
+        let label = match field("label") {
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(other) => bail!("{name}:{line_no}: field `label` must be a string, found {other}"),
+            None => None,
+        };
+        let score = match field("score") {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(other) => bail!("{name}:{line_no}: field `score` must be a number, found {other}"),
+            None => None,
+        };
+        rows.push(entry(name, line_no, id, label, score, error)?);
+    }
+    Ok(rows)
+}
+
+/// Parse CSV with a header that has at least `id`, `label` and `score`.
+pub fn parse_csv(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .with_context(|| format!("{name}:1: cannot read the CSV header"))?
+        .clone();
+    let col = |key: &str| header.iter().position(|h| h.trim() == key);
+    let Some(id_col) = col("id") else {
+        bail!("{name}:1: the header has no `id` column; expected `secdisc label --format csv` output (id,label,score,terms,error)");
+    };
+    let (label_col, score_col, error_col) = (col("label"), col("score"), col("error"));
+    if score_col.is_none() {
+        bail!("{name}:1: the header has no `score` column; expected `secdisc label --format csv` output (id,label,score,terms,error)");
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            anyhow::anyhow!("{name}:{line}: unreadable CSV row: {e}")
+        })?;
+        let line_no = record.position().map(|p| p.line()).unwrap_or(0);
+        let get = |c: Option<usize>| {
+            c.and_then(|c| record.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let id = match get(Some(id_col)) {
+            Some(id) => id.to_string(),
+            None => bail!("{name}:{line_no}: field `id` is empty"),
+        };
+        let score = match get(score_col) {
+            Some(s) => Some(s.parse::<f64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "{name}:{line_no}: field `score` must be a number, found `{}`",
+                    short(s)
+                )
+            })?),
+            None => None,
+        };
+        let error = get(error_col).map(str::to_string);
+        rows.push(entry(name, line_no, id, get(label_col), score, error)?);
+    }
+    Ok(rows)
+}
+
+fn entry(
+    name: &str,
+    line: u64,
+    id: String,
+    label: Option<&str>,
+    score: Option<f64>,
+    error: Option<String>,
+) -> anyhow::Result<LabelEntry> {
+    if let Some(error) = error {
+        return Ok(LabelEntry {
+            line,
+            id,
+            outcome: Outcome::Failed(error),
+        });
+    }
+    let Some(score) = score else {
+        bail!("{name}:{line}: field `score` is missing (id `{id}`); a row without a score must carry an `error`");
+    };
+    if !(0.0..=1.0).contains(&score) {
+        bail!("{name}:{line}: field `score` is {score}, outside [0, 1] (id `{id}`)");
+    }
+    let Some(label) = label else {
+        bail!("{name}:{line}: field `label` is missing (id `{id}`)");
+    };
+    let Some(parsed) = Label::parse(label) else {
+        bail!(
+            "{name}:{line}: field `label` is `{}` (id `{id}`); expected `security` or `non-security`",
+            short(label)
+        );
+    };
+    Ok(LabelEntry {
+        line,
+        id,
+        outcome: Outcome::Labelled {
+            security: parsed.is_security(),
+            score,
+        },
+    })
+}
+
+/// At most 60 characters of `s`, for messages.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(r: anyhow::Result<Vec<LabelEntry>>) -> String {
+        format!("{:#}", r.expect_err("should fail"))
+    }
+
+    #[test]
+    fn reads_both_encodings_of_label_output() {
+        let jsonl = "{\"id\":\"a\",\"label\":\"security\",\"score\":0.9,\"terms\":[\"jwt\"]}\n\n{\"id\":\"b\",\"label\":null,\"score\":null,\"terms\":[],\"error\":\"no text\"}\n";
+        let rows = parse_jsonl("l.jsonl", jsonl).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].outcome,
+            Outcome::Labelled {
+                security: true,
+                score: 0.9
+            }
+        );
+        assert_eq!(rows[1].line, 3);
+        assert_eq!(rows[1].outcome, Outcome::Failed("no text".into()));
+        let csv = "id,label,score,terms,error\na,non-security,0.1,css,\nb,,,,no text\n";
+        let rows = parse_csv("l.csv", csv).unwrap();
+        assert_eq!(
+            rows[0].outcome,
+            Outcome::Labelled {
+                security: false,
+                score: 0.1
+            }
+        );
+        assert_eq!(
+            (rows[1].line, rows[1].outcome.clone()),
+            (3, Outcome::Failed("no text".into()))
+        );
+    }
+
+    #[test]
+    fn bad_rows_name_file_line_and_field() {
+        let e = err(parse_jsonl("l.jsonl", "{\"id\":\"a\",\"label\":\"security\",\"score\":0.5}\n{\"id\":\"b\",\"label\":\"security\"}\n"));
+        assert!(e.contains("l.jsonl:2: field `score` is missing"), "{e}");
+        let e = err(parse_jsonl(
+            "l.jsonl",
+            "{\"label\":\"security\",\"score\":0.5}\n",
+        ));
+        assert!(e.contains("l.jsonl:1: field `id` is missing"), "{e}");
+        let e = err(parse_jsonl(
+            "l.jsonl",
+            "{\"id\":\"a\",\"label\":\"security\",\"score\":0.5}\n{\"id\": oops\n",
+        ));
+        assert!(e.starts_with("l.jsonl:2: not a JSON object"), "{e}");
+        let e = err(parse_jsonl(
+            "l.jsonl",
+            "{\"id\":\"a\",\"label\":\"maybe\",\"score\":0.5}\n",
+        ));
+        assert!(e.contains("field `label` is `maybe`"), "{e}");
+        let e = err(parse_jsonl(
+            "l.jsonl",
+            "{\"id\":\"a\",\"label\":\"security\",\"score\":\"high\"}\n",
+        ));
+        assert!(e.contains("field `score` must be a number"), "{e}");
+        let e = err(parse_csv("l.csv", "id,label,score\na,security,1.5\n"));
+        assert!(
+            e.contains("l.csv:2: field `score` is 1.5, outside [0, 1]"),
+            "{e}"
+        );
+        let e = err(parse_csv("l.csv", "id,label\na,security\n"));
+        assert!(
+            e.contains("l.csv:1: the header has no `score` column"),
+            "{e}"
+        );
+        let e = err(parse_csv("l.csv", "id,label,score\n,security,0.5\n"));
+        assert!(e.contains("l.csv:2: field `id` is empty"), "{e}");
+    }
+}
