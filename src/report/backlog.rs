@@ -131,6 +131,8 @@ pub struct Backlog {
     pub threads_total: usize,
     /// Records present in the records file but absent from the labels.
     pub unlabelled_records: usize,
+    /// Records repeated with the same id and text (labelled, but shown once).
+    pub duplicates: usize,
     /// Rows that carry an error.
     pub failures: Vec<Failure>,
     /// Per source, most paragraphs first.
@@ -147,8 +149,8 @@ pub struct Backlog {
 
 /// Join `labels` (rows of `labels_name`) with `records` (of `records_name`) by id.
 ///
-/// Errors: a duplicate record id, a duplicate label id, or a labelled id that is not among the
-/// records, each naming the file and line. Error rows whose id is not a record id (unreadable
+/// Errors, each naming the labels file and line: a labelled id that is not among the records,
+/// or one labelled more often than it occurs there. Error rows whose id is not a record id (unreadable
 /// input lines) are kept as failures.
 pub fn build(
     labels_name: &str,
@@ -156,30 +158,30 @@ pub fn build(
     records_name: &str,
     records: Vec<(u64, Record)>,
 ) -> anyhow::Result<Backlog> {
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(records.len());
-    for (i, (line, r)) in records.iter().enumerate() {
-        if let Some(&first) = index.get(r.id.as_str()) {
-            bail!(
-                "{records_name}:{line}: id `{}` already appears on line {}; ids must be unique to join labels to records",
-                r.id,
-                records[first].0
-            );
-        }
-        index.insert(&r.id, i);
+    // Every occurrence of each id, in file order: an id can repeat when the same thread came
+    // from two exports, and `secdisc label` keeps one row per record in input order, so the
+    // k-th label row of an id belongs to its k-th record.
+    let mut index: HashMap<&str, Vec<usize>> = HashMap::with_capacity(records.len());
+    for (i, (_, r)) in records.iter().enumerate() {
+        index.entry(r.id.as_str()).or_default().push(i);
     }
+    let mut used: HashMap<&str, usize> = HashMap::new();
     let mut outcome: Vec<Option<&LabelEntry>> = vec![None; records.len()];
     let mut failures = Vec::new();
     for entry in labels {
         match index.get(entry.id.as_str()) {
-            Some(&i) => {
-                if let Some(previous) = outcome[i] {
+            Some(places) => {
+                let k = used.entry(entry.id.as_str()).or_insert(0);
+                let Some(&i) = places.get(*k) else {
                     bail!(
-                        "{labels_name}:{}: id `{}` is labelled twice (also on line {})",
+                        "{labels_name}:{}: id `{}` is labelled {} times but occurs {} times in {records_name}; were the labels made from another file?",
                         entry.line,
                         entry.id,
-                        previous.line
+                        *k + 1,
+                        places.len()
                     );
-                }
+                };
+                *k += 1;
                 outcome[i] = Some(entry);
             }
             None => match &entry.outcome {
@@ -195,6 +197,20 @@ pub fn build(
             },
         }
     }
+    // A repeated record with the same text is shown once.
+    let mut seen: HashMap<(&str, Option<&str>), ()> = HashMap::new();
+    let duplicate: Vec<bool> = records
+        .iter()
+        .map(|(_, r)| {
+            seen.insert((r.id.as_str(), r.text.as_deref()), ())
+                .is_some()
+        })
+        .collect();
+    let duplicates = duplicate
+        .iter()
+        .zip(&outcome)
+        .filter(|(d, o)| **d && o.is_some())
+        .count();
     let matcher = TopicMatcher::new();
     let mut unlabelled = 0;
     // Threads in order of first appearance.
@@ -204,11 +220,14 @@ pub fn build(
     let mut months: BTreeMap<String, Share> = BTreeMap::new();
     let mut undated = 0;
     let (mut paragraphs, mut security_total) = (0, 0);
-    for ((_, record), entry) in records.into_iter().zip(outcome) {
+    for (((_, record), entry), dup) in records.into_iter().zip(outcome).zip(duplicate) {
         let Some(entry) = entry else {
             unlabelled += 1;
             continue;
         };
+        if dup {
+            continue;
+        }
         let (security, score, error) = match &entry.outcome {
             Outcome::Labelled { security, score } => (*security, Some(*score), None),
             Outcome::Failed(e) => {
@@ -332,6 +351,7 @@ pub fn build(
         security: security_total,
         threads_total,
         unlabelled_records: unlabelled,
+        duplicates,
         failures,
         by_source,
         by_month: months.into_values().collect(),
@@ -483,7 +503,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            e.contains("l.jsonl:2: id `a1` is labelled twice (also on line 1)"),
+            e.contains("l.jsonl:2: id `a1` is labelled 2 times but occurs 1 times in r.jsonl"),
             "{e}"
         );
         let failed = LabelEntry {
@@ -494,6 +514,23 @@ mod tests {
         let b = build("l.jsonl", &[failed], "r.jsonl", records).unwrap();
         assert_eq!(b.failures.len(), 1);
         assert_eq!(b.unlabelled_records, 1);
+    }
+
+    #[test]
+    fn a_record_repeated_by_two_exports_is_joined_in_order_and_shown_once() {
+        let records = vec![
+            rec("a1", "a", "same", None),
+            rec("b1", "b", "other", None),
+            rec("a1", "a", "same", None),
+        ];
+        let labels = [
+            lab(1, "a1", true, 0.9),
+            lab(2, "b1", false, 0.1),
+            lab(3, "a1", true, 0.9),
+        ];
+        let b = build("l.jsonl", &labels, "r.jsonl", records).unwrap();
+        assert_eq!((b.paragraphs, b.duplicates), (2, 1));
+        assert_eq!(b.threads[0].paragraphs.len(), 1);
     }
 
     #[test]

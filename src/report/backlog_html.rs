@@ -129,7 +129,9 @@ table { border-collapse: collapse; width: 100%; font-size: 13.5px; font-variant-
 th, td { padding: 6px 10px; text-align: left; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { font-size: 12.5px; font-weight: 600; color: var(--muted); border-bottom: 2px solid var(--line); white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-td.excerpt { color: var(--muted); max-width: 46ch; }
+table.threads { table-layout: fixed; }
+table.threads td { overflow-wrap: anywhere; }
+td.excerpt { color: var(--muted); }
 table.lex td { font-size: 13px; }
 footer { margin-top: 44px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 13px; }
 code { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", "Liberation Mono", Menlo, monospace; font-size: .92em; }
@@ -171,10 +173,18 @@ pub fn render(b: &Backlog, opts: &PageOptions) -> String {
 fn header(s: &mut String, b: &Backlog) {
     let _ = writeln!(
         s,
-        "<header>\n<p class=\"eyebrow\">secdisc · security backlog</p>\n<h1>{}</h1>\n<p class=\"path\">labels <code>{}</code> · records <code>{}</code></p>",
+        "<header>\n<p class=\"eyebrow\">secdisc · security backlog</p>\n<h1>{}</h1>\n<p class=\"path\">labels <code>{}</code> · records <code>{}</code>{}</p>",
         escape(&b.records),
         escape(&b.labels),
-        escape(&b.records)
+        escape(&b.records),
+        if b.duplicates > 0 {
+            format!(
+                " · {} records repeated with the same id and text are shown once",
+                thousands(b.duplicates)
+            )
+        } else {
+            String::new()
+        }
     );
     s.push_str("<dl class=\"facts\">\n");
     let mut fact = |class: &str, label: &str, value: String| {
@@ -295,24 +305,28 @@ fn summary(s: &mut String, b: &Backlog) {
             .map(|m| m.security as f64 / m.paragraphs.max(1) as f64)
             .fold(0.0, f64::max);
         let top = nice_top(top);
-        let cols: Vec<Column> = b
-            .by_month
+        let months = with_gaps(&b.by_month);
+        let cols: Vec<Column> = months
             .iter()
             .map(|m| Column {
                 label: m.name.clone(),
                 fraction: m.security as f64 / m.paragraphs.max(1) as f64 / top,
-                tip: format!(
-                    "{}: {:.0}% security ({} of {})",
-                    m.name,
-                    pct(m.security, m.paragraphs),
-                    m.security,
-                    m.paragraphs
-                ),
+                tip: if m.paragraphs == 0 {
+                    format!("{}: no paragraphs", m.name)
+                } else {
+                    format!(
+                        "{}: {:.0}% security ({} of {})",
+                        m.name,
+                        pct(m.security, m.paragraphs),
+                        m.security,
+                        m.paragraphs
+                    )
+                },
             })
             .collect();
         let _ = writeln!(
             s,
-            "<figure class=\"wide\"><figcaption>Security share per month<small>{} months from {} to {}{}; hover a column for counts.</small></figcaption>{}</figure>",
+            "<figure class=\"wide\"><figcaption>Security share per month<small>{} months with paragraphs, from {} to {}{}; hover a column for counts.</small></figcaption>{}</figure>",
             b.by_month.len(),
             escape(&b.by_month[0].name),
             escape(&b.by_month[b.by_month.len() - 1].name),
@@ -325,6 +339,43 @@ fn summary(s: &mut String, b: &Backlog) {
         );
     }
     s.push_str("</div>\n</section>\n");
+}
+
+/// Longest span of months drawn with empty months filled in; longer timelines show only the
+/// months that have paragraphs.
+const MAX_FILLED_MONTHS: usize = 240;
+
+/// `months` (sorted `YYYY-MM`) with the missing months between the first and the last added as
+/// empty, unless that would make more than [`MAX_FILLED_MONTHS`] columns.
+fn with_gaps(months: &[Share]) -> Vec<Share> {
+    let parse = |m: &str| -> Option<usize> {
+        let y: usize = m.get(..4)?.parse().ok()?;
+        let mo: usize = m.get(5..7)?.parse().ok()?;
+        Some(y * 12 + mo - 1)
+    };
+    let (Some(first), Some(last)) = (
+        months.first().and_then(|m| parse(&m.name)),
+        months.last().and_then(|m| parse(&m.name)),
+    ) else {
+        return months.to_vec();
+    };
+    if last < first || last - first >= MAX_FILLED_MONTHS {
+        return months.to_vec();
+    }
+    let mut out = Vec::with_capacity(last - first + 1);
+    let mut it = months.iter().peekable();
+    for k in first..=last {
+        let name = format!("{:04}-{:02}", k / 12, k % 12 + 1);
+        match it.peek() {
+            Some(m) if m.name == name => out.push((*it.next().expect("peeked")).clone()),
+            _ => out.push(Share {
+                name,
+                paragraphs: 0,
+                security: 0,
+            }),
+        }
+    }
+    out
 }
 
 /// The smallest of 10%, 20%, 25%, 50%, 100% at or above `x`.
@@ -545,7 +596,7 @@ fn other_threads(s: &mut String, b: &Backlog, opts: &PageOptions) {
             String::new()
         }
     );
-    s.push_str("<table>\n<thead><tr><th class=\"num\">#</th><th>Thread</th><th>Source</th><th class=\"num\">Priority</th><th class=\"num\">Top score</th><th class=\"num\">Security</th><th>Topics</th><th>Excerpt</th></tr></thead>\n<tbody>\n");
+    s.push_str("<table class=\"threads\">\n<colgroup><col style=\"width:3.5em\"/><col style=\"width:17%\"/><col style=\"width:13%\"/><col style=\"width:6.5em\"/><col style=\"width:6.5em\"/><col style=\"width:6em\"/><col style=\"width:17%\"/><col/></colgroup>\n<thead><tr><th class=\"num\">#</th><th>Thread</th><th>Source</th><th class=\"num\">Priority</th><th class=\"num\">Top score</th><th class=\"num\">Security</th><th>Topics</th><th>Excerpt</th></tr></thead>\n<tbody>\n");
     for t in rest.iter().take(rows) {
         let _ = write!(s, "<tr><td class=\"num\">{}</td><td>", t.rank);
         match &t.url {
@@ -695,6 +746,20 @@ mod tests {
             assert!(!page.contains(banned), "page contains {banned}");
         }
         assert_eq!(page.matches("<svg").count(), 3);
+    }
+
+    #[test]
+    fn month_gaps_are_filled_within_twenty_years() {
+        let m = |name: &str, n| Share {
+            name: name.into(),
+            paragraphs: n,
+            security: 0,
+        };
+        let filled = with_gaps(&[m("2023-11", 2), m("2024-02", 3)]);
+        let names: Vec<&str> = filled.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["2023-11", "2023-12", "2024-01", "2024-02"]);
+        assert_eq!(filled[3].paragraphs, 3);
+        assert_eq!(with_gaps(&[m("1990-01", 1), m("2024-01", 1)]).len(), 2);
     }
 
     #[test]

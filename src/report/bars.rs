@@ -48,7 +48,7 @@ pub fn hbars(rows: &[HBar], width: f64, aria: &str) -> String {
             s,
             "<g><title>{full}: {value}</title><text class=\"label\" x=\"{lx}\" y=\"{ty:.1}\" text-anchor=\"end\">{short}</text><rect class=\"track\" x=\"{LABEL_W}\" y=\"{by:.1}\" width=\"{track:.1}\" height=\"14\" rx=\"3\"/><rect x=\"{LABEL_W}\" y=\"{by:.1}\" width=\"{w:.1}\" height=\"14\" rx=\"3\" fill=\"{color}\"/><text class=\"value\" x=\"{vx:.1}\" y=\"{ty:.1}\">{value}</text></g>",
             full = escape(&r.label),
-            short = escape(&ellipsize(&r.label, 26)),
+            short = escape(&ellipsize(&r.label, 24)),
             value = escape(&r.value),
             lx = LABEL_W - 8.0,
             ty = mid + 4.0,
