@@ -109,13 +109,13 @@ fn html_to_a_missing_directory_fails_before_cross_validating() {
     assert!(e.contains("directory nowhere does not exist"), "{e}");
 }
 
-fn on_path(program: &str) -> bool {
+pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// Screenshot `page` with headless Chromium into `png`.
-fn screenshot(d: &Dir, page: &Path, png: &Path) {
+pub fn screenshot(d: &Dir, page: &Path, png: &Path) {
     let profile = tempfile::tempdir().expect("chromium profile dir");
     let mut child = Command::new("chromium")
         .args([

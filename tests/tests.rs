@@ -11,4 +11,5 @@ mod inspect_explain;
 mod label;
 mod real_data;
 mod render_html;
+mod report;
 mod train;
