@@ -131,6 +131,7 @@ thead th { font-size: 12.5px; font-weight: 600; color: var(--muted); border-bott
 td.num, th.num { text-align: right; white-space: nowrap; }
 table.threads { table-layout: fixed; }
 table.threads td { overflow-wrap: anywhere; }
+table.threads .chip { white-space: normal; }
 td.excerpt { color: var(--muted); }
 table.lex td { font-size: 13px; }
 footer { margin-top: 44px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 13px; }
@@ -596,7 +597,7 @@ fn other_threads(s: &mut String, b: &Backlog, opts: &PageOptions) {
             String::new()
         }
     );
-    s.push_str("<table class=\"threads\">\n<colgroup><col style=\"width:3.5em\"/><col style=\"width:17%\"/><col style=\"width:13%\"/><col style=\"width:6.5em\"/><col style=\"width:6.5em\"/><col style=\"width:6em\"/><col style=\"width:17%\"/><col/></colgroup>\n<thead><tr><th class=\"num\">#</th><th>Thread</th><th>Source</th><th class=\"num\">Priority</th><th class=\"num\">Top score</th><th class=\"num\">Security</th><th>Topics</th><th>Excerpt</th></tr></thead>\n<tbody>\n");
+    s.push_str("<table class=\"threads\">\n<colgroup><col style=\"width:3.5em\"/><col style=\"width:14%\"/><col style=\"width:14%\"/><col style=\"width:5.5em\"/><col style=\"width:6em\"/><col style=\"width:5.5em\"/><col style=\"width:19%\"/><col/></colgroup>\n<thead><tr><th class=\"num\">#</th><th>Thread</th><th>Source</th><th class=\"num\">Priority</th><th class=\"num\">Top score</th><th class=\"num\">Security</th><th>Topics</th><th>Excerpt</th></tr></thead>\n<tbody>\n");
     for t in rest.iter().take(rows) {
         let _ = write!(s, "<tr><td class=\"num\">{}</td><td>", t.rank);
         match &t.url {
@@ -613,7 +614,7 @@ fn other_threads(s: &mut String, b: &Backlog, opts: &PageOptions) {
         let _ = write!(
             s,
             "</td><td>{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{} / {}</td><td>",
-            escape(&t.source),
+            escape(&t.source).replace('/', "/<wbr/>"),
             t.priority,
             t.max_score,
             t.security,
