@@ -11,9 +11,10 @@
 //! when at least one of the topic's entries occurs in it; every match keeps its byte range so
 //! the page can highlight the words that set the topic.
 //!
-//! Quality is measured against `data/topics.csv` (topics hand-labelled for 126 security
-//! paragraphs of `data/corpus.csv`) by the `lexicon_quality_on_hand_labelled_topics` test below;
-//! the README gives the per-topic precision and recall.
+//! Quality is measured against topics hand-labelled for security paragraphs of
+//! `data/corpus.csv`: `data/topics.csv` (126 paragraphs, labelled before the lexicon was written,
+//! then used to tune it) and `data/topics_holdout.csv` (63 paragraphs, labelled after it was
+//! frozen), by the `lexicon_quality_*` tests below; the README gives the per-topic figures.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -117,9 +118,9 @@ pub const NO_TOPIC_WEIGHT: f64 = 0.6;
 
 /// The lexicon: per topic, words and phrases in plain English (stemmed when compiled).
 ///
-/// Written from general security vocabulary first, then extended after measuring it on
-/// `data/topics.csv` (see `data/README.md`), so the measured figures are optimistic for text
-/// unlike the corpus.
+/// Written from general security vocabulary by someone who had read the paragraphs of
+/// `data/topics.csv`, then pruned once after measuring it there (see `data/README.md`); the
+/// held-out figures of `data/topics_holdout.csv` are the ones to trust.
 pub const LEXICON: [(Topic, &[&str]); 9] = [
     (
         Topic::Secrets,
@@ -713,9 +714,9 @@ mod tests {
         assert_eq!(sorted, Topic::ALL, "declaration order is severity order");
     }
 
-    /// Per-topic (true positives, false positives, false negatives) of the lexicon on the
-    /// hand-labelled `data/topics.csv`.
-    fn confusion_on_topics_csv() -> Vec<(Topic, usize, usize, usize)> {
+    /// Per-topic (true positives, false positives, false negatives) of the lexicon on a
+    /// hand-labelled topics file in `data/` (`id,topics`, ids from `corpus.csv`).
+    fn confusion_on(file: &str, min_rows: usize) -> Vec<(Topic, usize, usize, usize)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
         let mut texts = HashMap::new();
         let mut corpus = csv::Reader::from_path(root.join("corpus.csv")).expect("corpus.csv");
@@ -732,7 +733,7 @@ mod tests {
         let m = TopicMatcher::new();
         let mut counts: Vec<(Topic, usize, usize, usize)> =
             Topic::ALL.iter().map(|t| (*t, 0, 0, 0)).collect();
-        let mut topics = csv::Reader::from_path(root.join("topics.csv")).expect("topics.csv");
+        let mut topics = csv::Reader::from_path(root.join(file)).expect("topics file");
         let mut n = 0;
         for row in topics.records() {
             let row = row.expect("topics row");
@@ -754,7 +755,7 @@ mod tests {
             }
             n += 1;
         }
-        assert!(n >= 120, "topics.csv has {n} rows");
+        assert!(n >= min_rows, "{file} has {n} rows");
         counts
     }
 
@@ -766,10 +767,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn lexicon_quality_on_hand_labelled_topics() {
-        let counts = confusion_on_topics_csv();
-        println!("| topic | labelled | found | precision | recall | F1 |");
+    /// Print the per-topic table and return micro (precision, recall, F1).
+    fn quality(file: &str, min_rows: usize) -> (f64, f64, f64) {
+        let counts = confusion_on(file, min_rows);
+        println!("{file}\n| topic | labelled | found | precision | recall | F1 |");
         println!("|---|---:|---:|---:|---:|---:|");
         let (mut tp, mut fp, mut fn_) = (0, 0, 0);
         for (t, a, b, c) in &counts {
@@ -787,16 +788,24 @@ mod tests {
         }
         let (p, r) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
         let f1 = ratio(2 * tp, 2 * tp + fp + fn_);
-        println!(
-            "| **micro** | {} | {} | {p:.2} | {r:.2} | {f1:.2} |",
-            tp + fn_,
-            tp + fp
-        );
-        // Measured: precision 0.70, recall 0.91, micro-F1 0.79 (see the README).
+        println!("| **micro** | {} | {} | {p:.2} | {r:.2} | {f1:.2} |", tp + fn_, tp + fp);
+        (p, r, f1)
+    }
+
+    #[test]
+    fn lexicon_quality_on_hand_labelled_topics() {
+        // Measured: precision 0.70, recall 0.91, micro-F1 0.79 (the lexicon was tuned on it).
+        let (p, r, f1) = quality("topics.csv", 120);
         assert!(f1 >= 0.75, "micro-F1 {f1:.3}");
-        assert!(
-            p >= 0.65 && r >= 0.85,
-            "micro precision {p:.3}, recall {r:.3}"
-        );
+        assert!(p >= 0.65 && r >= 0.85, "micro precision {p:.3}, recall {r:.3}");
+    }
+
+    #[test]
+    fn lexicon_quality_on_held_out_topics() {
+        // Labelled after the lexicon was frozen. Measured: precision 0.62, recall 0.77,
+        // micro-F1 0.69.
+        let (p, r, f1) = quality("topics_holdout.csv", 60);
+        assert!(f1 >= 0.64, "micro-F1 {f1:.3}");
+        assert!(p >= 0.55 && r >= 0.70, "micro precision {p:.3}, recall {r:.3}");
     }
 }
