@@ -788,7 +788,11 @@ mod tests {
         }
         let (p, r) = (ratio(tp, tp + fp), ratio(tp, tp + fn_));
         let f1 = ratio(2 * tp, 2 * tp + fp + fn_);
-        println!("| **micro** | {} | {} | {p:.2} | {r:.2} | {f1:.2} |", tp + fn_, tp + fp);
+        println!(
+            "| **micro** | {} | {} | {p:.2} | {r:.2} | {f1:.2} |",
+            tp + fn_,
+            tp + fp
+        );
         (p, r, f1)
     }
 
@@ -797,7 +801,10 @@ mod tests {
         // Measured: precision 0.70, recall 0.91, micro-F1 0.79 (the lexicon was tuned on it).
         let (p, r, f1) = quality("topics.csv", 120);
         assert!(f1 >= 0.75, "micro-F1 {f1:.3}");
-        assert!(p >= 0.65 && r >= 0.85, "micro precision {p:.3}, recall {r:.3}");
+        assert!(
+            p >= 0.65 && r >= 0.85,
+            "micro precision {p:.3}, recall {r:.3}"
+        );
     }
 
     #[test]
@@ -806,6 +813,9 @@ mod tests {
         // micro-F1 0.69.
         let (p, r, f1) = quality("topics_holdout.csv", 60);
         assert!(f1 >= 0.64, "micro-F1 {f1:.3}");
-        assert!(p >= 0.55 && r >= 0.70, "micro precision {p:.3}, recall {r:.3}");
+        assert!(
+            p >= 0.55 && r >= 0.70,
+            "micro precision {p:.3}, recall {r:.3}"
+        );
     }
 }
