@@ -276,6 +276,33 @@ fn rows_that_could_not_be_labelled_are_listed_and_exit_1() {
 }
 
 #[test]
+fn label_report_lists_input_lines_that_could_not_be_read() {
+    let d = Dir::new();
+    hostile(&d);
+    let mut records = std::fs::read_to_string(d.path("records.jsonl")).unwrap();
+    records.push_str("{\"id\": \"t1-p3\", oops\n");
+    d.write("records.jsonl", records);
+    let o = d.run(&[
+        "label",
+        "-m",
+        &model(),
+        "records.jsonl",
+        "-o",
+        "labels.jsonl",
+        "--report",
+        "p.html",
+    ]);
+    let e = expect_code(&o, 1);
+    assert!(
+        e.contains("skipping an unreadable record: records.jsonl:3"),
+        "{e}"
+    );
+    let page = std::fs::read_to_string(d.path("p.html")).unwrap();
+    assert!(page.contains("<h2>Not labelled</h2>") && page.contains("records.jsonl:3"));
+    assert!(page.contains("<h2>Threads to review first</h2>"));
+}
+
+#[test]
 fn label_report_writes_the_page_after_labelling() {
     let d = Dir::new();
     let o = d.run(&[

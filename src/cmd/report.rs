@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use secdisc_features::write_atomically;
-use secdisc_ingest::{LabelPolicy, ReadOptions, RecordFormat, RecordReader};
+use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
 
 use super::dataset::{self, InputFormat};
 use super::output;
@@ -99,10 +99,19 @@ pub fn load(labels: &Path, records: &Path, format: Option<InputFormat>) -> anyho
     let records_name = reader.name().to_string();
     let mut recs = Vec::new();
     for item in reader {
-        let located = item.with_context(|| {
-            format!("the records in {records_name} must be readable to join them with the labels")
-        })?;
-        recs.push((located.line, located.record));
+        match item {
+            Ok(located) => recs.push((located.line, located.record)),
+            Err(e @ (IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot read the records in {records_name} to join them with the labels"
+                    )
+                })
+            }
+            // `secdisc label` gave this record an error row (its location as id); the report
+            // lists that row under "Not labelled".
+            Err(e) => eprintln!("secdisc: skipping an unreadable record: {e}"),
+        }
     }
     backlog::build(&labels_name, &rows, &records_name, recs)
 }
