@@ -52,6 +52,17 @@ pub enum IngestError {
         /// The missing field.
         field: String,
     },
+    /// A generic JSON record lacks the text field; `found` lists the keys it does have, so the
+    /// user can name the right one.
+    #[error("{pos}: record has no `{field}` field (its keys: {found}); name the field that holds the text with --text-field")]
+    MissingTextField {
+        /// Where.
+        pos: Position,
+        /// The text field that was looked for.
+        field: String,
+        /// The record's top-level keys, comma-separated.
+        found: String,
+    },
     /// A field value could not be understood.
     #[error("{pos}: field `{field}`: {message}")]
     BadField {

@@ -260,6 +260,22 @@ pub(crate) fn parse_json(input: impl BufRead, ctx: &mut Ctx) -> Result<()> {
             url: get(&map.url),
             label: get(&map.label),
         };
+        if fields.text.is_none() {
+            let found = match &value {
+                serde_json::Value::Object(o) if !o.is_empty() => {
+                    o.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+                }
+                serde_json::Value::Object(_) => "none".to_string(),
+                _ => "not an object".to_string(),
+            };
+            let e = IngestError::MissingTextField {
+                pos: ctx.pos(line),
+                field: map.text.clone(),
+                found,
+            };
+            ctx.skip(e)?;
+            continue;
+        }
         if let Err(e) = build(fields, ordinal, line, &src, ctx) {
             ctx.skip(e)?;
         }

@@ -256,3 +256,19 @@ fn generic_ids_keep_counting_past_a_broken_item() {
         "{out:?}"
     );
 }
+
+#[test]
+fn generic_json_without_the_text_field_lists_its_keys_and_names_the_flag() {
+    // The shape of a flattened comment dump: the text sits under `comment_body`.
+    let text = b"[\n{\"issue_number\": 7, \"comment_body\": \"tokens leak\", \"author\": \"a\"}\n]";
+    let err = strict("comments.json", text);
+    let msg = err.to_string();
+    assert!(
+        matches!(err, IngestError::MissingTextField { ref pos, .. } if pos.line == 2),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("author, comment_body, issue_number") && msg.contains("--text-field"),
+        "{msg}"
+    );
+}
