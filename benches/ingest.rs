@@ -73,7 +73,10 @@ fn main() {
     let xml_bytes = common::write_posts_xml(&xml, mb * 1_000_000);
     let small_json_bytes = common::write_github_json(&small_json, mb * 1_000_000 / 4);
     let json_bytes = common::write_github_json(&json, mb * 1_000_000);
-    println!("peak RSS after generation: {:.1} MiB", common::peak_rss_mib());
+    println!(
+        "peak RSS after generation: {:.1} MiB",
+        common::peak_rss_mib()
+    );
     run(
         "stackexchange Posts.xml 1/4",
         &small_xml,

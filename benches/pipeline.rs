@@ -26,7 +26,9 @@ use std::time::Duration;
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
-use secdisc_features::{ClassifierModel, CsrMatrix, TfidfParams, TfidfValidParams, TokenizedCorpus};
+use secdisc_features::{
+    ClassifierModel, CsrMatrix, TfidfParams, TfidfValidParams, TokenizedCorpus,
+};
 use secdisc_infer::{InputItem, LabelOptions, Labeler};
 use secdisc_ingest::{IngestParams, Record, RecordSink};
 use secdisc_train::{
@@ -97,7 +99,9 @@ static DATA: LazyLock<Data> = LazyLock::new(|| {
 fn counters<'a, 'b>(bencher: Bencher<'a, 'b>, texts: &[String]) -> Bencher<'a, 'b> {
     bencher
         .counter(ItemsCount::new(texts.len()))
-        .counter(BytesCount::new(texts.iter().map(String::len).sum::<usize>()))
+        .counter(BytesCount::new(
+            texts.iter().map(String::len).sum::<usize>(),
+        ))
 }
 
 /// Tokenize every text (analyzer: lower-case, stop words, stemming; rayon-parallel).
@@ -158,7 +162,11 @@ mod classifier {
         let params = params(name);
         bencher
             .counter(ItemsCount::new(d.x_train.n_rows()))
-            .bench(|| params.fit(black_box(&d.x_train), &d.y_train, 42).expect("fit"));
+            .bench(|| {
+                params
+                    .fit(black_box(&d.x_train), &d.y_train, 42)
+                    .expect("fit")
+            });
     }
 
     /// P(security) of every test row, one thread (labelling parallelises over rows).
@@ -219,37 +227,39 @@ struct Exports {
     files: Vec<(String, PathBuf)>,
 }
 
-static EXPORTS: LazyLock<Exports> =
-    LazyLock::new(|| match std::env::var_os("SECDISC_SHARED") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir).join("exports");
-            let files = [
-                "github/matomo3.json",
-                "github/gharchive_2017-07-24-10_kubernetes-org.jsonl",
-                "jira/apache_kafka_search_issues_with_comments.json",
-                "jira/SearchRequest.xml",
-                "jira/jira_cloud_export_full_columns_excel_resaved.csv",
-                "stackexchange/iot.stackexchange.com/Posts.xml",
-                "stackexchange/sede/stackoverflow_posts_QueryResults.csv",
-            ];
-            let files = files.iter().map(|f| (f.to_string(), dir.join(f))).collect();
-            Exports { _dir: None, files }
+static EXPORTS: LazyLock<Exports> = LazyLock::new(|| match std::env::var_os("SECDISC_SHARED") {
+    Some(dir) => {
+        let dir = PathBuf::from(dir).join("exports");
+        let files = [
+            "github/matomo3.json",
+            "github/gharchive_2017-07-24-10_kubernetes-org.jsonl",
+            "jira/apache_kafka_search_issues_with_comments.json",
+            "jira/SearchRequest.xml",
+            "jira/jira_cloud_export_full_columns_excel_resaved.csv",
+            "stackexchange/iot.stackexchange.com/Posts.xml",
+            "stackexchange/sede/stackoverflow_posts_QueryResults.csv",
+        ];
+        let files = files.iter().map(|f| (f.to_string(), dir.join(f))).collect();
+        Exports { _dir: None, files }
+    }
+    None => {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let xml = tmp.path().join("Posts.xml");
+        let json = tmp.path().join("issues.json");
+        common::write_posts_xml(&xml, 4_000_000);
+        common::write_github_json(&json, 4_000_000);
+        let backlog = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/backlog.jsonl");
+        let files = vec![
+            ("data/backlog.jsonl".to_string(), backlog),
+            ("synthetic Posts.xml (4 MB)".to_string(), xml),
+            ("synthetic GitHub issues JSON (4 MB)".to_string(), json),
+        ];
+        Exports {
+            _dir: Some(tmp),
+            files,
         }
-        None => {
-            let tmp = tempfile::tempdir().expect("tempdir");
-            let xml = tmp.path().join("Posts.xml");
-            let json = tmp.path().join("issues.json");
-            common::write_posts_xml(&xml, 4_000_000);
-            common::write_github_json(&json, 4_000_000);
-            let backlog = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/backlog.jsonl");
-            let files = vec![
-                ("data/backlog.jsonl".to_string(), backlog),
-                ("synthetic Posts.xml (4 MB)".to_string(), xml),
-                ("synthetic GitHub issues JSON (4 MB)".to_string(), json),
-            ];
-            Exports { _dir: Some(tmp), files }
-        }
-    });
+    }
+});
 
 fn export_names() -> Vec<&'static str> {
     EXPORTS.files.iter().map(|(n, _)| n.as_str()).collect()
@@ -259,7 +269,12 @@ fn export_names() -> Vec<&'static str> {
 /// serialise; default options); throughput in input bytes and in records written.
 #[divan::bench(args = export_names())]
 fn ingest(bencher: Bencher, name: &str) {
-    let path = &EXPORTS.files.iter().find(|(n, _)| n == name).expect("listed").1;
+    let path = &EXPORTS
+        .files
+        .iter()
+        .find(|(n, _)| n == name)
+        .expect("listed")
+        .1;
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let records = ingest_file(path);
     bencher

@@ -30,6 +30,8 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Explain a score: every present term's contribution (weight × TF-IDF value).
     Explain(cmd::explain::ExplainArgs),
+    /// Time each stage (read, tokenize, TF-IDF, train, label) on this machine: records/s, MB/s.
+    Bench(cmd::bench::BenchArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -43,5 +45,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Bench(args) => cmd::bench::run(&args),
     }
 }
