@@ -9,49 +9,12 @@ mod common;
 
 use std::time::Instant;
 
-use secdisc_features::TfidfParams;
 use secdisc_infer::{InputItem, LabelOptions, Labeler};
-use secdisc_train::{
-    fit_pipeline, ClassifierParams, CvInput, LogisticRegressionParams, ThresholdRule,
-};
 
 fn main() {
     let path = common::dataset("matomo_github_issues");
     let (texts, labels, _) = common::read(&path);
-    let groups = vec![None; texts.len()];
-    let input = CvInput {
-        texts: &texts,
-        labels: &labels,
-        groups: &groups,
-    };
-    let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
-    let (vectorizer, classifier, threshold) = fit_pipeline(
-        &input,
-        &TfidfParams::default(),
-        &lr,
-        ThresholdRule::default(),
-        secdisc_train::Sampling::None,
-        0,
-    )
-    .expect("fit");
-    let manifest = secdisc_features::Manifest {
-        secdisc_version: "bench".into(),
-        seed: 0,
-        training_data: secdisc_features::TrainingData {
-            name: "bench".into(),
-            sha256: String::new(),
-            rows: texts.len(),
-            positives: 0,
-            negatives: 0,
-        },
-        classifier: secdisc_features::ClassifierInfo {
-            name: "lr".into(),
-            params: serde_json::json!({}),
-        },
-        cv: None,
-    };
-    let bundle = secdisc_features::ModelBundle::new(manifest, vectorizer, classifier, threshold)
-        .expect("bundle");
+    let bundle = common::bundle(&texts, &labels);
     let labeler = Labeler::new(&bundle);
     let mean_bytes = texts.iter().map(String::len).sum::<usize>() as f64 / texts.len() as f64;
     println!(

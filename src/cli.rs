@@ -32,6 +32,8 @@ enum Command {
     Explain(cmd::explain::ExplainArgs),
     /// Turn `label` output and its records into a ranked security backlog (HTML, Markdown, JSON).
     Report(cmd::report::ReportArgs),
+    /// Time each stage (read, tokenize, TF-IDF, train, label) on this machine: records/s, MB/s.
+    Bench(cmd::bench::BenchArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -46,5 +48,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
         Command::Report(args) => cmd::report::run(&args),
+        Command::Bench(args) => cmd::bench::run(&args),
     }
 }
