@@ -30,6 +30,10 @@ enum Command {
     Inspect(cmd::inspect::InspectArgs),
     /// Explain a score: every present term's contribution (weight × TF-IDF value).
     Explain(cmd::explain::ExplainArgs),
+    /// Pick the unlabelled records most worth labelling next (active learning).
+    Suggest(cmd::suggest::SuggestArgs),
+    /// Serve a model over HTTP: POST /label, GET /health, GET /model.
+    Serve(cmd::serve::ServeArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -43,5 +47,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Inspect(args) => cmd::inspect::run(&args),
         Command::Explain(args) => cmd::explain::run(&args),
+        Command::Suggest(args) => cmd::suggest::run(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
     }
 }

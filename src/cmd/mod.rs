@@ -11,4 +11,6 @@ pub mod inspect;
 pub mod label;
 pub mod model_args;
 pub mod output;
+pub mod serve;
+pub mod suggest;
 pub mod train;
