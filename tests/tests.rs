@@ -11,4 +11,6 @@ mod inspect_explain;
 mod label;
 mod real_data;
 mod render_html;
+mod serve;
+mod suggest;
 mod train;
