@@ -286,7 +286,7 @@ fn sigterm_finishes_the_request_in_progress_then_exits_0() {
         "{log}"
     );
     // The listener is closed.
-    assert!(TcpStream::connect(&server_addr_of(&log)).is_err());
+    assert!(TcpStream::connect(server_addr_of(&log)).is_err());
 }
 
 fn server_addr_of(log: &str) -> String {
