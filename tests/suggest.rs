@@ -332,3 +332,62 @@ fn one_data_file_still_gives_the_same_model_and_stdin_only_once() {
     let err = expect_code(&d.run(&["train", "-", "-", "-o", "c.json"]), 1);
     assert!(err.contains("only once"), "{err}");
 }
+
+#[test]
+fn exclude_leaves_out_ids_already_in_other_files() {
+    let d = Dir::new();
+    setup(&d);
+    expect_code(
+        &d.run(&[
+            "suggest",
+            "-m",
+            "m.json",
+            "pool.csv",
+            "-n",
+            "30",
+            "-o",
+            "first.csv",
+        ]),
+        0,
+    );
+    let o = d.run(&[
+        "suggest",
+        "-m",
+        "m.json",
+        "pool.csv",
+        "-n",
+        "30",
+        "--exclude",
+        "first.csv",
+        "--exclude",
+        "data.csv",
+    ]);
+    let err = expect_code(&o, 0);
+    assert!(
+        err.contains("suggested 10 of 10") && err.contains("30 excluded by id"),
+        "{err}"
+    );
+    let first: Vec<String> = csv_rows(&std::fs::read_to_string(d.path("first.csv")).unwrap())
+        .iter()
+        .map(|r| r[0].to_string())
+        .collect();
+    for r in csv_rows(&stdout(&o)) {
+        assert!(
+            !first.contains(&r[0].to_string()),
+            "{} suggested twice",
+            &r[0]
+        );
+    }
+    let err = expect_code(
+        &d.run(&[
+            "suggest",
+            "-m",
+            "m.json",
+            "pool.csv",
+            "--exclude",
+            "missing.csv",
+        ]),
+        1,
+    );
+    assert!(err.contains("missing.csv"), "{err}");
+}

@@ -7,7 +7,7 @@ and a pool; draw a small random seed set from the pool (both classes present); t
 strategy, repeat: train on the seed set plus every batch labelled so far (`secdisc train
 seed.csv batch1.csv batch2.csv ... -o model.json`, the real workflow), label the test part
 with `secdisc label` and compute F1 of the security class, then pick the next `--batch`
-records (`secdisc suggest --strategy S`, or a seeded random sample for `random`), "reveal"
+records (`secdisc suggest --strategy S --exclude` the files labelled so far, or a seeded random sample for `random`), "reveal"
 their labels from the data set and write them as the next batch file. Stops at `--budget`
 labels. The same split and seed set are shared by every strategy of a seed.
 
@@ -87,7 +87,7 @@ def seed_set(pool, seed, n):
             return picked
 
 
-def simulate(args, strategy, seed, test_csv, truth, pool, initial, workdir):
+def simulate(args, strategy, seed, test_csv, truth, pool, pool_csv, initial, workdir):
     by_id = {r["id"]: r for r in pool}
     labelled = {r["id"] for r in initial}
     files = [os.path.join(workdir, "seed.csv")]
@@ -107,10 +107,11 @@ def simulate(args, strategy, seed, test_csv, truth, pool, initial, workdir):
         if strategy == "random":
             picked = [r["id"] for r in rng.sample(rest, n)]
         else:
-            pool_csv = os.path.join(workdir, "pool.csv")
-            write_records(pool_csv, rest, False)
+            # The real workflow: the whole unlabelled pool, minus the files labelled so far.
+            exclude = [a for f in files for a in ("--exclude", f)]
             out = run([args.secdisc, "suggest", "--model", model, pool_csv, "-n", str(n),
-                       "--strategy", strategy, "--seed", str(seed * 1000 + round_), "--format", "csv"])
+                       "--strategy", strategy, "--seed", str(seed * 1000 + round_), "--format", "csv",
+                       *exclude])
             picked = [row["id"] for row in csv.DictReader(out.splitlines())]
         batch = [by_id[i] for i in picked]
         path = os.path.join(workdir, f"batch{round_ + 1}.csv")
@@ -153,6 +154,8 @@ def main():
             write_records(test_csv, test, False)
             truth = {r["id"]: r["label"] for r in test}
             initial = seed_set(pool, seed, args.init)
+            pool_csv = os.path.join(tmp, f"pool{seed}.csv")
+            write_records(pool_csv, pool, False)
             full = os.path.join(tmp, f"full{seed}.csv")
             write_records(full, pool, True)
             model = os.path.join(tmp, f"full{seed}.json")
@@ -161,7 +164,7 @@ def main():
             for s in strategies:
                 workdir = os.path.join(tmp, f"{s}-{seed}")
                 os.mkdir(workdir)
-                curve = simulate(args, s, seed, test_csv, truth, pool, initial, workdir)
+                curve = simulate(args, s, seed, test_csv, truth, pool, pool_csv, initial, workdir)
                 results += [(s, seed, n, f1) for n, f1 in curve]
                 print(f"seed {seed} {s:<11} final F1 {curve[-1][1]:.3f} at {curve[-1][0]} labels "
                       f"({time.time() - started:.0f} s)", file=sys.stderr)

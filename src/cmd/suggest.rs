@@ -4,8 +4,10 @@
 //! `author`, `created_at`, `url` when any picked record has them, then `text`), adds an empty
 //! `label` for a person to fill in, and `score` (the model's probability) and `reason` (why the
 //! record was picked). Once the labels are filled in, `secdisc train CORPUS BATCH -o MODEL`
-//! reads it back; a label left empty stops training with the file and line.
+//! reads it back; a label left empty stops training with the file and line. The next round
+//! passes `--exclude` with the files labelled so far, so no record is suggested twice.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,6 +72,10 @@ pub struct SuggestArgs {
     /// Pool layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+    /// Leave out pool records whose id appears in FILE (CSV or JSONL, for example the training
+    /// data and the batches labelled so far). Repeat for several files.
+    #[arg(long, value_name = "FILE")]
+    pub exclude: Vec<PathBuf>,
 }
 
 /// One output row: the record's columns, an empty label, the score and the reason.
@@ -113,10 +119,11 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         labels: LabelPolicy::Optional,
         ..ReadOptions::default()
     };
+    let excluded = excluded_ids(&args.exclude)?;
     let reader = RecordReader::open(&args.pool, &opts)?;
     let name = reader.name().to_string();
     let mut records: Vec<Record> = Vec::new();
-    let (mut labelled, mut empty) = (0usize, 0usize);
+    let (mut labelled, mut empty, mut skipped) = (0usize, 0usize, 0usize);
     for item in reader {
         let located = item.with_context(|| {
             format!("cannot read the pool {name}; fix the record or remove it, then rerun")
@@ -124,6 +131,8 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         let record = located.record;
         if record.label.is_some() {
             labelled += 1;
+        } else if excluded.contains(&record.id) {
+            skipped += 1;
         } else if !matches!(record.text.as_deref(), Some(t) if !t.trim().is_empty()) {
             empty += 1;
         } else {
@@ -132,7 +141,7 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     }
     if records.is_empty() {
         bail!(
-            "{name}: no unlabelled records with text to suggest ({labelled} already labelled, {empty} without text)"
+            "{name}: no unlabelled records with text to suggest ({labelled} already labelled, {empty} without text, {skipped} excluded by id)"
         );
     }
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
@@ -186,7 +195,8 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     }
     eprintln!(
         "secdisc: suggested {} of {} unlabelled records from {name} ({}, seed {}) in {:.2} s; \
-         left out {labelled} already labelled and {empty} without text; fill in `label`, then \
+         left out {labelled} already labelled, {empty} without text and {skipped} excluded by id; \
+         fill in `label`, then \
          `secdisc train DATA... {} -o MODEL`",
         rows.len(),
         records.len(),
@@ -200,6 +210,25 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ids of every record in `files` (labels and text are not looked at).
+fn excluded_ids(files: &[PathBuf]) -> anyhow::Result<HashSet<String>> {
+    let mut ids = HashSet::new();
+    for path in files {
+        let opts = ReadOptions {
+            labels: LabelPolicy::Ignore,
+            ..ReadOptions::default()
+        };
+        let reader = RecordReader::open(path, &opts)?;
+        for item in reader {
+            let located = item.with_context(|| {
+                format!("cannot read the ids to exclude from {}", path.display())
+            })?;
+            ids.insert(located.record.id);
+        }
+    }
+    Ok(ids)
 }
 
 fn encode_jsonl(rows: &[Row<'_>]) -> anyhow::Result<Vec<u8>> {
