@@ -55,7 +55,7 @@ pub struct SuggestArgs {
     #[arg(short = 'n', long = "count", default_value_t = 50, value_name = "N")]
     pub n: usize,
     /// How to rank the pool.
-    #[arg(long, value_enum, default_value_t = StrategyArg::Mixed)]
+    #[arg(long, value_enum, default_value_t = StrategyArg::Uncertainty)]
     pub strategy: StrategyArg,
     /// `mixed` draws diversity among the FACTOR × n most uncertain records.
     #[arg(long, default_value_t = 5, value_name = "FACTOR")]

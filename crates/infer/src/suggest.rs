@@ -64,7 +64,7 @@ impl Default for SuggestParams {
     fn default() -> Self {
         SuggestParams {
             n: 50,
-            strategy: Strategy::Mixed,
+            strategy: Strategy::Uncertainty,
             seed: 42,
             mixed_factor: 5,
         }
@@ -78,7 +78,8 @@ impl SuggestParams {
         self
     }
 
-    /// The ranking strategy. Default [`Strategy::Mixed`].
+    /// The ranking strategy. Default [`Strategy::Uncertainty`] (fewest labels to a given F1 in
+    /// `benches/active_learning`).
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
