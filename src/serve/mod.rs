@@ -13,6 +13,8 @@
 //! - on SIGINT or SIGTERM the dispatcher stops taking requests, the workers finish what they
 //!   hold and what is queued, and [`run`] returns (exit 0).
 //!
+//! `socket2` sets TCP_NODELAY on the listener (see [`run`]).
+//!
 //! Each worker owns a [`Labeler`] (and so its own featurizer buffers): no lock is shared on the
 //! labelling path.
 
@@ -63,12 +65,20 @@ pub fn run(bundle: &ModelBundle, model_json: Vec<u8>, config: &ServeConfig) -> a
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("cannot install the SIGINT/SIGTERM handler")?;
     }
-    let server = Server::http(&config.addr).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot listen on {}: {e}; pick another --addr (port 0 picks a free one)",
+    let listener = std::net::TcpListener::bind(&config.addr).with_context(|| {
+        format!(
+            "cannot listen on {}; pick another --addr (port 0 picks a free one)",
             config.addr
         )
     })?;
+    // tiny_http writes a response's head and body separately once it exceeds its 1 KiB write
+    // buffer; with Nagle's algorithm the body then waits for the client's delayed ACK (40 ms on
+    // Linux). Accepted sockets inherit TCP_NODELAY from the listener on Linux.
+    socket2::SockRef::from(&listener)
+        .set_tcp_nodelay(true)
+        .context("cannot set TCP_NODELAY on the listening socket")?;
+    let server = Server::from_listener(listener, None)
+        .map_err(|e| anyhow::anyhow!("cannot serve on {}: {e}", config.addr))?;
     let bound: Option<SocketAddr> = server.server_addr().to_ip();
     eprintln!(
         "secdisc: listening on http://{} ({} workers, queue {}, max body {} bytes); SIGINT/SIGTERM stops",
