@@ -1,7 +1,9 @@
 //! Load test of `secdisc serve` on loopback: start the release binary with the shipped model,
-//! then CLIENTS keep-alive connections POST one issue text each to `/label` as fast as they
-//! are answered, for SECS seconds (a second run posts batches of 32 records). Prints
-//! requests/s, records/s, p50/p99/max latency and the count of non-200 answers and I/O errors.
+//! then CLIENTS client threads POST one issue text each to `/label` as fast as they are
+//! answered, for SECS seconds, then batches of 32 records; once against the default server
+//! (`Connection: close` after each answer; clients reconnect, and the latency includes the
+//! reconnect) and once with `--keep-alive`. Prints requests/s, records/s, p50/p99/max latency,
+//! the count of non-200 answers and I/O errors, and the server's peak RSS.
 //!
 //! `cargo bench --bench serve_load` (set `SECDISC_SHARED=../shared` to post matomo issue
 //! texts; `SECDISC_LOAD_SECS` (default 30), `SECDISC_LOAD_CLIENTS` (default 8) and
@@ -30,8 +32,9 @@ struct Outcome {
     io_errors: u64,
 }
 
-/// Send one request on `conn` and read the answer (Content-Length framed); returns the status.
-fn exchange(conn: &mut BufReader<TcpStream>, request: &[u8]) -> std::io::Result<u16> {
+/// Send one request on `conn` and read the answer (Content-Length framed); returns the status
+/// and whether the server closes the connection after it.
+fn exchange(conn: &mut BufReader<TcpStream>, request: &[u8]) -> std::io::Result<(u16, bool)> {
     conn.get_mut().write_all(request)?;
     let mut line = String::new();
     conn.read_line(&mut line)?;
@@ -41,6 +44,7 @@ fn exchange(conn: &mut BufReader<TcpStream>, request: &[u8]) -> std::io::Result<
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
     let mut length = 0usize;
+    let mut close = false;
     loop {
         line.clear();
         conn.read_line(&mut line)?;
@@ -51,11 +55,14 @@ fn exchange(conn: &mut BufReader<TcpStream>, request: &[u8]) -> std::io::Result<
             if k.eq_ignore_ascii_case("content-length") {
                 length = v.trim().parse().unwrap_or(0);
             }
+            if k.eq_ignore_ascii_case("connection") && v.trim().eq_ignore_ascii_case("close") {
+                close = true;
+            }
         }
     }
     let mut body = vec![0; length];
     conn.read_exact(&mut body)?;
-    Ok(status)
+    Ok((status, close))
 }
 
 fn client(addr: &str, bodies: &[Vec<u8>], offset: usize, until: Instant) -> Outcome {
@@ -65,7 +72,7 @@ fn client(addr: &str, bodies: &[Vec<u8>], offset: usize, until: Instant) -> Outc
         io_errors: 0,
     };
     let connect = || TcpStream::connect(addr).map(BufReader::new);
-    let mut conn = connect().ok();
+    let mut conn = None;
     let mut i = offset;
     while Instant::now() < until {
         let body = &bodies[i % bodies.len()];
@@ -76,24 +83,28 @@ fn client(addr: &str, bodies: &[Vec<u8>], offset: usize, until: Instant) -> Outc
         )
         .into_bytes();
         request.extend_from_slice(body);
+        // A new connection (after `Connection: close`) is part of the request's latency.
+        let started = Instant::now();
+        if conn.is_none() {
+            conn = connect().ok();
+        }
         let Some(c) = conn.as_mut() else {
             out.io_errors += 1;
-            conn = connect().ok();
             continue;
         };
-        let started = Instant::now();
         match exchange(c, &request) {
-            Ok(status) => {
+            Ok((status, close)) => {
                 out.latencies_us.push(started.elapsed().as_micros() as u64);
                 if status != 200 {
                     out.non_200 += 1;
-                    // tiny_http closes after some errors; start a fresh connection.
-                    conn = connect().ok();
+                }
+                if close || status != 200 {
+                    conn = None;
                 }
             }
             Err(_) => {
                 out.io_errors += 1;
-                conn = connect().ok();
+                conn = None;
             }
         }
     }
@@ -141,6 +152,60 @@ fn run(addr: &str, name: &str, bodies: Vec<Vec<u8>>, records_per_request: usize)
 
 fn main() {
     let (texts, _, _) = common::read(&common::dataset("matomo_github_issues"));
+    let one: Vec<Vec<u8>> = texts
+        .iter()
+        .take(2000)
+        .enumerate()
+        .map(|(i, t)| serde_json::to_vec(&serde_json::json!({"id": i, "text": t})).expect("json"))
+        .collect();
+    let avg = one.iter().map(Vec::len).sum::<usize>() / one.len().max(1);
+    eprintln!(
+        "posting {} distinct bodies, {avg} bytes on average",
+        one.len()
+    );
+    let batches: Vec<Vec<u8>> = texts
+        .chunks(32)
+        .take(200)
+        .map(|chunk| {
+            let records: Vec<_> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, t)| serde_json::json!({"id": i, "text": t}))
+                .collect();
+            serde_json::to_vec(&serde_json::json!({ "records": records })).expect("json")
+        })
+        .filter(|b| b.len() < 1 << 20)
+        .collect();
+    for keep_alive in [false, true] {
+        let label = if keep_alive {
+            "--keep-alive"
+        } else {
+            "default (Connection: close)"
+        };
+        let server = start_server(keep_alive);
+        run(
+            &server.1,
+            &format!("{label}, one record per request"),
+            one.clone(),
+            1,
+        );
+        run(
+            &server.1,
+            &format!("{label}, 32 records per request"),
+            batches.clone(),
+            32,
+        );
+        stop_server(server);
+    }
+}
+
+fn start_server(
+    keep_alive: bool,
+) -> (
+    std::process::Child,
+    String,
+    BufReader<std::process::ChildStderr>,
+) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_secdisc"));
     cmd.arg("serve")
@@ -150,6 +215,9 @@ fn main() {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    if keep_alive {
+        cmd.arg("--keep-alive");
+    }
     if let Ok(w) = std::env::var("SECDISC_LOAD_WORKERS") {
         cmd.args(["--workers", &w]);
     }
@@ -165,32 +233,16 @@ fn main() {
         .expect("address in banner")
         .to_string();
     std::thread::sleep(Duration::from_millis(200));
-    let one: Vec<Vec<u8>> = texts
-        .iter()
-        .take(2000)
-        .enumerate()
-        .map(|(i, t)| serde_json::to_vec(&serde_json::json!({"id": i, "text": t})).expect("json"))
-        .collect();
-    let avg = one.iter().map(Vec::len).sum::<usize>() / one.len().max(1);
-    eprintln!(
-        "posting {} distinct bodies, {avg} bytes on average",
-        one.len()
-    );
-    run(&addr, "one record per request", one, 1);
-    let batches: Vec<Vec<u8>> = texts
-        .chunks(32)
-        .take(200)
-        .map(|chunk| {
-            let records: Vec<_> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, t)| serde_json::json!({"id": i, "text": t}))
-                .collect();
-            serde_json::to_vec(&serde_json::json!({ "records": records })).expect("json")
-        })
-        .filter(|b| b.len() < 1 << 20)
-        .collect();
-    run(&addr, "32 records per request", batches, 32);
+    (child, addr, stderr)
+}
+
+fn stop_server(
+    (mut child, _, mut stderr): (
+        std::process::Child,
+        String,
+        BufReader<std::process::ChildStderr>,
+    ),
+) {
     println!(
         "server peak RSS: {:.1} MiB",
         server_peak_rss_mib(child.id()).unwrap_or(0.0)

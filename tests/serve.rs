@@ -104,8 +104,9 @@ fn json(body: &str) -> serde_json::Value {
 fn serves_every_endpoint_and_answers_bad_requests_with_json_errors() {
     let server = Server::start(&["--max-body-bytes", "4000", "--workers", "2"]);
 
-    let (status, _, body) = server.call("GET", "/health", b"");
+    let (status, head, body) = server.call("GET", "/health", b"");
     assert_eq!((status, json(&body)["status"].as_str()), (200, Some("ok")));
+    assert!(head.contains("Connection: close"), "{head}");
 
     let (status, _, body) = server.call("GET", "/model", b"");
     assert_eq!(status, 200);

@@ -30,6 +30,11 @@ pub struct ServeArgs {
     /// How many of the terms that pushed each score up to report.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub top_terms: usize,
+    /// Keep connections open between requests (HTTP keep-alive). Off by default: the server
+    /// answers `Connection: close`, so a client waiting for a connection slot never queues
+    /// behind other clients' long-lived connections.
+    #[arg(long)]
+    pub keep_alive: bool,
 }
 
 /// Run `secdisc serve` until SIGINT or SIGTERM; exit 0 after finishing requests in progress.
@@ -55,6 +60,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         max_queue: args.max_queue,
         max_body_bytes: args.max_body_bytes,
         top_terms: args.top_terms,
+        keep_alive: args.keep_alive,
     };
     serve::run(&bundle, model_json, &config)?;
     Ok(ExitCode::SUCCESS)

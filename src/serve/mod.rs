@@ -47,6 +47,11 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Terms reported per row.
     pub top_terms: usize,
+    /// Keep connections open between requests. Off by default: tiny_http serves each
+    /// connection on one thread of its pool until the connection closes, and its pool can leave
+    /// a new connection queued behind busy keep-alive ones (a 30 s stall measured in
+    /// `benches/serve_load.rs`); closing after each answer bounds that wait to one request.
+    pub keep_alive: bool,
 }
 
 /// Counts reported at shutdown.
@@ -116,7 +121,8 @@ pub fn run(bundle: &ModelBundle, model_json: Vec<u8>, config: &ServeConfig) -> a
                             config.workers, config.max_queue
                         ),
                     );
-                    respond(request, reply, Some(("Retry-After", "1")));
+                    let close = (!config.keep_alive).then_some(("Connection", "close"));
+                    respond(request, reply, &[Some(("Retry-After", "1")), close]);
                 }
             }
         }
@@ -154,8 +160,8 @@ fn worker(
         if (400..500).contains(&reply.status) {
             counters.client_errors.fetch_add(1, Ordering::Relaxed);
         }
-        let close = reply.status == 413;
-        respond(request, reply, close.then_some(("Connection", "close")));
+        let close = reply.status == 413 || !config.keep_alive;
+        respond(request, reply, &[close.then_some(("Connection", "close"))]);
     }
 }
 
@@ -208,14 +214,14 @@ fn read_body(request: &mut Request, limit: usize) -> Result<Vec<u8>, Reply> {
     Ok(body)
 }
 
-fn respond(request: Request, reply: Reply, extra: Option<(&str, &str)>) {
+fn respond(request: Request, reply: Reply, extra: &[Option<(&str, &str)>]) {
     let mut response = Response::from_data(reply.body)
         .with_status_code(reply.status)
         .with_header(header("Content-Type", "application/json"));
     if let Some(allow) = reply.allow {
         response.add_header(header("Allow", allow));
     }
-    if let Some((name, value)) = extra {
+    for (name, value) in extra.iter().flatten() {
         response.add_header(header(name, value));
     }
     // A client that hung up before its answer is not the server's problem.
