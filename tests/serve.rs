@@ -307,3 +307,52 @@ impl Server {
         (status.code(), log)
     }
 }
+
+/// Read one answer framed by its Content-Length, leaving the connection open.
+fn read_one(r: &mut BufReader<TcpStream>) -> (u16, String, String) {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("Content-Length");
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection_and_closes_by_default() {
+    let body = br#"{"text":"Rotate the leaked API key"}"#;
+    let request = format!(
+        "POST /label HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        std::str::from_utf8(body).unwrap()
+    );
+    let server = Server::start(&["--keep-alive"]);
+    let mut r = BufReader::new(server.connect());
+    for _ in 0..3 {
+        r.get_mut().write_all(request.as_bytes()).unwrap();
+        let (status, head, reply) = read_one(&mut r);
+        assert_eq!(status, 200, "{reply}");
+        assert!(!head.contains("Connection: close"), "{head}");
+    }
+    assert_eq!(server.terminate().0, Some(0));
+
+    let server = Server::start(&[]);
+    let mut r = BufReader::new(server.connect());
+    r.get_mut().write_all(request.as_bytes()).unwrap();
+    let (status, head, _) = read_one(&mut r);
+    assert_eq!(status, 200);
+    assert!(head.contains("Connection: close"), "{head}");
+    assert_eq!(server.terminate().0, Some(0));
+}

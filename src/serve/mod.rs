@@ -20,7 +20,7 @@
 
 pub mod api;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
@@ -30,7 +30,7 @@ use std::time::Duration;
 use anyhow::Context;
 use secdisc_features::ModelBundle;
 use secdisc_infer::Labeler;
-use tiny_http::{Header, Request, Response, Server};
+use tiny_http::{Request, Server};
 
 use api::{Reply, Route};
 
@@ -47,10 +47,11 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Terms reported per row.
     pub top_terms: usize,
-    /// Keep connections open between requests. Off by default: tiny_http serves each
-    /// connection on one thread of its pool until the connection closes, and its pool can leave
-    /// a new connection queued behind busy keep-alive ones (a 30 s stall measured in
-    /// `benches/serve_load.rs`); closing after each answer bounds that wait to one request.
+    /// Keep connections open between requests. Off by default (every answer says
+    /// `Connection: close`): tiny_http serves each connection on one thread of its pool until
+    /// the connection closes, and its pool can leave a new connection queued behind busy
+    /// keep-alive ones (a 30 s stall seen in `benches/serve_load.rs`); closing after each
+    /// answer bounds that wait to one request.
     pub keep_alive: bool,
 }
 
@@ -191,6 +192,9 @@ fn handle(
     }
 }
 
+/// Bytes of an oversized chunked body read and thrown away before answering 413.
+const DRAIN_LIMIT: u64 = 64 << 20;
+
 /// The body, at most `limit` bytes, or the 413/400 reply.
 fn read_body(request: &mut Request, limit: usize) -> Result<Vec<u8>, Reply> {
     let too_large = || {
@@ -209,26 +213,45 @@ fn read_body(request: &mut Request, limit: usize) -> Result<Vec<u8>, Reply> {
         .read_to_end(&mut body)
         .map_err(|e| Reply::error(400, &format!("cannot read the body: {e}")))?;
     if body.len() > limit {
+        // Read the rest (up to a cap) so that the client, still sending, gets the 413 instead of
+        // a reset connection. A body with a Content-Length is drained by tiny_http itself.
+        let _ = std::io::copy(
+            &mut request.as_reader().take(DRAIN_LIMIT),
+            &mut std::io::sink(),
+        );
         return Err(too_large());
     }
     Ok(body)
 }
 
+/// Write the answer ourselves rather than through `Request::respond`: tiny_http drops a
+/// `Connection` header set by the application (so it could not close keep-alive connections)
+/// and writes head and body separately. One buffer, one write.
 fn respond(request: Request, reply: Reply, extra: &[Option<(&str, &str)>]) {
-    let mut response = Response::from_data(reply.body)
-        .with_status_code(reply.status)
-        .with_header(header("Content-Type", "application/json"));
+    let reason = match reply.status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        503 => "Service Unavailable",
+        _ => "",
+    };
+    let mut out = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        reply.status,
+        reply.body.len()
+    );
     if let Some(allow) = reply.allow {
-        response.add_header(header("Allow", allow));
+        out.push_str(&format!("Allow: {allow}\r\n"));
     }
     for (name, value) in extra.iter().flatten() {
-        response.add_header(header(name, value));
+        out.push_str(&format!("{name}: {value}\r\n"));
     }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&reply.body);
+    let mut writer = request.into_writer();
     // A client that hung up before its answer is not the server's problem.
-    let _ = request.respond(response);
-}
-
-fn header(name: &str, value: &str) -> Header {
-    // Names and values here are ASCII constants, which tiny_http always accepts.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
+    let _ = writer.write_all(&bytes).and_then(|()| writer.flush());
 }
