@@ -22,7 +22,7 @@ pub mod api;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,6 +54,9 @@ pub struct ServeConfig {
     /// answer bounds that wait to one request.
     pub keep_alive: bool,
 }
+
+/// Threads answering 503 at once (see the dispatcher).
+const MAX_REJECTERS: usize = 32;
 
 /// Counts reported at shutdown.
 #[derive(Debug, Default)]
@@ -94,6 +97,7 @@ pub fn run(bundle: &ModelBundle, model_json: Vec<u8>, config: &ServeConfig) -> a
         config.max_body_bytes
     );
     let counters = Counters::default();
+    let rejecters = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = sync_channel::<Request>(config.max_queue);
     let rx = Mutex::new(rx);
     let model_json = model_json.as_slice();
@@ -123,7 +127,20 @@ pub fn run(bundle: &ModelBundle, model_json: Vec<u8>, config: &ServeConfig) -> a
                         ),
                     );
                     let close = (!config.keep_alive).then_some(("Connection", "close"));
-                    respond(request, reply, &[Some(("Retry-After", "1")), close]);
+                    let extra = [Some(("Retry-After", "1")), close];
+                    // Answering drops the request, and tiny_http then reads what is left of
+                    // its body: a slow client would stall the dispatcher. Answer on a short-lived
+                    // thread instead (at most MAX_REJECTERS at once; beyond that, here).
+                    if rejecters.fetch_add(1, Ordering::SeqCst) < MAX_REJECTERS {
+                        let rejecters = Arc::clone(&rejecters);
+                        std::thread::spawn(move || {
+                            respond(request, reply, &extra);
+                            rejecters.fetch_sub(1, Ordering::SeqCst);
+                        });
+                    } else {
+                        rejecters.fetch_sub(1, Ordering::SeqCst);
+                        respond(request, reply, &extra);
+                    }
                 }
             }
         }
