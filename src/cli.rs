@@ -34,6 +34,10 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Time each stage (read, tokenize, TF-IDF, train, label) on this machine: records/s, MB/s.
     Bench(cmd::bench::BenchArgs),
+    /// Pick the unlabelled records most worth labelling next (active learning).
+    Suggest(cmd::suggest::SuggestArgs),
+    /// Serve a model over HTTP: POST /label, GET /health, GET /model.
+    Serve(cmd::serve::ServeArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -49,5 +53,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Explain(args) => cmd::explain::run(&args),
         Command::Report(args) => cmd::report::run(&args),
         Command::Bench(args) => cmd::bench::run(&args),
+        Command::Suggest(args) => cmd::suggest::run(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
     }
 }

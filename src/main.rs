@@ -6,6 +6,7 @@ mod cli;
 mod cmd;
 mod progress;
 mod report;
+mod serve;
 
 use std::process::ExitCode;
 

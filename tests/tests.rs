@@ -13,4 +13,6 @@ mod label;
 mod real_data;
 mod render_html;
 mod report;
+mod serve;
+mod suggest;
 mod train;

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use secdisc_ingest::{LabelPolicy, ReadOptions, RecordFormat, RecordReader};
+use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
 
 /// Input layout flag shared by every command that reads records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -58,30 +58,126 @@ impl Dataset {
 /// Read and validate a labelled CSV/JSONL file (`-` for stdin). Every record needs a non-empty
 /// `text` and a known `label`; the first bad record stops loading with its file, line and field.
 pub fn load(path: &Path, format: Option<InputFormat>) -> anyhow::Result<Dataset> {
-    let (display, bytes) = read_all(path)?;
-    let opts = ReadOptions {
-        format: format
-            .map(InputFormat::record_format)
-            .or_else(|| RecordFormat::from_path(path)),
-        labels: LabelPolicy::Required,
-        ..ReadOptions::default()
-    };
-    let sha256 = secdisc_train::sha256_hex(&bytes);
-    let reader = RecordReader::from_reader(&display, Box::new(std::io::Cursor::new(bytes)), &opts)?;
+    load_many(
+        std::slice::from_ref(&path.to_path_buf()),
+        format,
+        Unlabelled::Reject,
+    )
+}
+
+/// What to do with a record whose `label` is empty or missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlabelled {
+    /// Stop with the file and line: someone forgot to fill the label in (the default).
+    Reject,
+    /// Leave the record out and count it on stderr (`--skip-unlabelled`).
+    Skip,
+}
+
+impl Unlabelled {
+    /// [`Unlabelled::Skip`] when `--skip-unlabelled` was given.
+    pub fn from_flag(skip: bool) -> Unlabelled {
+        if skip {
+            Unlabelled::Skip
+        } else {
+            Unlabelled::Reject
+        }
+    }
+}
+
+/// Data files as shown in messages: `a.csv`, or `a.csv + b.csv`.
+pub fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// Read several labelled files (at most one `-`) into one data set, in order. With one file
+/// the name and hash are that file's, so a model trained on it is byte-identical to before;
+/// with several, the name joins the file names with `+` and the hash covers their bytes in
+/// order. Every record is validated as in [`load`]; an empty label is an error naming the
+/// file and line unless `unlabelled` is [`Unlabelled::Skip`].
+pub fn load_many(
+    paths: &[PathBuf],
+    format: Option<InputFormat>,
+    unlabelled: Unlabelled,
+) -> anyhow::Result<Dataset> {
+    if paths.iter().filter(|p| *p == Path::new("-")).count() > 1 {
+        bail!("standard input (`-`) can be given only once");
+    }
     let mut data = Dataset {
-        name: match path.file_name() {
-            Some(n) if path != Path::new("-") => n.to_string_lossy().into_owned(),
-            _ => "<stdin>".to_string(),
-        },
-        sha256,
+        name: String::new(),
+        sha256: String::new(),
         ids: Vec::new(),
         texts: Vec::new(),
         labels: Vec::new(),
         groups: Vec::new(),
         sources: Vec::new(),
     };
+    let mut names = Vec::new();
+    let mut all_bytes = Vec::new();
+    let mut skipped = 0usize;
+    for path in paths {
+        let (display, bytes) = read_all(path)?;
+        if paths.len() == 1 {
+            data.sha256 = secdisc_train::sha256_hex(&bytes);
+        } else {
+            all_bytes.extend_from_slice(&bytes);
+        }
+        let before = data.texts.len();
+        skipped += read_into(&mut data, path, &display, bytes, format, unlabelled)?;
+        if data.texts.len() == before {
+            bail!(
+                "{display}: no labelled records; a data file needs a header and at least one labelled record"
+            );
+        }
+        names.push(match path.file_name() {
+            Some(n) if path != Path::new("-") => n.to_string_lossy().into_owned(),
+            _ => "<stdin>".to_string(),
+        });
+    }
+    if paths.len() > 1 {
+        data.sha256 = secdisc_train::sha256_hex(&all_bytes);
+    }
+    data.name = names.join("+");
+    if skipped > 0 {
+        eprintln!("secdisc: skipped {skipped} records with an empty label (--skip-unlabelled)");
+    }
+    Ok(data)
+}
+
+/// Append the records of one file to `data`; returns how many unlabelled records were skipped.
+fn read_into(
+    data: &mut Dataset,
+    path: &Path,
+    display: &str,
+    bytes: Vec<u8>,
+    format: Option<InputFormat>,
+    unlabelled: Unlabelled,
+) -> anyhow::Result<usize> {
+    let opts = ReadOptions {
+        format: format
+            .map(InputFormat::record_format)
+            .or_else(|| RecordFormat::from_path(path)),
+        labels: match unlabelled {
+            Unlabelled::Reject => LabelPolicy::Required,
+            Unlabelled::Skip => LabelPolicy::Optional,
+        },
+        ..ReadOptions::default()
+    };
+    let reader = RecordReader::from_reader(display, Box::new(std::io::Cursor::new(bytes)), &opts)?;
+    let mut skipped = 0;
     for item in reader {
-        let located = item?;
+        let located = match item {
+            Ok(l) => l,
+            Err(IngestError::MissingField { pos, field }) if field == "label" => bail!(
+                "{pos}: the record's `label` is empty; fill it in (security/non-security or 1/0) \
+                 or pass --skip-unlabelled to leave such records out"
+            ),
+            Err(e) => return Err(e.into()),
+        };
         let record = located.record;
         let text = match record.text {
             Some(t) if !t.trim().is_empty() => t,
@@ -91,22 +187,18 @@ pub fn load(path: &Path, format: Option<InputFormat>) -> anyhow::Result<Dataset>
                 record.id
             ),
         };
-        // LabelPolicy::Required guarantees a label.
-        let label = record
-            .label
-            .with_context(|| format!("{display}:{}: record has no label", located.line))?;
+        let Some(label) = record.label else {
+            // Only reachable with LabelPolicy::Optional, that is Unlabelled::Skip.
+            skipped += 1;
+            continue;
+        };
         data.ids.push(record.id);
         data.texts.push(text);
         data.labels.push(label.is_security());
         data.groups.push(record.group);
         data.sources.push(record.source);
     }
-    if data.texts.is_empty() {
-        bail!(
-            "{display}: no records; a data file needs a header and at least one record per class"
-        );
-    }
-    Ok(data)
+    Ok(skipped)
 }
 
 fn read_all(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {

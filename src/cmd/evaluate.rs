@@ -18,8 +18,14 @@ use crate::report::{Report, Terms};
 /// Flags of `secdisc evaluate`.
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
-    /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-` for stdin.
-    pub data: PathBuf,
+    /// Labelled CSV or JSONL files (`text`, `label`; optional `id`, `source`, `group`), or `-`
+    /// for stdin; several files are read in order as one data set (for example the corpus and
+    /// a batch from `secdisc suggest` that someone labelled).
+    #[arg(required = true, value_name = "DATA")]
+    pub data: Vec<PathBuf>,
+    /// Leave out records whose `label` is empty instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_unlabelled: bool,
     /// Classifier.
     #[arg(long, value_enum, default_value_t = ClassifierArg::Lr)]
     pub classifier: ClassifierArg,
@@ -53,7 +59,11 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     {
         dataset::check_output_dir(out)?;
     }
-    let data = dataset::load(&args.data, args.input_format)?;
+    let data = dataset::load_many(
+        &args.data,
+        args.input_format,
+        dataset::Unlabelled::from_flag(args.skip_unlabelled),
+    )?;
     let groups = data.group_refs();
     let input = CvInput {
         texts: &data.texts,
@@ -68,7 +78,12 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     let report = cross_validate(&input, &args.model.tfidf(), &classifier, &opts, &|| {
         bar.inc(1)
     })
-    .with_context(|| format!("cannot cross-validate {}", args.data.display()))?;
+    .with_context(|| {
+        format!(
+            "cannot cross-validate {}",
+            dataset::display_paths(&args.data)
+        )
+    })?;
     bar.finish_and_clear();
     eprintln!(
         "secdisc: {} folds x {} repeats over {} records in {:.2} s",
@@ -104,7 +119,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             args.cv.seed,
         );
         let terms = terms.into_iter().next().unwrap_or(Terms::NotLinear);
-        let data_path = args.data.display().to_string();
+        let data_path = dataset::display_paths(&args.data);
         let page = crate::report::render(
             &Report::from_cv(&report, classifier.name(), &data.name, &data.labels, terms)
                 .with_path(&data_path),

@@ -13,4 +13,6 @@ pub mod label;
 pub mod model_args;
 pub mod output;
 pub mod report;
+pub mod serve;
+pub mod suggest;
 pub mod train;

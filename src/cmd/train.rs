@@ -13,8 +13,14 @@ use super::model_args::{ClassifierArg, ModelArgs};
 /// Flags of `secdisc train`.
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
-    /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-` for stdin.
-    pub data: PathBuf,
+    /// Labelled CSV or JSONL files (`text`, `label`; optional `id`, `source`, `group`), or `-`
+    /// for stdin; several files are read in order as one data set (for example the corpus and
+    /// a batch from `secdisc suggest` that someone labelled).
+    #[arg(required = true, value_name = "DATA")]
+    pub data: Vec<PathBuf>,
+    /// Leave out records whose `label` is empty instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_unlabelled: bool,
     /// Where to write the model (written atomically: a crash leaves the old file or the new).
     #[arg(long, short = 'o', value_name = "MODEL")]
     pub output: PathBuf,
@@ -37,7 +43,11 @@ pub struct TrainArgs {
 /// Run `secdisc train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     dataset::check_output_dir(&args.output)?;
-    let data = dataset::load(&args.data, args.input_format)?;
+    let data = dataset::load_many(
+        &args.data,
+        args.input_format,
+        dataset::Unlabelled::from_flag(args.skip_unlabelled),
+    )?;
     let positives = data.positives();
     let tfidf = args.model.tfidf();
     let classifier = args.model.classifier(args.classifier.kind())?;
@@ -59,7 +69,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             };
             let bar = crate::progress::bar(k as u64, "cross-validating");
             let report = cross_validate(&input, &tfidf, &classifier, &opts, &|| bar.inc(1))
-                .with_context(|| format!("cannot cross-validate {}", args.data.display()))?;
+                .with_context(|| {
+                    format!(
+                        "cannot cross-validate {}",
+                        dataset::display_paths(&args.data)
+                    )
+                })?;
             bar.finish_and_clear();
             eprintln!(
                 "secdisc: {k}-fold CV: F1 {:.3} ± {:.3}, ROC AUC {:.3} ± {:.3}",
@@ -82,7 +97,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         args.model.sampling.into(),
         args.seed,
     )
-    .with_context(|| format!("cannot train on {}", args.data.display()))?;
+    .with_context(|| format!("cannot train on {}", dataset::display_paths(&args.data)))?;
     let manifest = Manifest {
         secdisc_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: args.seed,

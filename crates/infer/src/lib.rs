@@ -6,7 +6,8 @@
 //! labels batches on the rayon pool and writes JSONL or CSV rows ([`OutputFormat`]). A record
 //! without text, or one that could not be read, still gets a row, with an `error` field.
 //! [`Labeler::explain`] decomposes one score into per-term contributions, and [`top_terms`]
-//! lists the terms a linear model weighs most in each direction.
+//! lists the terms a linear model weighs most in each direction. [`SuggestParams`] picks the
+//! unlabelled records most worth labelling next (active learning).
 //!
 //! ```
 //! use secdisc_infer::{InputItem, LabelOptions, Labeler};
@@ -35,6 +36,7 @@ mod explain;
 mod input;
 mod labeler;
 mod output;
+mod suggest;
 
 pub use explain::{
     explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,
@@ -42,3 +44,4 @@ pub use explain::{
 pub use input::InputItem;
 pub use labeler::{LabelOptions, LabelSummary, Labeler, Prediction};
 pub use output::{LabelRow, OutputFormat};
+pub use suggest::{Strategy, SuggestError, SuggestParams, SuggestValidParams, Suggestion};

@@ -1,0 +1,284 @@
+//! The HTTP API without the HTTP: routes, request bodies and JSON responses, as pure functions
+//! so they can be tested without a socket.
+//!
+//! `POST /label` takes one record, `{"text": "..."}` or `{"id": "...", "text": "..."}`, and
+//! answers with one row; or several, `{"records": [{"id": ..., "text": ...}, ...]}`, and answers
+//! `{"rows": [...]}` in request order. A row has the fields of a `secdisc label` JSONL row:
+//! `id`, `label`, `score`, `terms`. An `id` may be a string or a number; without one a record
+//! gets its 1-based position. A bare JSON array is refused (400) so that the body shape alone
+//! says whether one or many rows come back.
+
+use secdisc_infer::{LabelRow, Labeler, OutputFormat};
+use serde_json::Value;
+
+/// What a request asks for, once routed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /label`.
+    Label,
+    /// `GET /health`.
+    Health,
+    /// `GET /model`.
+    Model,
+}
+
+/// A response: status code and JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON bytes.
+    pub body: Vec<u8>,
+    /// Methods for an `Allow` header (405 only).
+    pub allow: Option<&'static str>,
+}
+
+impl Reply {
+    /// A 200 with `body`.
+    pub fn ok(body: Vec<u8>) -> Reply {
+        Reply {
+            status: 200,
+            body,
+            allow: None,
+        }
+    }
+
+    /// An error reply: `{"error": message, "status": status}`.
+    pub fn error(status: u16, message: &str) -> Reply {
+        let body = serde_json::json!({ "error": message, "status": status });
+        Reply {
+            status,
+            body: body.to_string().into_bytes(),
+            allow: None,
+        }
+    }
+}
+
+/// Route a method and URL (any query string is ignored), or the 404/405 reply.
+pub fn route(method: &str, url: &str) -> Result<Route, Reply> {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let (route, allowed) = match path {
+        "/label" => (Route::Label, "POST"),
+        "/health" => (Route::Health, "GET"),
+        "/model" => (Route::Model, "GET"),
+        _ => {
+            return Err(Reply::error(
+                404,
+                &format!("no such endpoint {path:?}; use POST /label, GET /health or GET /model"),
+            ))
+        }
+    };
+    if method.eq_ignore_ascii_case(allowed) {
+        Ok(route)
+    } else {
+        let mut reply = Reply::error(405, &format!("{path} takes {allowed}, not {method}"));
+        reply.allow = Some(allowed);
+        Err(reply)
+    }
+}
+
+/// One record to label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// The id echoed back.
+    pub id: String,
+    /// The text.
+    pub text: String,
+}
+
+/// A parsed `POST /label` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelRequest {
+    /// `{"text": ...}`: answered with one row.
+    One(Item),
+    /// `{"records": [...]}`: answered with `{"rows": [...]}`.
+    Many(Vec<Item>),
+}
+
+/// Parse a `/label` body, or say exactly what is wrong with it (a 400 message).
+pub fn parse_label_request(body: &[u8]) -> Result<LabelRequest, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            "the body is empty; send {\"text\": \"...\"} or {\"records\": [...]}".to_string()
+        } else {
+            format!("the body is not JSON: {e}")
+        }
+    })?;
+    let Value::Object(mut obj) = value else {
+        return Err(match value {
+            Value::Array(_) => {
+                "a bare JSON array is not accepted; wrap it: {\"records\": [...]}".to_string()
+            }
+            other => format!(
+                "the body must be a JSON object with `text` or `records`, found {}",
+                kind(&other)
+            ),
+        });
+    };
+    match (obj.remove("records"), obj.contains_key("text")) {
+        (Some(_), true) => {
+            Err("give either `text` (one record) or `records` (several), not both".to_string())
+        }
+        (Some(Value::Array(records)), false) => records
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| match r {
+                Value::Object(o) => item(o, i + 1, &format!("records[{i}].")),
+                other => Err(format!(
+                    "records[{i}] must be an object with `text`, found {}",
+                    kind(&other)
+                )),
+            })
+            .collect::<Result<_, _>>()
+            .map(LabelRequest::Many),
+        (Some(other), false) => Err(format!(
+            "`records` must be an array of objects, found {}",
+            kind(&other)
+        )),
+        (None, true) => item(obj, 1, "").map(LabelRequest::One),
+        (None, false) => Err(
+            "missing `text`: send {\"text\": \"...\"} for one record or {\"records\": [...]} for several"
+                .to_string(),
+        ),
+    }
+}
+
+fn item(
+    mut o: serde_json::Map<String, Value>,
+    position: usize,
+    prefix: &str,
+) -> Result<Item, String> {
+    let text = match o.remove("text") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s,
+        Some(Value::String(_)) => return Err(format!("{prefix}text is empty")),
+        Some(other) => {
+            return Err(format!(
+                "{prefix}text must be a string, found {}",
+                kind(&other)
+            ))
+        }
+        None => return Err(format!("{prefix}text is missing")),
+    };
+    let id = match o.remove("id") {
+        None | Some(Value::Null) => position.to_string(),
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            return Err(format!(
+                "{prefix}id must be a string or a number, found {}",
+                kind(&other)
+            ))
+        }
+    };
+    Ok(Item { id, text })
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Label a parsed request: one row object, or `{"rows": [...]}`.
+pub fn label(labeler: &Labeler<'_>, request: &LabelRequest, top_terms: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let row = |item: &Item, out: &mut Vec<u8>| {
+        let p = labeler.predict(&item.text, top_terms);
+        let row = LabelRow {
+            id: &item.id,
+            label: Some(if p.is_security {
+                "security"
+            } else {
+                "non-security"
+            }),
+            score: Some((p.score * 1e6).round() / 1e6),
+            terms: p.terms,
+            error: None,
+        };
+        OutputFormat::Jsonl.encode(&row, out);
+        // The JSONL encoding ends with a newline; inside a JSON document it is not needed.
+        out.pop();
+    };
+    match request {
+        LabelRequest::One(item) => row(item, &mut out),
+        LabelRequest::Many(items) => {
+            out.extend_from_slice(b"{\"rows\":[");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                row(item, &mut out);
+            }
+            out.extend_from_slice(b"]}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_and_rejects_unknown_paths_and_methods() {
+        assert_eq!(route("POST", "/label?x=1"), Ok(Route::Label));
+        assert_eq!(route("GET", "/health"), Ok(Route::Health));
+        assert_eq!(route("GET", "/model"), Ok(Route::Model));
+        assert_eq!(route("GET", "/nope").unwrap_err().status, 404);
+        let r = route("GET", "/label").unwrap_err();
+        assert_eq!((r.status, r.allow), (405, Some("POST")));
+        assert_eq!(route("DELETE", "/model").unwrap_err().allow, Some("GET"));
+    }
+
+    #[test]
+    fn parses_one_and_many() {
+        assert_eq!(
+            parse_label_request(br#"{"text":"jwt"}"#),
+            Ok(LabelRequest::One(Item {
+                id: "1".into(),
+                text: "jwt".into()
+            }))
+        );
+        assert_eq!(
+            parse_label_request(br#"{"records":[{"id":7,"text":"a"},{"text":"b"}]}"#),
+            Ok(LabelRequest::Many(vec![
+                Item {
+                    id: "7".into(),
+                    text: "a".into()
+                },
+                Item {
+                    id: "2".into(),
+                    text: "b".into()
+                }
+            ]))
+        );
+    }
+
+    #[test]
+    fn says_what_is_wrong_with_a_bad_body() {
+        let err = |b: &[u8]| parse_label_request(b).unwrap_err();
+        assert!(err(b"{oops").contains("not JSON"));
+        assert!(err(b"").contains("empty"));
+        assert!(err(b"[1]").contains("bare JSON array"));
+        assert!(err(b"42").contains("found a number"));
+        assert!(err(br#"{"id":"x"}"#).contains("missing `text`"));
+        assert_eq!(
+            err(br#"{"text":5}"#),
+            "text must be a string, found a number"
+        );
+        assert_eq!(err(br#"{"text":"  "}"#), "text is empty");
+        assert_eq!(
+            err(br#"{"records":[{"text":"a"},{"txt":"b"}]}"#),
+            "records[1].text is missing"
+        );
+        assert!(err(br#"{"records":{"text":"a"}}"#).contains("found an object"));
+        assert!(err(br#"{"records":["a"]}"#).contains("records[0] must be an object"));
+        assert!(err(br#"{"text":"a","id":[1]}"#).contains("id must be a string or a number"));
+        assert!(err(br#"{"text":"a","records":[]}"#).contains("not both"));
+    }
+}

@@ -1,0 +1,379 @@
+//! `secdisc serve`: every endpoint and error path over a real socket, the busy limit, and
+//! graceful shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::util::{expect_code, repo, stdout, Dir};
+
+struct Server {
+    child: Child,
+    addr: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Start `secdisc serve` on a free port and wait for its address on stderr.
+    fn start(extra: &[&str]) -> Server {
+        let model = repo().join("models/default.json");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_secdisc"))
+            .arg("serve")
+            .arg("--model")
+            .arg(&model)
+            .args(["--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn secdisc serve");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let first = lines.next().expect("a line on stderr").expect("utf-8");
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        let log = Arc::new(Mutex::new(first + "\n"));
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        let server = Server { child, addr, log };
+        // The workers start right after the address is printed: wait until one answers (with
+        // `--max-queue 0` a request that finds no worker waiting gets 503).
+        for _ in 0..200 {
+            if server.call("GET", "/health", b"").0 == 200 {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("secdisc serve never answered /health")
+    }
+
+    fn connect(&self) -> TcpStream {
+        let s = TcpStream::connect(&self.addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s
+    }
+
+    /// One request on its own connection: (status, raw headers, body).
+    fn call(&self, method: &str, path: &str, body: &[u8]) -> (u16, String, String) {
+        let mut s = self.connect();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        s.write_all(body).unwrap();
+        read_response(&mut s)
+    }
+
+    /// SIGTERM, then the exit code and the full stderr.
+    fn terminate(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let log = self.log.lock().unwrap().clone();
+        (status.code(), log)
+    }
+}
+
+fn read_response(s: &mut TcpStream) -> (u16, String, String) {
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read response");
+    let raw = String::from_utf8(raw).expect("utf-8 response");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("header end");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status code");
+    (status, head.to_string(), body.to_string())
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn serves_every_endpoint_and_answers_bad_requests_with_json_errors() {
+    let server = Server::start(&["--max-body-bytes", "4000", "--workers", "2"]);
+
+    let (status, head, body) = server.call("GET", "/health", b"");
+    assert_eq!((status, json(&body)["status"].as_str()), (200, Some("ok")));
+    assert!(head.contains("Connection: close"), "{head}");
+
+    let (status, _, body) = server.call("GET", "/model", b"");
+    assert_eq!(status, 200);
+    let model = json(&body);
+    let d = Dir::new();
+    let o = d.run(&[
+        "inspect",
+        "--json",
+        repo().join("models/default.json").to_str().unwrap(),
+    ]);
+    let inspected = json(&stdout(&o));
+    for key in [
+        "secdisc_version",
+        "threshold",
+        "classifier",
+        "training_data",
+        "cv",
+    ] {
+        assert_eq!(model[key], inspected[key], "{key}");
+    }
+
+    // One record: the same row `secdisc label` writes for it.
+    let text = "The gateway forwards the JWT without verifying its signature";
+    let (status, _, body) = server.call(
+        "POST",
+        "/label",
+        format!("{{\"id\":\"x1\",\"text\":\"{text}\"}}").as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let o = d.run_stdin(
+        &[
+            "label",
+            "--model",
+            repo().join("models/default.json").to_str().unwrap(),
+            "-",
+        ],
+        Some(format!("{{\"id\":\"x1\",\"text\":\"{text}\"}}\n").as_bytes()),
+    );
+    expect_code(&o, 0);
+    assert_eq!(body, stdout(&o).trim_end());
+    assert_eq!(json(&body)["label"], "security");
+
+    // Several records: rows in order; ids default to the 1-based position.
+    let (status, _, body) = server.call(
+        "POST",
+        "/label?verbose=1",
+        br#"{"records":[{"id":7,"text":"Typo in the README"},{"text":"Rotate the leaked API key"}]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let rows = json(&body)["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0]["id"].as_str(), rows[1]["id"].as_str()),
+        (Some("7"), Some("2"))
+    );
+    for r in &rows {
+        assert!(r["score"].is_f64() && r["terms"].is_array() && r["label"].is_string());
+    }
+
+    let bad: [(&[u8], &str); 5] = [
+        (b"{not json", "not JSON"),
+        (br#"{"id":"a"}"#, "missing `text`"),
+        (br#"{"text":42}"#, "text must be a string, found a number"),
+        (br#"[{"text":"a"}]"#, "bare JSON array"),
+        (
+            br#"{"records":[{"text":"a"},{"text":""}]}"#,
+            "records[1].text is empty",
+        ),
+    ];
+    for (body, needle) in bad {
+        let (status, head, reply) = server.call("POST", "/label", body);
+        assert_eq!(status, 400, "{reply}");
+        assert!(head.contains("application/json"));
+        let v = json(&reply);
+        assert!(v["error"].as_str().unwrap().contains(needle), "{reply}");
+        assert_eq!(v["status"], 400);
+    }
+
+    let (status, _, body) = server.call("GET", "/nowhere", b"");
+    assert_eq!(status, 404);
+    assert!(json(&body)["error"]
+        .as_str()
+        .unwrap()
+        .contains("POST /label"));
+    let (status, head, _) = server.call("GET", "/label", b"");
+    assert_eq!(status, 405);
+    assert!(head.contains("Allow: POST"), "{head}");
+    let (status, head, _) = server.call("POST", "/health", b"{}");
+    assert_eq!(status, 405);
+    assert!(head.contains("Allow: GET"), "{head}");
+
+    // Too large, by Content-Length and by a chunked body that never says its length.
+    let big = format!("{{\"text\":\"{}\"}}", "a".repeat(5000));
+    let (status, _, body) = server.call("POST", "/label", big.as_bytes());
+    assert_eq!(status, 413);
+    assert!(json(&body)["error"]
+        .as_str()
+        .unwrap()
+        .contains("--max-body-bytes"));
+    let mut s = server.connect();
+    write!(
+        s,
+        "POST /label HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    for chunk in big.as_bytes().chunks(1000) {
+        write!(s, "{:x}\r\n", chunk.len()).unwrap();
+        s.write_all(chunk).unwrap();
+        s.write_all(b"\r\n").unwrap();
+    }
+    s.write_all(b"0\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut s).0, 413);
+
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("shut down after"), "{log}");
+}
+
+/// Send a `/label` request's headers and the first part of a body longer than 1 KiB (so the
+/// server hands the request to a worker before its body is complete); returns the stream and
+/// the rest of the body.
+fn start_slow_request(server: &Server, id: &str) -> (TcpStream, Vec<u8>) {
+    let body = format!(
+        "{{\"id\":\"{id}\",\"text\":\"Rotate the leaked API key {}\"}}",
+        "and the token ".repeat(200)
+    )
+    .into_bytes();
+    let mut s = server.connect();
+    write!(
+        s,
+        "POST /label HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let (first, rest) = body.split_at(100);
+    s.write_all(first).unwrap();
+    s.flush().unwrap();
+    (s, rest.to_vec())
+}
+
+#[test]
+fn answers_503_when_every_worker_is_busy_and_the_queue_is_full() {
+    let server = Server::start(&["--workers", "1", "--max-queue", "1"]);
+    // The worker takes the slow request and waits for the rest of its body.
+    let (mut slow, rest) = start_slow_request(&server, "slow");
+    std::thread::sleep(Duration::from_millis(1000));
+    // This one fills the queue; its answer comes after the slow one's.
+    let mut queued = server.connect();
+    let body = br#"{"id":"queued","text":"Typo in the README"}"#;
+    write!(
+        queued,
+        "POST /label HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    queued.write_all(body).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, head, body) = server.call("GET", "/health", b"");
+    assert_eq!(status, 503, "{body}");
+    assert!(head.contains("Retry-After"), "{head}");
+    assert!(json(&body)["error"].as_str().unwrap().contains("busy"));
+    slow.write_all(&rest).unwrap();
+    let (status, _, body) = read_response(&mut slow);
+    assert_eq!((status, json(&body)["id"].as_str()), (200, Some("slow")));
+    let (status, _, body) = read_response(&mut queued);
+    assert_eq!((status, json(&body)["id"].as_str()), (200, Some("queued")));
+    let (code, log) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("1 refused as busy"), "{log}");
+}
+
+#[test]
+fn sigterm_finishes_the_request_in_progress_then_exits_0() {
+    let server = Server::start(&["--workers", "1"]);
+    let (mut slow, rest) = start_slow_request(&server, "in-flight");
+    std::thread::sleep(Duration::from_millis(1000));
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(Duration::from_millis(300));
+    slow.write_all(&rest).unwrap();
+    let (status, _, body) = read_response(&mut slow);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["id"], "in-flight");
+    let (code, log) = server.terminate_after_signal();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(
+        log.contains("shutting down") && log.contains("shut down after 2 requests"),
+        "{log}"
+    );
+    // The listener is closed.
+    assert!(TcpStream::connect(server_addr_of(&log)).is_err());
+}
+
+fn server_addr_of(log: &str) -> String {
+    log.split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_string()
+}
+
+impl Server {
+    /// Wait for a server already sent SIGTERM.
+    fn terminate_after_signal(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let log = self.log.lock().unwrap().clone();
+        (status.code(), log)
+    }
+}
+
+/// Read one answer framed by its Content-Length, leaving the connection open.
+fn read_one(r: &mut BufReader<TcpStream>) -> (u16, String, String) {
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("Content-Length");
+    let mut body = vec![0; length];
+    r.read_exact(&mut body).unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection_and_closes_by_default() {
+    let body = br#"{"text":"Rotate the leaked API key"}"#;
+    let request = format!(
+        "POST /label HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        std::str::from_utf8(body).unwrap()
+    );
+    let server = Server::start(&["--keep-alive"]);
+    let mut r = BufReader::new(server.connect());
+    for _ in 0..3 {
+        r.get_mut().write_all(request.as_bytes()).unwrap();
+        let (status, head, reply) = read_one(&mut r);
+        assert_eq!(status, 200, "{reply}");
+        assert!(!head.contains("Connection: close"), "{head}");
+    }
+    assert_eq!(server.terminate().0, Some(0));
+
+    let server = Server::start(&[]);
+    let mut r = BufReader::new(server.connect());
+    r.get_mut().write_all(request.as_bytes()).unwrap();
+    let (status, head, _) = read_one(&mut r);
+    assert_eq!(status, 200);
+    assert!(head.contains("Connection: close"), "{head}");
+    assert_eq!(server.terminate().0, Some(0));
+}
