@@ -200,9 +200,9 @@ fn refuses_a_bad_pool_or_zero_records() {
     assert!(err.contains("bad.jsonl:2"), "{err}");
     let err = expect_code(
         &d.run(&["suggest", "-m", "m.json", "pool.csv", "-n", "0"]),
-        1,
+        2,
     );
-    assert!(err.contains("-n is 0"), "{err}");
+    assert!(err.contains("'0'") && err.contains("--count"), "{err}");
     d.write("labelled.csv", toy_csv(6));
     let err = expect_code(&d.run(&["suggest", "-m", "m.json", "labelled.csv"]), 1);
     assert!(err.contains("no unlabelled records"), "{err}");

@@ -52,7 +52,8 @@ pub struct SuggestArgs {
     /// Records that already carry a label, or have no text, are left out (counted on stderr).
     pub pool: PathBuf,
     /// How many records to suggest.
-    #[arg(short = 'n', long = "count", default_value_t = 50, value_name = "N")]
+    #[arg(short = 'n', long = "count", default_value_t = 50, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub n: usize,
     /// How to rank the pool.
     #[arg(long, value_enum, default_value_t = StrategyArg::Uncertainty)]
