@@ -207,3 +207,45 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
     ];
     assert_eq!(run("1", &args), run("2", &args));
 }
+
+#[test]
+fn several_data_files_compare_as_their_concatenation() {
+    let d = Dir::new();
+    let all = toy_csv(120);
+    let mut lines = all.lines();
+    let header = lines.next().expect("toy_csv has a header");
+    let rows: Vec<&str> = lines.collect();
+    let (first, second) = rows.split_at(70);
+    d.write("all.csv", &all);
+    d.write("a.csv", format!("{header}\n{}\n", first.join("\n")));
+    d.write("b.csv", format!("{header}\n{}\n", second.join("\n")));
+    let args = |data: &[&str]| {
+        let mut v: Vec<String> = vec!["compare".into()];
+        v.extend(data.iter().map(|s| s.to_string()));
+        v.extend(
+            [
+                "--classifiers",
+                "lr,nb",
+                "--folds",
+                "3",
+                "--min-df",
+                "1",
+                "--json",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        v
+    };
+    let run = |data: &[&str]| {
+        let a = args(data);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let o = d.run(&refs);
+        expect_code(&o, 0);
+        let mut v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON report");
+        // The data set's name is the only field allowed to differ.
+        v.as_object_mut().map(|m| m.remove("data"));
+        v
+    };
+    assert_eq!(run(&["all.csv"]), run(&["a.csv", "b.csv"]));
+}

@@ -17,8 +17,13 @@ use crate::report::Report;
 /// Flags of `secdisc compare`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// Labelled CSV or JSONL (`text`, `label`; optional `id`, `source`, `group`), or `-`.
-    pub data: PathBuf,
+    /// Labelled CSV or JSONL files (`text`, `label`; optional `id`, `source`, `group`), or `-`
+    /// for stdin; several files are read in order as one data set, as in `evaluate`.
+    #[arg(required = true, value_name = "DATA")]
+    pub data: Vec<PathBuf>,
+    /// Leave out records whose `label` is empty instead of stopping at the first one.
+    #[arg(long)]
+    pub skip_unlabelled: bool,
     /// Comma-separated classifiers: lr, svm, nb, knn, linfa-lr, dt, rf, fasttext, ensemble.
     #[arg(
         long,
@@ -66,7 +71,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|&k| args.model.classifier(k))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let data = dataset::load(&args.data, args.input_format)?;
+    let data = dataset::load_many(
+        &args.data,
+        args.input_format,
+        dataset::Unlabelled::from_flag(args.skip_unlabelled),
+    )?;
     let groups = data.group_refs();
     let input = CvInput {
         texts: &data.texts,
@@ -80,7 +89,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let report = compare(&input, &args.model.tfidf(), &classifiers, &opts, &|| {
         bar.inc(1)
     })
-    .with_context(|| format!("cannot compare on {}", args.data.display()))?;
+    .with_context(|| format!("cannot compare on {}", dataset::display_paths(&args.data)))?;
     bar.finish_and_clear();
     eprintln!(
         "secdisc: {} classifiers x {} folds x {} repeats over {} records in {:.2} s",
@@ -92,7 +101,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     );
     if let Some(path) = &args.html {
         let terms = html_report::top_terms(&input, &args.model, &classifiers, args.cv.seed);
-        let data_path = args.data.display().to_string();
+        let data_path = dataset::display_paths(&args.data);
         let page = crate::report::render(
             &Report::from_compare(&report, &data.name, &data.labels, terms).with_path(&data_path),
         );

@@ -55,16 +55,6 @@ impl Dataset {
     }
 }
 
-/// Read and validate a labelled CSV/JSONL file (`-` for stdin). Every record needs a non-empty
-/// `text` and a known `label`; the first bad record stops loading with its file, line and field.
-pub fn load(path: &Path, format: Option<InputFormat>) -> anyhow::Result<Dataset> {
-    load_many(
-        std::slice::from_ref(&path.to_path_buf()),
-        format,
-        Unlabelled::Reject,
-    )
-}
-
 /// What to do with a record whose `label` is empty or missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unlabelled {
