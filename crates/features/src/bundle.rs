@@ -332,6 +332,21 @@ mod tests {
     }
 
     #[test]
+    fn issue6_weights_load_back_exactly() {
+        // Found by the round-trip property in crates/train/tests/props.rs: without serde_json's
+        // `float_roundtrip` this weight came back one ulp off (…168 as …167).
+        let mut b = bundle();
+        let weights = vec![-0.09379660274826168, 0.20295895997615815, 1e-300, -2.5e-7];
+        let n = b.vectorizer.n_features();
+        b.classifier = ClassifierModel::logistic(crate::linear::LinearModel {
+            weights: weights.iter().copied().cycle().take(n).collect(),
+            intercept: -0.12967360320540686,
+        });
+        let back = ModelBundle::from_json(Path::new("m.json"), &b.to_json()).unwrap();
+        assert_eq!(back.classifier, b.classifier);
+    }
+
+    #[test]
     fn rejects_truncated_foreign_and_future_files() {
         let p = Path::new("m.json");
         let json = bundle().to_json();
