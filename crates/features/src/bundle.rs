@@ -243,13 +243,30 @@ fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Whether `path` is an existing output that is written in place instead of replaced: anything
+/// that exists and is neither a regular file nor a directory (`/dev/null`, `/dev/full`,
+/// `/dev/stdout`, a FIFO). Renaming a temporary file over such a path would replace the device
+/// itself (as root) or fail.
+pub fn writes_in_place(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Write `bytes` to `path` atomically: temporary file in the same directory, fsync, rename.
-/// On error the temporary file is removed and `path` is untouched.
+/// On error the temporary file is removed and `path` is untouched. A device or FIFO
+/// ([`writes_in_place`]) is written directly instead.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |source| FeaturesError::Io {
         path: path.to_path_buf(),
         source,
     };
+    if writes_in_place(path) {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io)?;
+        file.write_all(bytes).map_err(io)?;
+        return file.flush().map_err(io);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

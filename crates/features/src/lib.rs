@@ -37,7 +37,7 @@ mod tree;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
 pub use bundle::{
-    publish, write_atomically, ClassifierInfo, CvSummary, Manifest, MetricSet, ModelBundle,
+    publish, write_atomically, writes_in_place, ClassifierInfo, CvSummary, Manifest, MetricSet, ModelBundle,
     TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
 };
 pub use classifier::{Calibration, ClassifierModel};
