@@ -6,6 +6,7 @@ mod bad_input;
 mod compare;
 mod cv_options;
 mod evaluate;
+mod fault;
 mod ingest;
 mod inspect_explain;
 mod label;
