@@ -276,7 +276,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    // Through the `File`: `NamedTempFile`'s own errors name the temporary path, which means
+    // nothing to the user.
+    tmp.as_file_mut().write_all(bytes).map_err(io)?;
     publish(tmp.as_file()).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
