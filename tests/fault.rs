@@ -158,7 +158,10 @@ fn outputs_fail(d: &Dir, out_dir: &Path, what: &str, expect: &[&str]) {
     ];
     for (name, args, target) in runs {
         let e = expect_code(&d.run(&args), 1);
-        assert!(e.contains(target), "{what} {name}: message names no path: {e}");
+        assert!(
+            e.contains(target),
+            "{what} {name}: message names no path: {e}"
+        );
         assert!(
             expect.iter().any(|x| e.contains(x)),
             "{what} {name}: expected one of {expect:?} in: {e}"
@@ -209,7 +212,14 @@ fn full_output_device_is_reported_by_every_writer() {
         vec!["label", "-m", "good.json", "data.csv", "-o", "/dev/full"],
         vec!["ingest", fixture.to_str().unwrap(), "-o", "/dev/full"],
         vec!["evaluate", "data.csv", "--folds", "3", "--oof", "/dev/full"],
-        vec!["evaluate", "data.csv", "--folds", "3", "--html", "/dev/full"],
+        vec![
+            "evaluate",
+            "data.csv",
+            "--folds",
+            "3",
+            "--html",
+            "/dev/full",
+        ],
     ];
     for args in runs {
         let e = expect_code(&d.run(&args), 1);
@@ -232,7 +242,14 @@ fn output_under_a_file_is_not_a_directory() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
     let e = expect_code(
-        &d.run(&["train", "data.csv", "-o", "data.csv/m.json", "--min-df", "1"]),
+        &d.run(&[
+            "train",
+            "data.csv",
+            "-o",
+            "data.csv/m.json",
+            "--min-df",
+            "1",
+        ]),
         1,
     );
     assert!(e.contains("data.csv is not a directory"), "{e}");

@@ -9,7 +9,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = String::from_utf8_lossy(rest);
-    let markup = [Markup::Plain, Markup::Markdown, Markup::JiraWiki, Markup::Html][usize::from(pick & 3)];
+    let markup = [
+        Markup::Plain,
+        Markup::Markdown,
+        Markup::JiraWiki,
+        Markup::Html,
+    ][usize::from(pick & 3)];
     let cleaned = Cleaner::default().paragraphs(&text, markup);
     for p in &cleaned.paragraphs {
         assert!(!p.trim().is_empty(), "empty paragraph from {markup:?}");

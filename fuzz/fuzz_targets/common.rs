@@ -16,6 +16,10 @@ pub fn ingest(format: ExportFormat, name: &str, data: &[u8]) {
         return;
     };
     let mut out: Vec<Record> = Vec::new();
-    let _ = ingester.ingest_reader(name, Box::new(std::io::Cursor::new(data.to_vec())), &mut out);
+    let _ = ingester.ingest_reader(
+        name,
+        Box::new(std::io::Cursor::new(data.to_vec())),
+        &mut out,
+    );
     let _ = ingester.finish(&mut out);
 }

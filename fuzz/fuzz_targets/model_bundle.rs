@@ -12,7 +12,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut featurizer = model.vectorizer.featurizer();
-    for text in ["rotate the jwt signing key", "fix typo in readme", "", "xss csrf sql injection token"] {
+    for text in [
+        "rotate the jwt signing key",
+        "fix typo in readme",
+        "",
+        "xss csrf sql injection token",
+    ] {
         let row = featurizer.transform(text);
         let _ = model.classifier.probability(row);
     }

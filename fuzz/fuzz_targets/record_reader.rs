@@ -13,7 +13,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if pick & 4 != 0 {
-        let name = if pick & 1 == 0 { "rows.csv" } else { "rows.jsonl" };
+        let name = if pick & 1 == 0 {
+            "rows.csv"
+        } else {
+            "rows.jsonl"
+        };
         common::ingest(ExportFormat::Generic, name, rest);
         return;
     }
@@ -30,7 +34,9 @@ fuzz_target!(|data: &[u8]| {
         },
         max_record_bytes: 1 << 16,
     };
-    let Ok(reader) = RecordReader::from_reader("fuzz", Box::new(std::io::Cursor::new(rest.to_vec())), &opts) else {
+    let Ok(reader) =
+        RecordReader::from_reader("fuzz", Box::new(std::io::Cursor::new(rest.to_vec())), &opts)
+    else {
         return;
     };
     // Stop at the first error, as the commands do; the reader must not loop forever after one.

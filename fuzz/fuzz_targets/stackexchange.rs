@@ -12,6 +12,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    let name = if pick & 1 == 0 { "security.stackexchange.com/Posts.xml" } else { "security.stackexchange.com/Comments.xml" };
+    let name = if pick & 1 == 0 {
+        "security.stackexchange.com/Posts.xml"
+    } else {
+        "security.stackexchange.com/Comments.xml"
+    };
     common::ingest(ExportFormat::StackExchange, name, rest);
 });

@@ -234,7 +234,9 @@ mod tests {
         // A value beyond f32 is refused while parsing (serde_json's `float_roundtrip`), before
         // `check` could see it as infinite.
         let huge = r#"{"n_cols":2,"indptr":[0,1],"indices":[1],"values":[1e39]}"#;
-        let e = serde_json::from_str::<CsrMatrix>(huge).unwrap_err().to_string();
+        let e = serde_json::from_str::<CsrMatrix>(huge)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("out of range"), "{e}");
         assert!(
             parse(r#"{"n_cols":0,"indptr":[0],"indices":[],"values":[]}"#)

@@ -79,8 +79,22 @@ proptest! {
 }
 
 const WORDS: [&str; 16] = [
-    "jwt", "token", "signing", "key", "rotate", "xss", "csrf", "readme", "typo", "layout",
-    "kafka", "the", "tls1.3", "sha-256", "İstanbul", "vault",
+    "jwt",
+    "token",
+    "signing",
+    "key",
+    "rotate",
+    "xss",
+    "csrf",
+    "readme",
+    "typo",
+    "layout",
+    "kafka",
+    "the",
+    "tls1.3",
+    "sha-256",
+    "İstanbul",
+    "vault",
 ];
 
 fn docs() -> impl Strategy<Value = Vec<String>> {
@@ -103,16 +117,26 @@ fn params() -> impl Strategy<Value = TfidfParams> {
         any::<bool>(),
         prop::option::of(1usize..20),
     )
-        .prop_map(|(min, extra, chars, min_df, sublinear, stem, stop, max_features)| {
-            TfidfParams::default()
-                .ngram_range(min, min + extra)
-                .char_ngrams(chars.map(|(a, b)| (a, a + b)))
-                .min_df(min_df)
-                .sublinear_tf(sublinear)
-                .stemming(if stem { Stemming::Snowball } else { Stemming::None })
-                .stop_words(if stop { StopWords::English } else { StopWords::None })
-                .max_features(max_features)
-        })
+        .prop_map(
+            |(min, extra, chars, min_df, sublinear, stem, stop, max_features)| {
+                TfidfParams::default()
+                    .ngram_range(min, min + extra)
+                    .char_ngrams(chars.map(|(a, b)| (a, a + b)))
+                    .min_df(min_df)
+                    .sublinear_tf(sublinear)
+                    .stemming(if stem {
+                        Stemming::Snowball
+                    } else {
+                        Stemming::None
+                    })
+                    .stop_words(if stop {
+                        StopWords::English
+                    } else {
+                        StopWords::None
+                    })
+                    .max_features(max_features)
+            },
+        )
 }
 
 proptest! {

@@ -159,7 +159,10 @@ fn metrics_of_degenerate_inputs() {
     // Nothing predicted positive: precision, recall, F1 and MCC are 0, not NaN.
     let (set, c) = evaluate(&[0.1, 0.2, 0.3, 0.4], &labels, 0.9);
     assert_eq!((c.tp, c.fp, c.tn, c.fn_), (0, 0, 2, 2));
-    assert_eq!((set.precision, set.recall, set.f1, set.mcc), (0.0, 0.0, 0.0, 0.0));
+    assert_eq!(
+        (set.precision, set.recall, set.f1, set.mcc),
+        (0.0, 0.0, 0.0, 0.0)
+    );
     // All one class: AUC undefined; AP undefined without positives, 1 with only positives.
     assert!(roc_auc(&[0.1, 0.9], &[true, true]).is_nan());
     assert!(average_precision(&[0.1, 0.9], &[false, false]).is_nan());
@@ -188,9 +191,15 @@ fn check_partition(folds: &Folds, labels: &[bool], groups: &[Option<String>], k:
         }
         assert!(train.iter().all(|&r| folds.fold_of()[r] != f));
         assert!(test.iter().any(|&r| labels[r]), "fold {f} without security");
-        assert!(test.iter().any(|&r| !labels[r]), "fold {f} without non-security");
+        assert!(
+            test.iter().any(|&r| !labels[r]),
+            "fold {f} without non-security"
+        );
     }
-    assert!(seen.iter().all(|&n| n == 1), "a row is not in exactly one test fold");
+    assert!(
+        seen.iter().all(|&n| n == 1),
+        "a row is not in exactly one test fold"
+    );
     for a in 0..labels.len() {
         for b in 0..labels.len() {
             if groups[a].is_some() && groups[a] == groups[b] {
@@ -302,7 +311,10 @@ fn labelled_docs() -> impl Strategy<Value = Vec<(String, bool)>> {
             1 => prop::sample::select(&OTHER[..]).prop_map(str::to_string),
             1 => "[a-z]{2,6}",
         ];
-        (prop::collection::vec(word, 1..8).prop_map(|w| w.join(" ")), Just(label))
+        (
+            prop::collection::vec(word, 1..8).prop_map(|w| w.join(" ")),
+            Just(label),
+        )
     });
     prop::collection::vec(doc, 8..30).prop_filter("both classes, 3+ each", |d| {
         let p = d.iter().filter(|x| x.1).count();
