@@ -355,7 +355,7 @@ mod tests {
         // Found by the round-trip property in crates/train/tests/props.rs: without serde_json's
         // `float_roundtrip` this weight came back one ulp off (…168 as …167).
         let mut b = bundle();
-        let weights = vec![-0.09379660274826168, 0.20295895997615815, 1e-300, -2.5e-7];
+        let weights = [-0.09379660274826168, 0.20295895997615815, 1e-300, -2.5e-7];
         let n = b.vectorizer.n_features();
         b.classifier = ClassifierModel::logistic(crate::linear::LinearModel {
             weights: weights.iter().copied().cycle().take(n).collect(),
