@@ -17,10 +17,27 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("secdisc: error: {err:#}");
+            eprintln!("secdisc: error: {}", message(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error chain joined by `: `, skipping a cause whose text the message already ends with
+/// (library errors such as `cannot write PATH: No space left on device` show their source
+/// themselves, which `{:#}` would repeat).
+fn message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.is_empty() {
+            out = text;
+        } else if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// A closed stdout (for example `secdisc label ... | head`) is not an error.

@@ -7,6 +7,7 @@ mod bench;
 mod compare;
 mod cv_options;
 mod evaluate;
+mod fault;
 mod ingest;
 mod inspect_explain;
 mod label;

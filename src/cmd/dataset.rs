@@ -218,10 +218,33 @@ pub fn check_output_dir(path: &Path) -> anyhow::Result<()> {
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
+        if dir.exists() {
+            bail!(
+                "cannot write {}: {} is not a directory",
+                path.display(),
+                dir.display()
+            );
+        }
         bail!(
             "cannot write {}: directory {} does not exist",
             path.display(),
             dir.display()
+        );
+    }
+    if secdisc_features::writes_in_place(path) {
+        return Ok(());
+    }
+    // Outputs are written as a temporary file next to `path`, renamed at the end: make sure
+    // one can be created now rather than after a long run.
+    if let Err(e) = tempfile::Builder::new()
+        .prefix(".secdisc-probe-")
+        .tempfile_in(&dir)
+    {
+        bail!(
+            "cannot write {}: cannot create files in {} ({}); choose another -o location",
+            path.display(),
+            dir.display(),
+            std::io::Error::from(e.kind())
         );
     }
     Ok(())

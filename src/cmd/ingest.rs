@@ -2,7 +2,7 @@
 //!
 //! Only flag parsing, wiring and exit codes live here; the work is in `secdisc_ingest`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -285,22 +285,10 @@ fn report(args: &IngestArgs, summary: &Summary) -> anyhow::Result<()> {
         eprint!("{}", summary.to_text());
     }
     if let Some(path) = &args.summary {
-        write_atomic(path, summary.to_json().as_bytes())
+        secdisc_features::write_atomically(path, summary.to_json().as_bytes())
             .with_context(|| format!("cannot write the summary to {}", path.display()))?;
     }
     Ok(())
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })
 }
 
 /// Run `secdisc ingest`.

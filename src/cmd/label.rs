@@ -162,6 +162,18 @@ fn write_file(
     body: impl FnOnce(&mut dyn Write) -> std::io::Result<LabelSummary>,
     fatal: &Mutex<Option<IngestError>>,
 ) -> anyhow::Result<LabelSummary> {
+    if secdisc_features::writes_in_place(path) {
+        // A device or FIFO (`/dev/null`, `/dev/full`): renaming over it would replace it.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        let summary = body(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
+        out.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(summary);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -39,6 +39,6 @@ where
         w.write_record(row)?;
     }
     let bytes = w.into_inner().context("cannot buffer CSV")?;
-    write_atomically(path, &bytes)?;
+    write_atomically(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -243,13 +243,30 @@ fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Whether `path` is an existing output that is written in place instead of replaced: anything
+/// that exists and is neither a regular file nor a directory (`/dev/null`, `/dev/full`,
+/// `/dev/stdout`, a FIFO). Renaming a temporary file over such a path would replace the device
+/// itself (as root) or fail.
+pub fn writes_in_place(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Write `bytes` to `path` atomically: temporary file in the same directory, fsync, rename.
-/// On error the temporary file is removed and `path` is untouched.
+/// On error the temporary file is removed and `path` is untouched. A device or FIFO
+/// ([`writes_in_place`]) is written directly instead.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |source| FeaturesError::Io {
         path: path.to_path_buf(),
         source,
     };
+    if writes_in_place(path) {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io)?;
+        file.write_all(bytes).map_err(io)?;
+        return file.flush().map_err(io);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -259,7 +276,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    // Through the `File`: `NamedTempFile`'s own errors name the temporary path, which means
+    // nothing to the user.
+    tmp.as_file_mut().write_all(bytes).map_err(io)?;
     publish(tmp.as_file()).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
@@ -329,6 +348,21 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn issue6_weights_load_back_exactly() {
+        // Found by the round-trip property in crates/train/tests/props.rs: without serde_json's
+        // `float_roundtrip` this weight came back one ulp off (…168 as …167).
+        let mut b = bundle();
+        let weights = [-0.09379660274826168, 0.20295895997615815, 1e-300, -2.5e-7];
+        let n = b.vectorizer.n_features();
+        b.classifier = ClassifierModel::logistic(crate::linear::LinearModel {
+            weights: weights.iter().copied().cycle().take(n).collect(),
+            intercept: -0.12967360320540686,
+        });
+        let back = ModelBundle::from_json(Path::new("m.json"), &b.to_json()).unwrap();
+        assert_eq!(back.classifier, b.classifier);
     }
 
     #[test]

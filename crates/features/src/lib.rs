@@ -37,8 +37,8 @@ mod tree;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
 pub use bundle::{
-    publish, write_atomically, ClassifierInfo, CvSummary, Manifest, MetricSet, ModelBundle,
-    TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+    publish, write_atomically, writes_in_place, ClassifierInfo, CvSummary, Manifest, MetricSet,
+    ModelBundle, TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
 };
 pub use classifier::{Calibration, ClassifierModel};
 pub use embedding_bag::{BagWeighting, EmbeddingBagModel};

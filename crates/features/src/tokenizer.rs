@@ -51,14 +51,20 @@ pub fn for_each_token(text: &str, buf: &mut String, mut emit: impl FnMut(&str, R
             break;
         }
         let raw = &text[start..i];
-        let trimmed = raw.trim_matches('_');
+        // Underscores at either end go; so does a `.` or `-` left at the start after them
+        // (`_-0a` is the token `0a`, as tokenising `-0a` again would give).
+        let trimmed = raw
+            .trim_start_matches(['_', '.', '-'])
+            .trim_end_matches('_');
         if trimmed.is_empty() {
             continue;
         }
-        let offset = start + (raw.len() - raw.trim_start_matches('_').len());
-        if keep(trimmed) {
-            buf.clear();
-            lowercase_into(trimmed, buf);
+        let offset = start + (raw.len() - raw.trim_start_matches(['_', '.', '-']).len());
+        buf.clear();
+        lowercase_into(trimmed, buf);
+        // The rules judge the lower-cased token, which is what comes out: lower case can be
+        // longer (`Ⱥ` is two bytes, `ⱥ` three), so a token is kept only if it passes as emitted.
+        if keep(buf) {
             emit(buf, offset..offset + trimmed.len());
         }
     }
@@ -84,11 +90,20 @@ fn is_word_char(c: char) -> bool {
     }
 }
 
+/// Lower-cases `token` into `buf`. Characters whose lower case adds marks that are not word
+/// characters (`İ` becomes `i` and a combining dot) keep only the word characters, so that an
+/// emitted token is always one token again.
 fn lowercase_into(token: &str, buf: &mut String) {
     if token.is_ascii() {
         buf.extend(token.bytes().map(|b| b.to_ascii_lowercase() as char));
     } else {
-        buf.extend(token.chars().flat_map(char::to_lowercase));
+        for c in token.chars() {
+            if c == '.' || c == '-' {
+                buf.push(c);
+            } else {
+                buf.extend(c.to_lowercase().filter(|&l| is_word_char(l)));
+            }
+        }
     }
 }
 
@@ -185,5 +200,32 @@ mod tests {
                 ("schlüssel".to_string(), "Schlüssel".to_string())
             ]
         );
+    }
+
+    // Regressions found by the property tests in tests/props.rs (issue 6): every emitted token
+    // must be a token again, under the documented limits.
+
+    #[test]
+    fn issue6_lowercase_that_grows_past_the_limit_is_dropped() {
+        // 16 × `Ⱥ` is 32 bytes; lower-cased (`ⱥ`, three bytes each) it is 48, over the limit.
+        assert_eq!(tokens(&"Ⱥ".repeat(16)), Vec::<String>::new());
+        assert_eq!(tokens(&"Ⱥ".repeat(13)), ["ⱥ".repeat(13)]);
+    }
+
+    #[test]
+    fn issue6_dotted_capital_i_lowercases_to_one_token() {
+        // `İ` lower-cases to `i` plus U+0307, which is not a word character.
+        assert_eq!(tokens("İSTANBUL"), ["istanbul"]);
+        assert_eq!(tokens(&tokens("İSTANBUL").join(" ")), ["istanbul"]);
+    }
+
+    #[test]
+    fn issue6_leading_separator_after_underscores_is_trimmed() {
+        assert_eq!(tokens("_-0a"), ["0a"]);
+        assert_eq!(tokens("__.5ab_"), ["5ab"]);
+        let text = "x _-0a";
+        let mut ranges = Vec::new();
+        for_each_token(text, &mut String::new(), |_, r| ranges.push(r));
+        assert_eq!(&text[ranges[0].clone()], "0a");
     }
 }

@@ -46,13 +46,30 @@ impl RecordWriter {
         }
     }
 
-    /// Write to `path` atomically (see the type docs); `-` means standard output.
+    /// Write to `path` atomically (see the type docs); `-` means standard output. An existing
+    /// path that is neither a regular file nor a directory (`/dev/null`, a FIFO) is written in
+    /// place.
     ///
     /// # Errors
     /// [`IngestError::Write`] when the temporary file cannot be created.
     pub fn create(path: &Path) -> Result<RecordWriter> {
         if path == Path::new("-") {
             return Ok(Self::stdout());
+        }
+        let write_err = |source| IngestError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        // A device or FIFO (`/dev/null`, `/dev/full`) is written in place: renaming a temporary
+        // file over it would replace the device itself.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = File::options().write(true).open(path).map_err(write_err)?;
+            return Ok(RecordWriter {
+                out: BufWriter::with_capacity(1 << 16, Box::new(file)),
+                display: path.to_path_buf(),
+                temp: None,
+                line: Vec::with_capacity(4096),
+            });
         }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -62,10 +79,6 @@ impl RecordWriter {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "out".to_string());
-        let write_err = |source| IngestError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())

@@ -1,0 +1,12 @@
+//! Fuzz the Jira REST JSON parser of `secdisc ingest`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use secdisc_ingest::ExportFormat;
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    common::ingest(ExportFormat::JiraJson, "search.json", data);
+});
