@@ -251,7 +251,10 @@ fn sequence_classifiers_need_the_deep_feature_to_train() {
         // 1 like every other failed command; a panic would exit 101.
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         let e = stderr(&o);
-        assert!(e.contains("--features deep") && !e.contains("panicked"), "{e}");
+        assert!(
+            e.contains("--features deep") && !e.contains("panicked"),
+            "{e}"
+        );
     }
     assert!(!d.path("m.json").exists());
 }

@@ -2,10 +2,10 @@
 
 use secdisc_features::{BagWeighting, KnnWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
-    default_learning_rate, BiLstmParams, ClassWeight, CnnParams, ClassifierKind, ClassifierParams, DecisionTreeParams,
-    FastTextParams, ForestSampling, KnnParams, LinfaLogisticParams, LogisticRegressionParams,
-    MaxFeatures, NaiveBayesParams, NaiveBayesVariant, Penalty, RandomForestParams, Sampling,
-    SvmLoss, SvmParams, ThresholdRule,
+    default_learning_rate, BiLstmParams, ClassWeight, ClassifierKind, ClassifierParams, CnnParams,
+    DecisionTreeParams, FastTextParams, ForestSampling, KnnParams, LinfaLogisticParams,
+    LogisticRegressionParams, MaxFeatures, NaiveBayesParams, NaiveBayesVariant, Penalty,
+    RandomForestParams, Sampling, SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -228,7 +228,12 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub filters: usize,
     /// Convolution widths in words, comma-separated (cnn).
-    #[arg(long, default_value = "2,3,4", value_delimiter = ',', value_name = "W,...")]
+    #[arg(
+        long,
+        default_value = "2,3,4",
+        value_delimiter = ',',
+        value_name = "W,..."
+    )]
     pub widths: Vec<usize>,
     /// Hidden units per direction (bilstm).
     #[arg(long, default_value_t = 48, value_name = "N")]

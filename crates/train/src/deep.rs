@@ -54,11 +54,7 @@ impl SequenceTraining {
         };
         let p = self;
         if !(1..=1024).contains(&p.embedding_dim) {
-            return bad(
-                "embedding-dim",
-                p.embedding_dim.to_string(),
-                "1 to 1024",
-            );
+            return bad("embedding-dim", p.embedding_dim.to_string(), "1 to 1024");
         }
         if !(1..=10_000).contains(&p.max_len) {
             return bad("max-len", p.max_len.to_string(), "1 to 10000");

@@ -198,7 +198,11 @@ impl CnnNet {
             .iter()
             .map(|&w| {
                 let bound = 1.0 / ((dim * w) as f32).sqrt();
-                let k = var(uniform(rng, p.filters * dim * w, bound), &[p.filters, dim, w], dev)?;
+                let k = var(
+                    uniform(rng, p.filters * dim * w, bound),
+                    &[p.filters, dim, w],
+                    dev,
+                )?;
                 let b = var(vec![0.0; p.filters], &[p.filters], dev)?;
                 Ok((k, b))
             })
@@ -283,8 +287,16 @@ impl LstmVars {
         let mut bias = uniform(rng, 4 * hidden, bound);
         bias[hidden..2 * hidden].fill(1.0);
         Ok(LstmVars {
-            input: var(uniform(rng, 4 * hidden * dim, bound), &[4 * hidden, dim], dev)?,
-            recurrent: var(uniform(rng, 4 * hidden * hidden, bound), &[4 * hidden, hidden], dev)?,
+            input: var(
+                uniform(rng, 4 * hidden * dim, bound),
+                &[4 * hidden, dim],
+                dev,
+            )?,
+            recurrent: var(
+                uniform(rng, 4 * hidden * hidden, bound),
+                &[4 * hidden, hidden],
+                dev,
+            )?,
             bias: var(bias, &[4 * hidden], dev)?,
         })
     }
@@ -336,7 +348,12 @@ pub(crate) struct LstmNet {
 }
 
 impl LstmNet {
-    fn new(p: &BiLstmValidParams, words: usize, rng: &mut SplitMix64, dev: &Device) -> CResult<Self> {
+    fn new(
+        p: &BiLstmValidParams,
+        words: usize,
+        rng: &mut SplitMix64,
+        dev: &Device,
+    ) -> CResult<Self> {
         let dim = p.training.embedding_dim;
         let mut emb = uniform(rng, (words + 1) * dim, 0.25);
         emb[..dim].fill(0.0);
@@ -488,12 +505,11 @@ pub(crate) fn cnn_setup(
     crate::checks::class_counts(x, y)?;
     let seqs = Sequences::new(x, p.training.max_len, "cnn")?;
     let mut rng = SplitMix64::new(seed);
-    let net = CnnNet::new(p, seqs.vocab.len(), &mut rng, &Device::Cpu).map_err(|e| {
-        TrainError::Deep {
+    let net =
+        CnnNet::new(p, seqs.vocab.len(), &mut rng, &Device::Cpu).map_err(|e| TrainError::Deep {
             model: "cnn",
             message: e.to_string(),
-        }
-    })?;
+        })?;
     Ok((net, seqs, rng))
 }
 
@@ -679,7 +695,9 @@ mod tests {
         let p = CnnParams::default()
             .embedding_dim(8)
             .filters(6)
-            .epochs(30)
+            .epochs(40)
+            .batch_size(16)
+            .learning_rate(0.02)
             .max_len(9)
             .check()
             .unwrap();
@@ -703,7 +721,9 @@ mod tests {
         let p = BiLstmParams::default()
             .embedding_dim(6)
             .hidden(5)
-            .epochs(15)
+            .epochs(30)
+            .batch_size(16)
+            .learning_rate(0.02)
             .max_len(9)
             .check()
             .unwrap();
@@ -749,7 +769,11 @@ mod tests {
     #[test]
     fn rejects_rows_without_sequences_and_bad_learning_rates() {
         let (x, y) = toy();
-        let p = CnnParams::default().embedding_dim(4).filters(2).check().unwrap();
+        let p = CnnParams::default()
+            .embedding_dim(4)
+            .filters(2)
+            .check()
+            .unwrap();
         let e = fit_cnn(&p, &x.clone().without_sequences(), &y, 0).unwrap_err();
         assert!(e.to_string().contains("no word sequences"), "{e}");
         let e = fit_cnn(&p, &x, &y[1..], 0).unwrap_err();
