@@ -1,5 +1,7 @@
 //! `secdisc compare`, classifier and threshold flags, and determinism across thread counts.
 
+#[cfg(not(feature = "deep"))]
+use crate::util::stderr;
 use crate::util::{expect_code, stdout, toy_csv, Dir};
 
 #[test]
@@ -79,7 +81,8 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
     // Texts as in the training data (a threshold tuned on near-certain out-of-fold scores of a
     // toy set can sit above a paraphrase's score, which is right for that rule).
     d.write("in.csv", "id,text\na,Rotate the leaked API key and move it into Vault (case 3)\nb,Typo in the README installation section (case 4)\n");
-    for (classifier, rule) in [
+    #[allow(unused_mut)]
+    let mut cases = vec![
         ("lr", "max-f1"),
         ("svm", "recall:0.9"),
         ("nb", "precision:0.8"),
@@ -92,7 +95,10 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
         ("rf", "recall:0.9"),
         ("fasttext", "max-f1"),
         ("fasttext", "0.5"),
-    ] {
+    ];
+    #[cfg(feature = "deep")]
+    cases.extend([("cnn", "max-f1"), ("bilstm", "0.5")]);
+    for (classifier, rule) in cases {
         let o = d.run(&[
             "train",
             "data.csv",
@@ -104,6 +110,11 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
             rule,
             "--min-df",
             "1",
+            // Only cnn and bilstm read these: the toy set is too small for their defaults.
+            "--epochs",
+            "30",
+            "--learning-rate",
+            "0.01",
         ]);
         expect_code(&o, 0);
         let v: serde_json::Value =
@@ -148,9 +159,13 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         o.stdout
     };
-    for classifier in [
+    #[allow(unused_mut)]
+    let mut classifiers = vec![
         "lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "fasttext", "ensemble",
-    ] {
+    ];
+    #[cfg(feature = "deep")]
+    classifiers.extend(["cnn", "bilstm"]);
+    for classifier in classifiers {
         let train = |out: &str| {
             vec![
                 "train",
@@ -206,6 +221,47 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         "1",
     ];
     assert_eq!(run("1", &args), run("2", &args));
+    #[cfg(feature = "deep")]
+    {
+        let args = [
+            "compare",
+            "data.csv",
+            "--classifiers",
+            "cnn,bilstm",
+            "--folds",
+            "3",
+            "--json",
+            "--min-df",
+            "1",
+            "--epochs",
+            "2",
+        ];
+        assert_eq!(run("1", &args), run("2", &args));
+    }
+}
+
+/// Without the `deep` feature the sequence classifiers cannot be trained; asking for one is a
+/// clear error, not a panic.
+#[cfg(not(feature = "deep"))]
+#[test]
+fn sequence_classifiers_need_the_deep_feature_to_train() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(30));
+    for args in [
+        &["train", "data.csv", "-o", "m.json", "--classifier", "cnn"][..],
+        &["evaluate", "data.csv", "--classifier", "bilstm"][..],
+        &["compare", "data.csv", "--classifiers", "lr,cnn"][..],
+    ] {
+        let o = d.run(args);
+        // 1 like every other failed command; a panic would exit 101.
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let e = stderr(&o);
+        assert!(
+            e.contains("--features deep") && !e.contains("panicked"),
+            "{e}"
+        );
+    }
+    assert!(!d.path("m.json").exists());
 }
 
 #[test]

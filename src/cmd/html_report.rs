@@ -34,7 +34,11 @@ pub fn top_terms(
                 .collect()
         }
     };
-    let x = vectorizer.transform(input.texts);
+    let sequences = classifiers
+        .iter()
+        .filter_map(ClassifierParams::sequence_len)
+        .max();
+    let x = vectorizer.transform_with(input.texts, sequences);
     classifiers
         .iter()
         .map(|classifier| {

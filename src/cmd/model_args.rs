@@ -2,10 +2,10 @@
 
 use secdisc_features::{BagWeighting, KnnWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
-    default_learning_rate, ClassWeight, ClassifierKind, ClassifierParams, DecisionTreeParams,
-    FastTextParams, ForestSampling, KnnParams, LinfaLogisticParams, LogisticRegressionParams,
-    MaxFeatures, NaiveBayesParams, NaiveBayesVariant, Penalty, RandomForestParams, Sampling,
-    SvmLoss, SvmParams, ThresholdRule,
+    default_learning_rate, BiLstmParams, ClassWeight, ClassifierKind, ClassifierParams, CnnParams,
+    DecisionTreeParams, FastTextParams, ForestSampling, KnnParams, LinfaLogisticParams,
+    LogisticRegressionParams, MaxFeatures, NaiveBayesParams, NaiveBayesVariant, Penalty,
+    RandomForestParams, Sampling, SvmLoss, SvmParams, ThresholdRule,
 };
 
 /// Classifier flag.
@@ -30,6 +30,12 @@ pub enum ClassifierArg {
     /// fastText-style embedding bag trained by SGD (see --ft-*).
     #[value(name = "fasttext")]
     FastText,
+    /// Convolutional network over the word sequence (see --embedding-dim, --filters,
+    /// --widths); training needs a build with `--features deep`.
+    Cnn,
+    /// Bidirectional LSTM over the word sequence (see --embedding-dim, --hidden); training
+    /// needs a build with `--features deep`.
+    Bilstm,
 }
 
 impl ClassifierArg {
@@ -45,6 +51,8 @@ impl ClassifierArg {
             ClassifierArg::Dt => ClassifierKind::Dt,
             ClassifierArg::Rf => ClassifierKind::Rf,
             ClassifierArg::FastText => ClassifierKind::FastText,
+            ClassifierArg::Cnn => ClassifierKind::Cnn,
+            ClassifierArg::Bilstm => ClassifierKind::BiLstm,
         }
     }
 }
@@ -197,6 +205,39 @@ pub struct ModelArgs {
     /// How fastText combines a row's feature embeddings.
     #[arg(long, value_enum, default_value_t = FtAverageArg::Tfidf)]
     pub ft_average: FtAverageArg,
+    /// Word vector length of cnn and bilstm (1 to 1024).
+    #[arg(long, default_value_t = 64, value_name = "DIM")]
+    pub embedding_dim: usize,
+    /// Words of each text that cnn and bilstm read (the first N after stop words).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_len: usize,
+    /// Passes over the training data of cnn and bilstm [default: 8 for cnn, 6 for bilstm].
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+    /// Adam step size of cnn and bilstm [default: 0.002 for cnn, 0.003 for bilstm].
+    #[arg(long, value_name = "LR")]
+    pub learning_rate: Option<f64>,
+    /// Dropout on the pooled units of cnn and bilstm while training, in [0, 1)
+    /// [default: 0.5 for cnn, 0.3 for bilstm].
+    #[arg(long, value_name = "P")]
+    pub dropout: Option<f64>,
+    /// Rows per Adam step of cnn and bilstm.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub batch_size: usize,
+    /// Convolution filters per width (cnn).
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub filters: usize,
+    /// Convolution widths in words, comma-separated (cnn).
+    #[arg(
+        long,
+        default_value = "2,3,4",
+        value_delimiter = ',',
+        value_name = "W,..."
+    )]
+    pub widths: Vec<usize>,
+    /// Hidden units per direction (bilstm).
+    #[arg(long, default_value_t = 48, value_name = "N")]
+    pub hidden: usize,
     /// Number of neighbours that vote (kNN).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub knn_k: usize,
@@ -401,6 +442,43 @@ impl ModelArgs {
                         .learning_rate(lr)
                         .class_weight(self.class_weight()),
                 )
+            }
+            ClassifierKind::Cnn => {
+                let mut p = CnnParams::default()
+                    .embedding_dim(self.embedding_dim)
+                    .max_len(self.max_len)
+                    .batch_size(self.batch_size)
+                    .filters(self.filters)
+                    .widths(self.widths.clone())
+                    .class_weight(self.class_weight());
+                if let Some(e) = self.epochs {
+                    p = p.epochs(e);
+                }
+                if let Some(lr) = self.learning_rate {
+                    p = p.learning_rate(lr);
+                }
+                if let Some(d) = self.dropout {
+                    p = p.dropout(d);
+                }
+                ClassifierParams::Cnn(p)
+            }
+            ClassifierKind::BiLstm => {
+                let mut p = BiLstmParams::default()
+                    .embedding_dim(self.embedding_dim)
+                    .max_len(self.max_len)
+                    .batch_size(self.batch_size)
+                    .hidden(self.hidden)
+                    .class_weight(self.class_weight());
+                if let Some(e) = self.epochs {
+                    p = p.epochs(e);
+                }
+                if let Some(lr) = self.learning_rate {
+                    p = p.learning_rate(lr);
+                }
+                if let Some(d) = self.dropout {
+                    p = p.dropout(d);
+                }
+                ClassifierParams::BiLstm(p)
             }
         })
     }

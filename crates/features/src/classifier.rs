@@ -8,13 +8,18 @@
 //! [`ClassifierModel::Ensemble`] averages its members' probabilities (soft voting). The
 //! fastText-style classifier is an [`EmbeddingBagModel`]: its logit is a sum of per-feature
 //! terms too, but divided by a per-row normaliser, so it is not linear in the TF-IDF values.
+//! The sequence classifiers, a [`TextCnnModel`] and a [`BiLstmModel`], read the row's word
+//! sequence ([`SparseRow::sequence`]) instead of its TF-IDF values; [`ClassifierModel::sequence_len`]
+//! tells the featurizer to record it.
 
 use serde::{Deserialize, Serialize};
 
+use crate::bilstm::BiLstmModel;
 use crate::embedding_bag::EmbeddingBagModel;
 use crate::knn::KnnModel;
 use crate::linear::{sigmoid, Contribution, LinearModel};
 use crate::sparse::SparseRow;
+use crate::text_cnn::TextCnnModel;
 use crate::tree::DecisionForest;
 
 /// How a decision value `f = w·x + b` becomes the probability of security.
@@ -71,6 +76,17 @@ pub enum ClassifierModel {
         /// Embeddings, output layer and weighting.
         model: EmbeddingBagModel,
     },
+    /// A convolutional network over the word sequence (its logit is log-odds).
+    Cnn {
+        /// Word embeddings, filters and output layer.
+        model: TextCnnModel,
+    },
+    /// A bidirectional LSTM over the word sequence (its logit is log-odds).
+    #[serde(rename = "bilstm")]
+    BiLstm {
+        /// Word embeddings, both LSTM directions and output layer.
+        model: BiLstmModel,
+    },
 }
 
 impl ClassifierModel {
@@ -92,6 +108,26 @@ impl ClassifierModel {
             ClassifierModel::Knn(knn) => knn.n_features(),
             ClassifierModel::Forest(forest) => forest.n_features(),
             ClassifierModel::EmbeddingBag { model } => model.n_features(),
+            ClassifierModel::Cnn { model } => model.n_features(),
+            ClassifierModel::BiLstm { model } => model.n_features(),
+        }
+    }
+
+    /// The word-sequence length the classifier reads from [`SparseRow::sequence`], or `None`
+    /// when it reads only the TF-IDF values (for an ensemble, the longest of its members).
+    /// Pass it to [`crate::Featurizer::with_sequences`] so rows carry their sequence.
+    pub fn sequence_len(&self) -> Option<usize> {
+        match self {
+            ClassifierModel::Cnn { model } => Some(model.max_len()),
+            ClassifierModel::BiLstm { model } => Some(model.max_len()),
+            ClassifierModel::Ensemble { members, .. } => members
+                .iter()
+                .filter_map(ClassifierModel::sequence_len)
+                .max(),
+            ClassifierModel::Linear { .. }
+            | ClassifierModel::Knn(_)
+            | ClassifierModel::Forest(_)
+            | ClassifierModel::EmbeddingBag { .. } => None,
         }
     }
 
@@ -103,7 +139,9 @@ impl ClassifierModel {
             ClassifierModel::Linear { .. }
             | ClassifierModel::Knn(_)
             | ClassifierModel::Forest(_)
-            | ClassifierModel::EmbeddingBag { .. } => Ok(()),
+            | ClassifierModel::EmbeddingBag { .. }
+            | ClassifierModel::Cnn { .. }
+            | ClassifierModel::BiLstm { .. } => Ok(()),
             ClassifierModel::Ensemble { members, weights } => {
                 if members.is_empty() || members.len() != weights.len() {
                     return Err(format!(
@@ -144,6 +182,8 @@ impl ClassifierModel {
             ClassifierModel::Knn(knn) => knn.decision(row),
             ClassifierModel::Forest(forest) => forest.decision(row),
             ClassifierModel::EmbeddingBag { model } => model.decision(row),
+            ClassifierModel::Cnn { model } => model.decision(row),
+            ClassifierModel::BiLstm { model } => model.decision(row),
         }
     }
 
@@ -166,6 +206,8 @@ impl ClassifierModel {
             ClassifierModel::Knn(knn) => knn.probability(row),
             ClassifierModel::Forest(forest) => forest.probability(row),
             ClassifierModel::EmbeddingBag { model } => model.probability(row),
+            ClassifierModel::Cnn { model } => model.probability(row),
+            ClassifierModel::BiLstm { model } => model.probability(row),
         }
     }
 
@@ -173,12 +215,17 @@ impl ClassifierModel {
     /// For an ensemble, the members' contributions (in their decision units) averaged with the
     /// voting weights; for kNN, the query's features that carried the security neighbours'
     /// votes (see [`KnnModel::top_contributions`]); for a forest, the features whose splits on
-    /// the row's paths raised the probability most (see [`DecisionForest::top_contributions`]).
+    /// the row's paths raised the probability most (see [`DecisionForest::top_contributions`]);
+    /// for the sequence classifiers, the words (unigram features) credited with the largest
+    /// shares of the logit by max-pooling (see [`TextCnnModel::top_contributions`] and
+    /// [`BiLstmModel::top_contributions`]).
     pub fn top_contributions(&self, row: SparseRow<'_>, k: usize, out: &mut Vec<Contribution>) {
         match self {
             ClassifierModel::Knn(knn) => knn.top_contributions(row, k, out),
             ClassifierModel::Forest(forest) => forest.top_contributions(row, k, out),
             ClassifierModel::EmbeddingBag { model } => model.top_contributions(row, k, out),
+            ClassifierModel::Cnn { model } => model.top_contributions(row, k, out),
+            ClassifierModel::BiLstm { model } => model.top_contributions(row, k, out),
             ClassifierModel::Ensemble { members, weights } => {
                 let total: f64 = weights.iter().sum();
                 let mut sums: Vec<(u32, f64)> = Vec::new();
@@ -236,7 +283,9 @@ impl ClassifierModel {
             ClassifierModel::Ensemble { .. }
             | ClassifierModel::Knn(_)
             | ClassifierModel::Forest(_)
-            | ClassifierModel::EmbeddingBag { .. } => None,
+            | ClassifierModel::EmbeddingBag { .. }
+            | ClassifierModel::Cnn { .. }
+            | ClassifierModel::BiLstm { .. } => None,
         }
     }
 }
@@ -257,6 +306,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0],
             values: &[1.0],
+            sequence: &[],
         };
         assert_eq!(c.decision(row), 2.0);
         assert!((c.probability(row) - sigmoid(0.0)).abs() < 1e-15);
@@ -283,6 +333,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0],
             values: &[1.0],
+            sequence: &[],
         };
         let want = (3.0 * sigmoid(2.0) + sigmoid(-2.0)) / 4.0;
         assert!((e.probability(row) - want).abs() < 1e-15);
@@ -320,6 +371,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0],
             values: &[1.0],
+            sequence: &[],
         };
         // (1 + 0.5·1) / (1 + 1).
         assert_eq!(back.probability(row), 0.75);
@@ -348,6 +400,7 @@ mod tests {
         let row = SparseRow {
             indices: &[1],
             values: &[0.7],
+            sequence: &[],
         };
         assert_eq!(c.n_features(), 2);
         assert_eq!(c.probability(row), 0.75);
@@ -372,6 +425,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0, 1],
             values: &[0.8, 0.6],
+            sequence: &[],
         };
         // h = (2 - 1) / 2 = 0.5; logit = 1.5 × 0.5 + 0.5.
         assert_eq!(c.n_features(), 2);

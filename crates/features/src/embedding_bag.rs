@@ -272,6 +272,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0, 1, 2],
             values: &[0.6, 0.3, 0.1],
+            sequence: &[],
         };
         for weighting in [BagWeighting::Uniform, BagWeighting::Tfidf] {
             let m = model(weighting);
@@ -304,6 +305,7 @@ mod tests {
         let empty = SparseRow {
             indices: &[],
             values: &[],
+            sequence: &[],
         };
         assert_eq!(model(BagWeighting::Tfidf).decision(empty), -0.25);
         assert_eq!(model(BagWeighting::Uniform).decision(empty), -0.25);

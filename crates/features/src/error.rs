@@ -80,6 +80,14 @@ pub enum FeaturesError {
         /// Output weights present.
         output: usize,
     },
+    /// A sequence classifier (`cnn`, `bilstm`) whose parts do not fit together.
+    #[error("invalid {model} model: {reason}")]
+    InvalidSequenceModel {
+        /// `cnn` or `bilstm`.
+        model: &'static str,
+        /// What is wrong, with the numbers.
+        reason: String,
+    },
     /// A model parameter is NaN or infinite.
     #[error("model parameter {part}[{index}] is {value}, not a finite number")]
     NonFiniteParameter {

@@ -170,7 +170,7 @@ impl InvertedIndex {
 ///     smoothing: 1.0,
 /// };
 /// let knn = KnnModel::new(x, vec![true, false], voting)?;
-/// let query = SparseRow { indices: &[0, 1], values: &[0.8, 0.6] };
+/// let query = SparseRow { indices: &[0, 1], values: &[0.8, 0.6], sequence: &[] };
 /// // Nearest: row 0 (similarity 0.8), one security vote of 0.8: (0.8 + 0.5·1) / (0.8 + 1).
 /// assert!((knn.probability(query) - 1.3 / 1.8).abs() < 1e-6);
 /// # Ok::<(), secdisc_features::FeaturesError>(())
@@ -211,7 +211,9 @@ impl KnnModel {
     /// Errors with [`FeaturesError::InvalidKnnModel`] when the labels do not match the rows,
     /// there are no rows or more than `u32::MAX`, or a [`KnnVoting`] setting is out of range,
     /// and with [`FeaturesError::InvalidSparseMatrix`] when `rows` is malformed.
+    /// Word sequences of `rows` (see [`CsrMatrix::with_sequences`]) are not kept.
     pub fn new(rows: CsrMatrix, labels: Vec<bool>, voting: KnnVoting) -> Result<KnnModel> {
+        let rows = rows.without_sequences();
         voting.check()?;
         rows.check()?;
         if labels.len() != rows.n_rows() {
@@ -470,7 +472,11 @@ mod tests {
     }
 
     fn row<'a>(indices: &'a [u32], values: &'a [f32]) -> SparseRow<'a> {
-        SparseRow { indices, values }
+        SparseRow {
+            indices,
+            values,
+            sequence: &[],
+        }
     }
 
     /// Four training rows over three features; rows 0 and 1 are security.

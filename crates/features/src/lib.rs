@@ -6,8 +6,12 @@
 //! sublinear TF, L2-normalised [`CsrMatrix`] rows). [`ModelBundle`] stores a fitted vectorizer
 //! with a [`ClassifierModel`] (a [`LinearModel`] with a [`Calibration`], a cosine
 //! k-nearest-neighbours [`KnnModel`], a [`DecisionForest`], a fastText-style
-//! [`EmbeddingBagModel`] or an ensemble of these) and a threshold; training writes it and
-//! inference reads it.
+//! [`EmbeddingBagModel`], a [`TextCnnModel`] or [`BiLstmModel`] over the word sequence, or an
+//! ensemble of these) and a threshold; training writes it and inference reads it. The
+//! sequence models need the order of words, which TF-IDF drops: a [`Featurizer`] asked with
+//! [`Featurizer::with_sequences`] also records each document's in-order word-unigram feature
+//! ids in [`SparseRow::sequence`], and [`CsrMatrix::with_sequences`] stores them beside the
+//! TF-IDF rows.
 //!
 //! ```
 //! use secdisc_features::TfidfParams;
@@ -23,6 +27,7 @@
 
 mod analyzer;
 mod base64;
+mod bilstm;
 mod bundle;
 mod classifier;
 mod embedding_bag;
@@ -31,11 +36,14 @@ mod knn;
 mod linear;
 mod sparse;
 mod stopwords;
+mod text_cnn;
 mod tfidf;
 mod tokenizer;
 mod tree;
+mod word_embedding;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
+pub use bilstm::{BiLstmModel, LstmWeights};
 pub use bundle::{
     publish, write_atomically, writes_in_place, ClassifierInfo, CvSummary, Manifest, MetricSet,
     ModelBundle, TrainingData, MODEL_FORMAT, MODEL_FORMAT_VERSION,
@@ -47,6 +55,8 @@ pub use knn::{KnnModel, KnnVoting, KnnWeighting, Neighbour};
 pub use linear::{sigmoid, Contribution, LinearModel};
 pub use sparse::{CsrMatrix, SparseRow};
 pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};
+pub use text_cnn::TextCnnModel;
 pub use tfidf::{Featurizer, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus};
 pub use tokenizer::for_each_token;
 pub use tree::{DecisionForest, DecisionTree, TreeNode};
+pub use word_embedding::WordEmbedding;

@@ -86,6 +86,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0, 1, 2, 3],
             values: &[1.0, 1.0, 0.5, 2.0],
+            sequence: &[],
         };
         assert_eq!(m.decision(row), 1.0 - 2.0 + 1.5 + 1.0 - 1.0);
         let mut out = Vec::new();

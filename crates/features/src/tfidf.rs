@@ -613,6 +613,8 @@ impl TfidfVectorizer {
             buf: String::new(),
             weights: Vec::new(),
             pad: String::new(),
+            max_sequence: None,
+            sequence: Vec::new(),
         }
     }
 
@@ -627,26 +629,53 @@ impl TfidfVectorizer {
 
     /// Transform documents in parallel; row `i` is document `i`.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> CsrMatrix {
+        self.transform_with(docs, None)
+    }
+
+    /// [`Self::transform`], and with `sequences = Some(max_len)` also each document's word
+    /// sequence of at most `max_len` ids (see [`Featurizer::with_sequences`]).
+    pub fn transform_with<S: AsRef<str> + Sync>(
+        &self,
+        docs: &[S],
+        sequences: Option<usize>,
+    ) -> CsrMatrix {
         let parts: Vec<CsrMatrix> = docs
             .par_chunks(CHUNK_ROWS)
             .map_init(
-                || self.featurizer(),
+                || self.featurizer().with_sequences(sequences),
                 |f, chunk| {
-                    let mut m = CsrMatrix::new(self.n_features());
+                    let mut m = self.empty_matrix(sequences);
                     for doc in chunk {
-                        let row = f.transform(doc.as_ref());
-                        m.push_row(row.indices, row.values);
+                        m.push(f.transform(doc.as_ref()));
                     }
                     m
                 },
             )
             .collect();
-        concat(self.n_features(), parts)
+        concat(self.empty_matrix(sequences), parts)
+    }
+
+    fn empty_matrix(&self, sequences: Option<usize>) -> CsrMatrix {
+        match sequences {
+            Some(_) => CsrMatrix::with_sequences(self.n_features()),
+            None => CsrMatrix::new(self.n_features()),
+        }
     }
 
     /// Transform rows of a corpus tokenized with this vectorizer's parameters (panics otherwise);
     /// row `i` of the result is `rows[i]`. Equal to transforming the original texts.
     pub fn transform_tokenized(&self, corpus: &TokenizedCorpus, rows: &[usize]) -> CsrMatrix {
+        self.transform_tokenized_with(corpus, rows, None)
+    }
+
+    /// [`Self::transform_tokenized`], and with `sequences = Some(max_len)` also each row's
+    /// word sequence, as [`Self::transform_with`].
+    pub fn transform_tokenized_with(
+        &self,
+        corpus: &TokenizedCorpus,
+        rows: &[usize],
+        sequences: Option<usize>,
+    ) -> CsrMatrix {
         let p = &self.params;
         assert_eq!(
             corpus.analysis,
@@ -666,8 +695,8 @@ impl TfidfVectorizer {
         let parts: Vec<CsrMatrix> = rows
             .par_chunks(CHUNK_ROWS)
             .map(|chunk| {
-                let mut f = self.featurizer();
-                let mut m = CsrMatrix::new(self.n_features());
+                let mut f = self.featurizer().with_sequences(sequences);
+                let mut m = self.empty_matrix(sequences);
                 for &r in chunk {
                     f.ids.clear();
                     f.ids
@@ -679,20 +708,18 @@ impl TfidfVectorizer {
                             .map(|&g| gram_map[g as usize])
                             .filter(|&g| g != NO_FEATURE),
                     );
-                    let row = f.build_row();
-                    m.push_row(row.indices, row.values);
+                    m.push(f.build_row());
                 }
                 m
             })
             .collect();
-        concat(self.n_features(), parts)
+        concat(self.empty_matrix(sequences), parts)
     }
 }
 
-fn concat(n_cols: usize, parts: Vec<CsrMatrix>) -> CsrMatrix {
+fn concat(mut out: CsrMatrix, parts: Vec<CsrMatrix>) -> CsrMatrix {
     let rows = parts.iter().map(CsrMatrix::n_rows).sum();
     let nnz = parts.iter().map(CsrMatrix::nnz).sum();
-    let mut out = CsrMatrix::new(n_cols);
     out.reserve(rows, nnz);
     for part in &parts {
         out.append(part);
@@ -714,9 +741,25 @@ pub struct Featurizer<'v> {
     weights: Vec<f64>,
     buf: String,
     pad: String,
+    /// Longest word sequence to record, `None` for none.
+    max_sequence: Option<usize>,
+    /// Word-unigram feature ids of the row being built, in text order.
+    sequence: Vec<u32>,
 }
 
 impl Featurizer<'_> {
+    /// Also record each document's word sequence in [`SparseRow::sequence`]: the feature ids
+    /// of its word unigrams in text order (after stop-word removal and stemming, repeats kept,
+    /// words outside the vocabulary skipped), the first `max_len` of them. `None` (the
+    /// default) records nothing. The TF-IDF part of the row is the same either way.
+    ///
+    /// The sequence classifiers ([`crate::TextCnnModel`], [`crate::BiLstmModel`]) read it;
+    /// [`crate::ClassifierModel::sequence_len`] says how long a model wants it.
+    pub fn with_sequences(mut self, max_len: Option<usize>) -> Self {
+        self.max_sequence = max_len;
+        self
+    }
+
     /// The TF-IDF row of `text`, valid until the next call.
     pub fn transform(&mut self, text: &str) -> SparseRow<'_> {
         let v = self.vectorizer;
@@ -763,6 +806,14 @@ impl Featurizer<'_> {
     fn build_row(&mut self) -> SparseRow<'_> {
         let v = self.vectorizer;
         let (nmin, nmax) = v.params.ngram_range;
+        self.sequence.clear();
+        if let Some(max_len) = self.max_sequence {
+            let unigrams = self.ids.iter().filter_map(|&id| {
+                let f = *v.lookup.unigram.get(id as usize)?;
+                (f != NO_FEATURE).then_some(f)
+            });
+            self.sequence.extend(unigrams.take(max_len));
+        }
         self.features.clear();
         for n in nmin..=nmax {
             if n == 1 {
@@ -813,6 +864,7 @@ impl Featurizer<'_> {
         SparseRow {
             indices: &self.indices,
             values: &self.values,
+            sequence: &self.sequence,
         }
     }
 }
@@ -952,5 +1004,42 @@ mod tests {
             .fit(&["a b", "c d"])
             .unwrap_err();
         assert!(matches!(e, FeaturesError::EmptyVocabulary { .. }));
+    }
+
+    #[test]
+    fn sequences_are_in_order_truncated_and_leave_the_tfidf_part_alone() {
+        let v = fitted(TfidfParams::default().min_df(1).ngram_range(1, 2));
+        let id = |t: &str| v.terms.iter().position(|x| x == t).unwrap() as u32;
+        let doc = "Store the key; sign the key, then cache it in Vault";
+        let mut f = v.featurizer().with_sequences(Some(100));
+        let row = f.transform(doc);
+        let names: Vec<_> = row
+            .sequence
+            .iter()
+            .map(|&i| v.feature_name(i as usize))
+            .collect();
+        // "cache" is not in the vocabulary; stop words are gone; repeats stay.
+        assert_eq!(names, ["store", "key", "sign", "key", "vault"]);
+        assert_eq!(row.sequence[0], id("store"));
+        let with = row.indices.to_vec();
+        assert_eq!(v.featurizer().transform(doc).indices, &with[..]);
+        assert!(v.featurizer().transform(doc).sequence.is_empty());
+        let mut short = v.featurizer().with_sequences(Some(2));
+        assert_eq!(short.transform(doc).sequence, &[id("store"), id("key")]);
+        // Batch, tokenized and one-at-a-time transforms agree, sequences included.
+        let params = TfidfParams::default().min_df(1).check().unwrap();
+        let corpus = params.tokenize(DOCS);
+        let all: Vec<usize> = (0..DOCS.len()).collect();
+        let v = params.fit_tokenized(&corpus, &all).unwrap();
+        let batch = v.transform_with(DOCS, Some(4));
+        assert!(batch.has_sequences() && batch.check().is_ok());
+        assert_eq!(v.transform_tokenized_with(&corpus, &all, Some(4)), batch);
+        let mut f = v.featurizer().with_sequences(Some(4));
+        for (i, doc) in DOCS.iter().enumerate() {
+            assert_eq!(f.transform(doc), batch.row(i), "doc {i}");
+            assert!(batch.row(i).sequence.len() <= 4);
+        }
+        assert!(batch.rows().any(|r| r.sequence.len() == 4));
+        assert_eq!(batch.without_sequences(), v.transform(DOCS));
     }
 }

@@ -18,7 +18,7 @@
 //!     TreeNode::Leaf { probability: 0.9 },
 //! ]);
 //! let forest = DecisionForest::new(3, vec![tree])?;
-//! let row = SparseRow { indices: &[2], values: &[0.4] };
+//! let row = SparseRow { indices: &[2], values: &[0.4], sequence: &[] };
 //! assert_eq!(forest.probability(row), 0.9);
 //! # Ok::<(), secdisc_features::FeaturesError>(())
 //! ```
@@ -324,6 +324,7 @@ mod tests {
             t.probability(SparseRow {
                 indices: &[1],
                 values: &[v],
+                sequence: &[],
             })
         };
         assert_eq!(p(0.2), 0.1);
@@ -331,6 +332,7 @@ mod tests {
         let empty = SparseRow {
             indices: &[],
             values: &[],
+            sequence: &[],
         };
         assert_eq!(t.probability(empty), 0.1);
     }
@@ -342,6 +344,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0, 3],
             values: &[0.9, 0.1],
+            sequence: &[],
         };
         assert!((f.probability(row) - 0.5).abs() < 1e-15);
         assert!(f.decision(row).abs() < 1e-12);
@@ -357,6 +360,7 @@ mod tests {
         let row = SparseRow {
             indices: &[0],
             values: &[0.9],
+            sequence: &[],
         };
         let mut out = Vec::new();
         f.top_contributions(row, 5, &mut out);
@@ -367,6 +371,7 @@ mod tests {
         let low = SparseRow {
             indices: &[],
             values: &[],
+            sequence: &[],
         };
         f.top_contributions(low, 5, &mut out);
         assert!(out.is_empty(), "{out:?}");

@@ -82,7 +82,11 @@ impl<'m> Labeler<'m> {
         Labeler {
             bundle,
             featurizers: (0..n)
-                .map(|_| Mutex::new(bundle.vectorizer.featurizer()))
+                .map(|_| {
+                    // Rows carry their word sequence only for a model that reads it.
+                    let f = bundle.vectorizer.featurizer();
+                    Mutex::new(f.with_sequences(bundle.classifier.sequence_len()))
+                })
                 .collect(),
         }
     }

@@ -6,6 +6,7 @@ use linfa::ParamGuard;
 use secdisc_features::{ClassifierModel, CsrMatrix};
 use serde::{Deserialize, Serialize};
 
+use crate::deep::{BiLstmParams, CnnParams};
 use crate::error::{Result, TrainError};
 use crate::fasttext::FastTextParams;
 use crate::forest::{DecisionTreeParams, RandomForestParams};
@@ -17,7 +18,7 @@ use crate::svm::SvmParams;
 
 /// Names accepted by [`ClassifierKind::from_str`].
 pub const CLASSIFIER_NAMES: &[&str] = &[
-    "lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "fasttext", "ensemble",
+    "lr", "svm", "nb", "knn", "linfa-lr", "dt", "rf", "fasttext", "cnn", "bilstm", "ensemble",
 ];
 
 /// A classifier by name, without parameters.
@@ -43,6 +44,11 @@ pub enum ClassifierKind {
     /// fastText-style embedding bag trained by SGD.
     #[serde(rename = "fasttext")]
     FastText,
+    /// Convolutional network over the word sequence (training needs the `deep` feature).
+    Cnn,
+    /// Bidirectional LSTM over the word sequence (training needs the `deep` feature).
+    #[serde(rename = "bilstm")]
+    BiLstm,
 }
 
 impl FromStr for ClassifierKind {
@@ -59,6 +65,8 @@ impl FromStr for ClassifierKind {
             "dt" => Ok(ClassifierKind::Dt),
             "rf" => Ok(ClassifierKind::Rf),
             "fasttext" => Ok(ClassifierKind::FastText),
+            "cnn" => Ok(ClassifierKind::Cnn),
+            "bilstm" => Ok(ClassifierKind::BiLstm),
             other => Err(TrainError::UnknownClassifier(other.to_string())),
         }
     }
@@ -77,6 +85,8 @@ impl ClassifierKind {
             ClassifierKind::Dt => "dt",
             ClassifierKind::Rf => "rf",
             ClassifierKind::FastText => "fasttext",
+            ClassifierKind::Cnn => "cnn",
+            ClassifierKind::BiLstm => "bilstm",
         }
     }
 }
@@ -104,6 +114,11 @@ pub enum ClassifierParams {
     /// fastText-style embedding bag.
     #[serde(rename = "fasttext")]
     FastText(FastTextParams),
+    /// Text CNN over the word sequence.
+    Cnn(CnnParams),
+    /// BiLSTM over the word sequence.
+    #[serde(rename = "bilstm")]
+    BiLstm(BiLstmParams),
 }
 
 impl ClassifierParams {
@@ -124,6 +139,24 @@ impl ClassifierParams {
             ClassifierParams::Dt(_) => ClassifierKind::Dt,
             ClassifierParams::Rf(_) => ClassifierKind::Rf,
             ClassifierParams::FastText(_) => ClassifierKind::FastText,
+            ClassifierParams::Cnn(_) => ClassifierKind::Cnn,
+            ClassifierParams::BiLstm(_) => ClassifierKind::BiLstm,
+        }
+    }
+
+    /// The word-sequence length the classifier reads, or `None` when it reads only TF-IDF
+    /// values (for an ensemble, the longest of its members'). Pass it to
+    /// [`secdisc_features::TfidfVectorizer::transform_with`] so that the rows given to
+    /// [`ClassifierParams::fit`] carry their word sequences; the other classifiers ignore them.
+    pub fn sequence_len(&self) -> Option<usize> {
+        match self {
+            ClassifierParams::Cnn(p) => Some(p.max_len_value()),
+            ClassifierParams::BiLstm(p) => Some(p.max_len_value()),
+            ClassifierParams::Ensemble(members) => members
+                .iter()
+                .filter_map(ClassifierParams::sequence_len)
+                .max(),
+            _ => None,
         }
     }
 
@@ -155,6 +188,8 @@ impl ClassifierParams {
             ClassifierParams::Dt(p) => p.clone().check().map(|_| ()),
             ClassifierParams::Rf(p) => p.clone().check().map(|_| ()),
             ClassifierParams::FastText(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::Cnn(p) => p.clone().check().map(|_| ()),
+            ClassifierParams::BiLstm(p) => p.clone().check().map(|_| ()),
         }
     }
 
@@ -214,13 +249,33 @@ impl ClassifierParams {
                     )
                 })
                 .collect(),
+            ClassifierParams::Cnn(p) => [0.001, 0.002, 0.005]
+                .into_iter()
+                .map(|lr| {
+                    (
+                        format!("lr={lr}"),
+                        ClassifierParams::Cnn(p.clone().learning_rate(lr)),
+                    )
+                })
+                .collect(),
+            ClassifierParams::BiLstm(p) => [0.001, 0.003, 0.01]
+                .into_iter()
+                .map(|lr| {
+                    (
+                        format!("lr={lr}"),
+                        ClassifierParams::BiLstm(p.clone().learning_rate(lr)),
+                    )
+                })
+                .collect(),
             // Tuning an ensemble would multiply its members' grids; tune the members instead.
             ClassifierParams::Ensemble(_) => Vec::new(),
         }
     }
 
     /// Fit on rows of `x` with labels `y`; `seed` drives any randomness (SVM coordinate order
-    /// and calibration folds, random forest rows and columns).
+    /// and calibration folds, random forest rows and columns, network initialisation). The
+    /// sequence classifiers need rows with word sequences (see
+    /// [`ClassifierParams::sequence_len`]).
     pub fn fit(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
         match self {
             ClassifierParams::Lr(p) => p.check_ref()?.fit(x, y),
@@ -241,6 +296,8 @@ impl ClassifierParams {
             ClassifierParams::Dt(p) => p.clone().check()?.fit(x, y),
             ClassifierParams::Rf(p) => p.clone().check()?.fit(x, y, seed),
             ClassifierParams::FastText(p) => p.clone().check()?.fit(x, y, seed),
+            ClassifierParams::Cnn(p) => p.clone().check()?.fit(x, y, seed),
+            ClassifierParams::BiLstm(p) => p.clone().check()?.fit(x, y, seed),
         }
     }
 }

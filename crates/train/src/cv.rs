@@ -205,7 +205,7 @@ pub fn fit_pipeline(
 ) -> Result<(TfidfVectorizer, ClassifierModel, f64)> {
     classifier.check()?;
     let vectorizer = tfidf.clone().check()?.fit(input.texts)?;
-    let x = vectorizer.transform(input.texts);
+    let x = vectorizer.transform_with(input.texts, classifier.sequence_len());
     let model = fit_sampled(classifier, &x, input.labels, sampling, seed)?;
     let threshold = choose_threshold(
         &x,
@@ -404,6 +404,11 @@ pub fn cross_validate_many(
         Split::Stratified => None,
     };
     let corpus = tfidf.tokenize(input.texts);
+    // Word sequences only when a sequence classifier is among those compared.
+    let sequences = classifiers
+        .iter()
+        .filter_map(ClassifierParams::sequence_len)
+        .max();
     let jobs: Vec<(usize, usize)> = (0..repeats)
         .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
         .collect();
@@ -413,8 +418,8 @@ pub fn cross_validate_many(
         .map(|&(r, f)| -> Result<JobOut> {
             let (train, test) = folds[r].split(f);
             let vectorizer = tfidf.fit_tokenized(&corpus, &train)?;
-            let x_train = vectorizer.transform_tokenized(&corpus, &train);
-            let x_test = vectorizer.transform_tokenized(&corpus, &test);
+            let x_train = vectorizer.transform_tokenized_with(&corpus, &train, sequences);
+            let x_test = vectorizer.transform_tokenized_with(&corpus, &test, sequences);
             let y_train: Vec<bool> = train.iter().map(|&i| input.labels[i]).collect();
             let g_train: Vec<Option<&str>> = train.iter().map(|&i| input.groups[i]).collect();
             let y_test: Vec<bool> = test.iter().map(|&i| input.labels[i]).collect();

@@ -30,6 +30,37 @@ pub enum TrainError {
         /// The initial learning rate used.
         learning_rate: f64,
     },
+    /// A setting of a sequence classifier (`cnn`, `bilstm`) is out of range.
+    #[error("{model} --{name} must be {expected}, got {value}")]
+    InvalidDeepParam {
+        /// `cnn` or `bilstm`.
+        model: &'static str,
+        /// The flag name without dashes.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// The accepted range.
+        expected: &'static str,
+    },
+    /// A sequence classifier was asked for in a build without the `deep` feature.
+    #[error("the {0} classifier is trained with candle, which this build of secdisc leaves out; rebuild with `cargo build --release --features deep` (models already trained score in any build)")]
+    DeepNotBuilt(&'static str),
+    /// A sequence classifier got rows without usable word sequences.
+    #[error("{model}: {reason}")]
+    NoWordSequences {
+        /// `cnn` or `bilstm`.
+        model: &'static str,
+        /// What was missing.
+        reason: String,
+    },
+    /// candle failed while training a sequence classifier.
+    #[error("training the {model} classifier failed: {message}")]
+    Deep {
+        /// `cnn` or `bilstm`.
+        model: &'static str,
+        /// candle's message.
+        message: String,
+    },
     /// A threshold rule could not be parsed or is out of range.
     #[error("invalid threshold rule {0:?}: use max-f1, recall:R, precision:P or fixed:T with R, P, T in [0, 1]")]
     InvalidThresholdRule(String),

@@ -12,7 +12,8 @@
 //!   model), [`DecisionTreeParams`] (`dt`) and [`RandomForestParams`] (`rf`), linfa-trees trees
 //!   converted into [`secdisc_features::DecisionForest`], so inference never links linfa; and
 //!   [`FastTextParams`] (a fastText-style embedding bag trained by SGD, deterministic given the
-//!   seed).
+//!   seed); [`CnnParams`] and [`BiLstmParams`], networks over the word sequence trained with
+//!   candle when the `deep` feature is on (scoring them needs no feature).
 //! - [`ThresholdRule`]: fixed, max-F1, recall- or precision-targeted thresholds, chosen on
 //!   out-of-fold predictions of training data only.
 //! - [`Folds`]: stratified, seeded, group-aware k-fold assignment.
@@ -44,6 +45,9 @@ mod chi2;
 mod classifier;
 mod compare;
 mod cv;
+mod deep;
+#[cfg(feature = "deep")]
+mod deep_fit;
 mod error;
 mod fasttext;
 mod fingerprint;
@@ -70,6 +74,7 @@ pub use cv::{
     cross_validate, cross_validate_many, fit_pipeline, fit_sampled, ClassifierCv, CvInput,
     CvOptions, CvReport, FoldResult, Split,
 };
+pub use deep::{BiLstmParams, BiLstmValidParams, CnnParams, CnnValidParams, SequenceTraining};
 pub use error::{Result, TrainError};
 pub use fasttext::{default_learning_rate, FastTextParams, FastTextValidParams, MAX_FASTTEXT_DIM};
 pub use fingerprint::sha256_hex;
