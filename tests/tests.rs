@@ -9,6 +9,7 @@ mod evaluate;
 mod ingest;
 mod inspect_explain;
 mod label;
+mod label_scale;
 mod real_data;
 mod render_html;
 mod train;

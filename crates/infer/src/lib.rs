@@ -35,10 +35,14 @@ mod explain;
 mod input;
 mod labeler;
 mod output;
+#[cfg(feature = "parquet")]
+mod parquet_sink;
 
 pub use explain::{
     explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,
 };
-pub use input::InputItem;
-pub use labeler::{LabelOptions, LabelSummary, Labeler, Prediction};
+pub use input::{InputItem, Provenance};
+pub use labeler::{LabelOptions, LabelSummary, Labeler, Prediction, RowSink};
 pub use output::{LabelRow, OutputFormat};
+#[cfg(feature = "parquet")]
+pub use parquet_sink::{ParquetSink, PARQUET_COLUMNS};
