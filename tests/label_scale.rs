@@ -523,15 +523,12 @@ fn bad_exports_give_error_rows_and_exit_1() {
         "{bad:?}"
     );
     assert!(!good.is_empty() && good.len() < ids(&stdout(&full)).len());
-    // A record file with a wrong column name: one error row naming the column, exit 1.
+    // A record file with a wrong column name: stops before any output, naming the column.
     d.write("wrong.csv", "id,body\n1,jwt\n");
     let o = d.run(&["label", "-m", "m.json", "wrong.csv"]);
-    expect_code(&o, 1);
-    assert!(
-        stdout(&o).contains("missing column `text`"),
-        "{}",
-        stdout(&o)
-    );
+    let e = expect_code(&o, 1);
+    assert!(e.contains("wrong.csv: missing column `text`"), "{e}");
+    assert!(o.stdout.is_empty());
     // An export whose format cannot be told: an error row saying what to pass.
     d.write(
         "odd.xml",
