@@ -13,6 +13,7 @@ use secdisc_ingest::{IngestError, RecordReader};
 
 use super::dataset::{self, InputFormat};
 use super::label_input::{self, ExportArgs};
+use super::label_resume;
 
 /// Output encoding flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -355,6 +355,9 @@ where
                 }
             }
         });
+        // Owned by this closure: an early return drops it, which stops the reader thread at its
+        // next send (the scope waits for that thread before returning).
+        let rx = rx;
         let mut batch: Vec<T> = Vec::with_capacity(batch_size);
         while let Ok(first) = rx.recv() {
             batch.clear();
@@ -369,7 +372,6 @@ where
             total.add(&s);
             progress(&total);
         }
-        // Dropping `rx` on an early return above stops the reader at its next send.
         Ok::<(), std::io::Error>(())
     })?;
     Ok(total)
