@@ -191,21 +191,21 @@ impl Inputs {
                     }
                 }
                 Source::Exports(opened) => {
-                    let Some(ing) = ingester.as_mut() else {
+                    let Some(mut ing) = ingester.take() else {
                         continue;
                     };
                     let mut sink = ItemSink { tx: &tx };
                     // Bad units and unreadable inputs come back through `ItemSink::skipped`;
                     // only a stopped receiver ends the run early, and then nobody listens.
-                    if ing.ingest_opened(opened, &mut sink).is_err() {
+                    // Every export is in this one entry, so what is held to the end (threads)
+                    // is emitted here, before the inputs that follow.
+                    if ing.ingest_opened(opened, &mut sink).is_err()
+                        || ing.finish(&mut sink).is_err()
+                    {
                         return None;
                     }
                 }
             }
-        }
-        if let Some(ing) = ingester {
-            let mut sink = ItemSink { tx: &tx };
-            let _ = ing.finish(&mut sink);
         }
         None
     }
@@ -262,7 +262,11 @@ pub fn error_location(name: &str, e: &IngestError) -> String {
         IngestError::MissingColumn { file, .. }
         | IngestError::Format { file, .. }
         | IngestError::WrongFormat { file, .. } => file.clone(),
-        _ => name.to_string(),
+        // Other errors start with their location (`FILE:LINE: ...`) when they have one.
+        _ => match e.to_string().split_once(": ") {
+            Some((loc, _)) if !loc.is_empty() && !loc.contains(' ') => loc.to_string(),
+            _ => name.to_string(),
+        },
     }
 }
 
