@@ -116,7 +116,7 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     };
     let mut skipped = 0;
     let summary = if args.format == OutputFormatArg::Parquet {
-        let summary = write_file(
+        write_file(
             &args.output,
             |file| {
                 let mut sink = ParquetSink::new(file, args.row_group_rows)?;
@@ -130,8 +130,7 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
                 Ok(s)
             },
             || join(reader),
-        )?;
-        summary
+        )?
     } else if to_stdout {
         let stdout = std::io::stdout();
         let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
