@@ -11,6 +11,7 @@ mod fault;
 mod ingest;
 mod inspect_explain;
 mod label;
+mod label_scale;
 mod real_data;
 mod render_html;
 mod report;

@@ -6,11 +6,14 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context};
+use clap::error::ErrorKind;
 use secdisc_features::ModelBundle;
-use secdisc_infer::{InputItem, LabelOptions, LabelSummary, Labeler, OutputFormat};
-use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
+use secdisc_infer::{InputItem, LabelOptions, LabelSummary, Labeler, OutputFormat, ParquetSink};
+use secdisc_ingest::{IngestError, RecordReader};
 
 use super::dataset::{self, InputFormat};
+use super::label_input::{self, ExportArgs};
+use super::label_resume;
 
 /// Output encoding flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -19,16 +22,27 @@ pub enum OutputFormatArg {
     Jsonl,
     /// CSV with a header.
     Csv,
+    /// Apache Parquet (needs `-o FILE`): row groups of --row-group-rows rows, `terms` a list.
+    Parquet,
 }
 
 /// Flags of `secdisc label`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Inputs are record files (CSV or JSONL with a `text` column/key, as \
+`secdisc ingest` writes them) or exports that `secdisc ingest` reads (GitHub REST and GH \
+Archive JSON, Jira JSON/XML/CSV, Stack Exchange Posts.xml/Comments.xml, Data Explorer CSV), \
+detected from the content; exports are cut into paragraphs as `ingest` does.\n\n\
+Exit codes: 0 every record labelled, 1 some row carries an `error` or the input stopped \
+early, 2 usage error."
+)]
 pub struct LabelArgs {
     /// Model file written by `secdisc train`.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: PathBuf,
-    /// Records to label: CSV or JSONL with a `text` column/key (and usually `id`), or `-`.
-    pub input: PathBuf,
+    /// Inputs (record files or exports), `-` for stdin; labelled in the order given.
+    #[arg(value_name = "INPUT", default_value = "-")]
+    pub inputs: Vec<PathBuf>,
     /// Output file, or `-` for stdout (the default). A file is written atomically.
     #[arg(long, short = 'o', default_value = "-")]
     pub output: PathBuf,
@@ -38,76 +52,186 @@ pub struct LabelArgs {
     /// How many of the terms that pushed each score up to report.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub top_terms: usize,
-    /// Input layout; guessed from the extension, then the first byte.
+    /// Read every input as a record file of this layout, without looking at its content
+    /// (needed for a producer on stdin that waits for each row before sending the next record).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
     /// After labelling, also write the backlog page of `secdisc report` for these labels and
     /// this input to FILE (needs --output FILE and an input file).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Continue an interrupted run: rows go to `OUT.partial`, flushed after every batch, and
+    /// are checked against the input ids on the next `--resume` run, which appends the rest.
+    /// JSONL and CSV only.
+    #[arg(long)]
+    pub resume: bool,
+    /// Parquet: rows per row group (memory holds about one).
+    #[arg(long, value_name = "N", default_value_t = 65_536)]
+    pub row_group_rows: usize,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+/// Exit with clap's usage error (status 2).
+fn usage(msg: &str) -> ! {
+    clap::Error::raw(ErrorKind::ArgumentConflict, format!("{msg}\n")).exit()
 }
 
 /// Run `secdisc label`. Exit 0 when every record was labelled, 1 when any row carries an
 /// error (all other rows are still written) or the input could not be read to its end.
 pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
+    let to_stdout = args.output == Path::new("-");
+    if args.format == OutputFormatArg::Parquet && to_stdout {
+        usage("--format parquet needs an output file (-o FILE): Parquet is written with a footer at the end and cannot be streamed to stdout; use --format jsonl or csv for pipes");
+    }
+    if args.resume && to_stdout {
+        usage("--resume needs an output file (-o FILE) to continue from");
+    }
+    if args.resume && is_special(&args.output) {
+        usage("--resume needs a regular output file, not a device or pipe");
+    }
+    if args.resume && args.format == OutputFormatArg::Parquet {
+        usage("--resume works with --format jsonl or csv: a Parquet file is unreadable until its footer is written at the end, so an interrupted one cannot be continued; write JSONL with --resume, or rerun the Parquet output from the start");
+    }
+    if args.inputs.iter().filter(|p| *p == Path::new("-")).count() > 1 {
+        usage("standard input (`-`) can be read only once");
+    }
     dataset::check_output_dir(&args.output)?;
     if let Some(report) = &args.report {
-        super::report::check_label_report(&args.input, &args.output, report)?;
+        let [input] = args.inputs.as_slice() else {
+            usage("--report needs exactly one input file (the records the report joins the labels with)");
+        };
+        super::report::check_label_report(input, &args.output, report)?;
     }
     let bundle = ModelBundle::load(&args.model)?;
-    let opts = ReadOptions {
-        format: args
-            .input_format
-            .map(InputFormat::record_format)
-            .or_else(|| RecordFormat::from_path(&args.input)),
-        labels: LabelPolicy::Ignore,
-        ..ReadOptions::default()
-    };
-    let reader = RecordReader::open(&args.input, &opts)?;
-    let name = reader.name().to_string();
-    let fatal: Arc<Mutex<Option<IngestError>>> = Arc::default();
-    let items = to_items(reader, Arc::clone(&fatal));
-    let label_opts = LabelOptions {
+    let inputs = label_input::open(&args.inputs, args.input_format, &args.export)?;
+    if args.report.is_some() && inputs.has_exports() {
+        usage("--report joins the labels with a records file, and this input is an export: run `secdisc ingest EXPORT -o records.jsonl` first, then `secdisc label records.jsonl -o labels.jsonl --report FILE`");
+    }
+    let name = inputs.names.join(", ");
+    let labeler = Labeler::new(&bundle);
+    let mut label_opts = LabelOptions {
         format: match args.format {
-            OutputFormatArg::Jsonl => OutputFormat::Jsonl,
             OutputFormatArg::Csv => OutputFormat::Csv,
+            OutputFormatArg::Jsonl | OutputFormatArg::Parquet => OutputFormat::Jsonl,
         },
         top_terms: args.top_terms,
         ..LabelOptions::default()
     };
-    let labeler = Labeler::new(&bundle);
     let started = std::time::Instant::now();
     let bar = crate::progress::counter("labelling");
     let mut progress = |s: &LabelSummary| bar.set_position(s.records);
-    let summary = if args.output == Path::new("-") {
+    let (rx, reader) = inputs.spawn();
+    let mut fatal = None;
+    let mut join = |reader: std::thread::JoinHandle<Option<IngestError>>| {
+        fatal = reader.join().unwrap_or(None);
+        fatal.is_some()
+    };
+    let mut skipped = 0;
+    let summary = if args.format == OutputFormatArg::Parquet {
+        write_file(
+            &args.output,
+            |file| {
+                let mut sink = ParquetSink::new(file, args.row_group_rows)?;
+                let s = labeler.label_stream_rows(
+                    rx.into_iter(),
+                    &mut sink,
+                    &label_opts,
+                    &mut progress,
+                )?;
+                sink.finish()?;
+                Ok(s)
+            },
+            || join(reader),
+        )?
+    } else if to_stdout {
         let stdout = std::io::stdout();
         let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-        labeler.label_stream(items, &mut out, &label_opts, &mut progress)?
+        let s = labeler
+            .label_stream(
+                rx.into_iter().map(|(i, _)| i),
+                &mut out,
+                &label_opts,
+                &mut progress,
+            )
+            .context("cannot write to standard output")?;
+        join(reader);
+        s
+    } else if args.resume {
+        let mut items = rx.into_iter().map(|(i, _)| i);
+        let resumed = label_resume::resume(&args.output, label_opts.format, &mut items)?;
+        skipped = resumed.rows;
+        label_opts.header = !resumed.has_header;
+        if skipped > 0 {
+            eprintln!(
+                "secdisc: resuming after the {skipped} rows in {}",
+                resumed.path.display()
+            );
+        }
+        let mut out = BufWriter::with_capacity(1 << 16, &resumed.file);
+        let s = labeler
+            .label_stream(items, &mut out, &label_opts, &mut progress)
+            .with_context(|| format!("cannot write {}", resumed.path.display()))?;
+        drop(out);
+        resumed
+            .file
+            .sync_all()
+            .with_context(|| format!("cannot write {}", resumed.path.display()))?;
+        if join(reader) {
+            eprintln!(
+                "secdisc: input stopped early; rows so far are in {}: fix the input and rerun with --resume",
+                resumed.path.display()
+            );
+        } else {
+            std::fs::rename(&resumed.path, &args.output).with_context(|| {
+                format!(
+                    "cannot rename {} to {}",
+                    resumed.path.display(),
+                    args.output.display()
+                )
+            })?;
+        }
+        s
     } else {
         write_file(
             &args.output,
-            |out| labeler.label_stream(items, out, &label_opts, &mut progress),
-            &fatal,
+            |file| {
+                let mut out = BufWriter::with_capacity(1 << 16, file);
+                let s = labeler.label_stream(
+                    rx.into_iter().map(|(i, _)| i),
+                    &mut out,
+                    &label_opts,
+                    &mut progress,
+                )?;
+                out.flush()?;
+                Ok(s)
+            },
+            || join(reader),
         )?
     };
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
+    let resumed = if skipped > 0 {
+        format!(" (after {skipped} rows already written)")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "secdisc: labelled {} records from {name}: {} security, {} errors; {:.0} records/s, {:.1} MB/s of text",
+        "secdisc: labelled {} records{resumed} from {name}: {} security, {} errors; {:.0} records/s, {:.1} MB/s of text",
         summary.records,
         summary.security,
         summary.errors,
         summary.records as f64 / secs.max(1e-9),
         summary.text_bytes as f64 / 1e6 / secs.max(1e-9)
     );
-    if let Some(err) = fatal.lock().ok().and_then(|mut e| e.take()) {
+    if let Some(err) = fatal {
         bail!(
             "stopped reading {name}: {err}; the {} rows before it were written",
-            summary.records
+            summary.records + skipped
         );
     }
-    if let Some(report) = &args.report {
-        super::report::after_label(&args.input, args.input_format, &args.output, report)?;
+    if let (Some(report), [input]) = (&args.report, args.inputs.as_slice()) {
+        super::report::after_label(input, args.input_format, &args.output, report)?;
     }
     if summary.errors > 0 {
         eprintln!(
@@ -138,29 +262,24 @@ pub(super) fn to_items(
             None
         }
         Err(e) => Some(InputItem::Unreadable {
-            id: error_location(&name, &e),
+            id: label_input::error_location(&name, &e),
             error: e.to_string(),
         }),
     })
 }
 
-fn error_location(name: &str, e: &IngestError) -> String {
-    match e {
-        IngestError::Csv { pos, .. }
-        | IngestError::Json { pos, .. }
-        | IngestError::BadField { pos, .. }
-        | IngestError::MissingField { pos, .. }
-        | IngestError::InvalidUtf8 { pos, .. } => pos.to_string(),
-        _ => name.to_string(),
-    }
+/// `path` exists and is not a regular file (a device, a pipe).
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
 /// Write through a temporary file next to `path`, renamed into place only on success. When the
-/// input stopped early, the rows so far are kept as `PATH.partial` instead.
+/// input stopped early (`stopped_early` is called after `body`), the rows so far are kept as
+/// `PATH.partial` instead.
 fn write_file(
     path: &Path,
-    body: impl FnOnce(&mut dyn Write) -> std::io::Result<LabelSummary>,
-    fatal: &Mutex<Option<IngestError>>,
+    body: impl FnOnce(&std::fs::File) -> std::io::Result<LabelSummary>,
+    stopped_early: impl FnOnce() -> bool,
 ) -> anyhow::Result<LabelSummary> {
     if secdisc_features::writes_in_place(path) {
         // A device or FIFO (`/dev/null`, `/dev/full`): renaming over it would replace it.
@@ -168,10 +287,8 @@ fn write_file(
             .write(true)
             .open(path)
             .with_context(|| format!("cannot open {}", path.display()))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        let summary = body(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
-        out.flush()
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let summary = body(&file).with_context(|| format!("cannot write {}", path.display()))?;
+        stopped_early();
         return Ok(summary);
     }
     let dir = match path.parent() {
@@ -182,18 +299,13 @@ fn write_file(
         .prefix(".secdisc-label-")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 16, tmp.as_file());
-    let summary = body(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
-    out.flush()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    drop(out);
+    let summary =
+        body(tmp.as_file()).with_context(|| format!("cannot write {}", path.display()))?;
     secdisc_features::publish(tmp.as_file())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    let stopped_early = fatal.lock().map(|f| f.is_some()).unwrap_or(true);
+    let stopped_early = stopped_early();
     let target = if stopped_early {
-        let mut p = path.as_os_str().to_owned();
-        p.push(".partial");
-        PathBuf::from(p)
+        label_resume::partial_path(path)
     } else {
         path.to_path_buf()
     };

@@ -10,6 +10,8 @@ pub mod html_report;
 pub mod ingest;
 pub mod inspect;
 pub mod label;
+pub mod label_input;
+pub mod label_resume;
 pub mod model_args;
 pub mod output;
 pub mod report;

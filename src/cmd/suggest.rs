@@ -19,7 +19,15 @@ use secdisc_ingest::{LabelPolicy, ReadOptions, Record, RecordFormat, RecordReade
 use serde::Serialize;
 
 use super::dataset::{self, InputFormat};
-use super::label::OutputFormatArg;
+
+/// Encoding of the suggested records: the record layouts `train` reads back (not Parquet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SuggestFormatArg {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header.
+    Csv,
+}
 
 /// Strategy flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,7 +77,7 @@ pub struct SuggestArgs {
     pub output: PathBuf,
     /// Output encoding; default: from the output's extension, else the pool's format.
     #[arg(long, value_enum)]
-    pub format: Option<OutputFormatArg>,
+    pub format: Option<SuggestFormatArg>,
     /// Pool layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
@@ -158,8 +166,8 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
             .or(read_format)
             .unwrap_or(RecordFormat::Jsonl)
         {
-            RecordFormat::Csv => OutputFormatArg::Csv,
-            RecordFormat::Jsonl => OutputFormatArg::Jsonl,
+            RecordFormat::Csv => SuggestFormatArg::Csv,
+            RecordFormat::Jsonl => SuggestFormatArg::Jsonl,
         },
     };
     let rows: Vec<Row<'_>> = picks
@@ -182,8 +190,8 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let bytes = match format {
-        OutputFormatArg::Jsonl => encode_jsonl(&rows)?,
-        OutputFormatArg::Csv => encode_csv(&rows)?,
+        SuggestFormatArg::Jsonl => encode_jsonl(&rows)?,
+        SuggestFormatArg::Csv => encode_csv(&rows)?,
     };
     if args.output == Path::new("-") {
         let stdout = std::io::stdout();

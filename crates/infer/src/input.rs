@@ -19,3 +19,15 @@ pub enum InputItem {
         error: String,
     },
 }
+
+/// Where a record came from, when the input said: carried into the Parquet output's `source`,
+/// `url` and `thread` columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// System and project, for example `github/matomo-org/matomo`.
+    pub source: Option<String>,
+    /// Link back to the record.
+    pub url: Option<String>,
+    /// The thread (issue, ticket or question) the record belongs to.
+    pub thread: Option<String>,
+}

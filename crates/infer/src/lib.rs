@@ -36,12 +36,16 @@ mod explain;
 mod input;
 mod labeler;
 mod output;
+#[cfg(feature = "parquet")]
+mod parquet_sink;
 mod suggest;
 
 pub use explain::{
     explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,
 };
-pub use input::InputItem;
-pub use labeler::{LabelOptions, LabelSummary, Labeler, Prediction};
+pub use input::{InputItem, Provenance};
+pub use labeler::{LabelOptions, LabelSummary, Labeler, Prediction, RowSink};
 pub use output::{LabelRow, OutputFormat};
+#[cfg(feature = "parquet")]
+pub use parquet_sink::{ParquetSink, PARQUET_COLUMNS};
 pub use suggest::{Strategy, SuggestError, SuggestParams, SuggestValidParams, Suggestion};

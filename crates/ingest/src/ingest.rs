@@ -164,6 +164,65 @@ impl IngestParams {
     }
 }
 
+/// An input opened for reading, its first bytes looked at: gzip is decompressed and a UTF-8
+/// byte-order mark dropped, as `ingest` does. Lets a caller choose between [`Ingester`] (an
+/// export) and [`crate::RecordReader`] (a record file) before reading, even on standard input.
+///
+/// ```
+/// use secdisc_ingest::{ExportFormat, OpenedInput};
+/// let rows = "<?xml version=\"1.0\"?><posts><row Id=\"1\" PostTypeId=\"1\" Body=\"x\"/></posts>";
+/// let input = OpenedInput::from_reader("Posts.xml", Box::new(rows.as_bytes()))?;
+/// assert_eq!(input.format(), Some(ExportFormat::StackExchange));
+/// # Ok::<(), secdisc_ingest::IngestError>(())
+/// ```
+pub struct OpenedInput {
+    input: Input,
+    detected: Detected,
+}
+
+impl OpenedInput {
+    /// Open `path` (`-` is standard input).
+    ///
+    /// # Errors
+    /// [`IngestError::Io`] when it cannot be opened or its first bytes cannot be read.
+    pub fn open(path: &Path) -> Result<OpenedInput> {
+        let input = input::open(path)?;
+        let detected = detect(&input.head);
+        Ok(OpenedInput { input, detected })
+    }
+
+    /// Wrap any byte stream; `name` is used in ids of generic files and in messages.
+    ///
+    /// # Errors
+    /// [`IngestError::Io`] when its first bytes cannot be read.
+    pub fn from_reader(name: &str, reader: Box<dyn Read + Send>) -> Result<OpenedInput> {
+        let input = input::from_reader(name, None, reader)?;
+        let detected = detect(&input.head);
+        Ok(OpenedInput { input, detected })
+    }
+
+    /// The name used in messages: the path as given, or `<stdin>`.
+    pub fn name(&self) -> &str {
+        &self.input.name
+    }
+
+    /// The format the content looks like: an export, [`ExportFormat::Generic`] for any other
+    /// CSV or JSON (such as the record files `ingest` writes), `None` when empty or unknown.
+    pub fn format(&self) -> Option<ExportFormat> {
+        self.detected.format
+    }
+
+    /// `true` when the input holds nothing but white space.
+    pub fn is_empty(&self) -> bool {
+        self.detected.family == "empty input"
+    }
+
+    /// The whole decoded content, from its first byte.
+    pub fn into_reader(self) -> Box<dyn std::io::BufRead + Send> {
+        self.input.reader
+    }
+}
+
 /// Runs ingestion over inputs and writes records to a [`RecordSink`].
 ///
 /// ```
@@ -201,27 +260,37 @@ impl Ingester {
     /// # Errors
     /// The first error, unless errors are skipped ([`ErrorMode::KeepGoing`]); write errors always.
     pub fn ingest_paths(&mut self, paths: &[PathBuf], sink: &mut dyn RecordSink) -> Result<()> {
-        let mut opened: Vec<(Input, Detected)> = Vec::with_capacity(paths.len());
+        let mut opened: Vec<OpenedInput> = Vec::with_capacity(paths.len());
         for path in paths {
-            match input::open(path) {
-                Ok(i) => {
-                    let d = detect(&i.head);
-                    opened.push((i, d));
-                }
+            match OpenedInput::open(path) {
+                Ok(i) => opened.push(i),
                 Err(e) => {
                     self.pipeline.summary.inputs.push(InputSummary {
                         name: path.display().to_string(),
                         format: "unreadable".to_string(),
                         ..InputSummary::default()
                     });
-                    self.pipeline.skip(e)?;
+                    self.pipeline.skip_into(e, sink)?;
                 }
             }
         }
-        self.se_threads.enabled |= opened.iter().any(|(_, d)| d.se_comments);
-        opened.sort_by_key(|(_, d)| d.replies_only);
-        for (input, detected) in opened {
-            self.run_input(input, detected, sink)?;
+        self.ingest_opened(opened, sink)
+    }
+
+    /// Ingest inputs opened with [`OpenedInput::open`], ordered as [`Ingester::ingest_paths`]
+    /// orders them (replies-only inputs last).
+    ///
+    /// # Errors
+    /// As [`Ingester::ingest_paths`].
+    pub fn ingest_opened(
+        &mut self,
+        mut opened: Vec<OpenedInput>,
+        sink: &mut dyn RecordSink,
+    ) -> Result<()> {
+        self.se_threads.enabled |= opened.iter().any(|o| o.detected.se_comments);
+        opened.sort_by_key(|o| o.detected.replies_only);
+        for o in opened {
+            self.run_input(o.input, o.detected, sink)?;
         }
         Ok(())
     }
@@ -249,7 +318,7 @@ impl Ingester {
                 let d = detect(&i.head);
                 self.run_input(i, d, sink)
             }
-            Err(e) => self.pipeline.skip(e),
+            Err(e) => self.pipeline.skip_into(e, sink),
         }
     }
 
@@ -312,7 +381,7 @@ impl Ingester {
                     format: "unknown".to_string(),
                     ..InputSummary::default()
                 });
-                return self.pipeline.skip(e);
+                return self.pipeline.skip_into(e, sink);
             }
         };
         self.pipeline.summary.inputs.push(InputSummary {
@@ -351,7 +420,7 @@ impl Ingester {
         match result {
             Ok(()) => Ok(()),
             // A fatal error in this input: with --keep-going, count it and go on with the next.
-            Err(e) => self.pipeline.skip(e),
+            Err(e) => self.pipeline.skip_into(e, sink),
         }
     }
 }

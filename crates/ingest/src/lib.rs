@@ -66,7 +66,7 @@ pub use dedup::{DedupMode, Deduper};
 pub use error::{IngestError, Position, Result};
 pub use format::ExportFormat;
 pub use generic::FieldMap;
-pub use ingest::{IngestParams, Ingester, LabelSource};
+pub use ingest::{IngestParams, Ingester, LabelSource, OpenedInput};
 pub use labels::{SecurityTags, TagRule, BUILTIN_SECURITY_TAGS};
 pub use pipeline::{BotFilter, ErrorMode, Inheritance, Unit, DEFAULT_BOTS};
 pub use post::Kind;

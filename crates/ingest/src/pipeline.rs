@@ -182,6 +182,14 @@ impl Pipeline {
         );
     }
 
+    /// As [`Pipeline::skip`], telling `sink` first when the unit is skipped.
+    pub(crate) fn skip_into(&mut self, err: IngestError, sink: &mut dyn RecordSink) -> Result<()> {
+        if self.errors == ErrorMode::KeepGoing && !matches!(err, IngestError::Write { .. }) {
+            sink.skipped(&err)?;
+        }
+        self.skip(err)
+    }
+
     /// A bad unit: an error in [`ErrorMode::Stop`], counted in [`ErrorMode::KeepGoing`].
     pub(crate) fn skip(&mut self, err: IngestError) -> Result<()> {
         match (self.errors, &err) {
@@ -404,7 +412,7 @@ impl Ctx<'_> {
 
     /// A bad unit (see [`Pipeline::skip`]).
     pub(crate) fn skip(&mut self, err: IngestError) -> Result<()> {
-        self.pipe.skip(err)
+        self.pipe.skip_into(err, self.sink)
     }
 
     /// Count one item read.

@@ -14,6 +14,17 @@ pub trait RecordSink {
     /// # Errors
     /// [`IngestError::Write`] when the output cannot be written.
     fn write_record(&mut self, record: &Record) -> Result<()>;
+
+    /// A unit (or a whole input) was skipped after `err`; called only with
+    /// [`crate::ErrorMode::KeepGoing`], before the skip is counted. Default: nothing (the
+    /// [`crate::Summary`] counts it). `secdisc label` turns it into an output row with an error.
+    ///
+    /// # Errors
+    /// [`IngestError::Write`] when the output cannot be written.
+    fn skipped(&mut self, err: &IngestError) -> Result<()> {
+        let _ = err;
+        Ok(())
+    }
 }
 
 impl RecordSink for Vec<Record> {

@@ -1,0 +1,306 @@
+//! What `secdisc label` reads: record files (CSV/JSONL, as `ingest` writes them) and exports
+//! (anything `ingest` reads), turned into one stream of labeller items on a reader thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+use secdisc_infer::{InputItem, Provenance};
+use secdisc_ingest::{
+    BotFilter, CleanParams, CodeMode, ErrorMode, ExportFormat, IngestError, IngestParams, Ingester,
+    LabelPolicy, OpenedInput, ReadOptions, Record, RecordFormat, RecordReader, RecordSink, Unit,
+};
+
+use super::dataset::InputFormat;
+use super::ingest::{CodeArg, UnitArg};
+
+/// How `label` reads exports: the `ingest` flags that make sense when labelling.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Exports (as `secdisc ingest`)")]
+pub struct ExportArgs {
+    /// Read every export input as this format instead of detecting it (github, jira-json,
+    /// jira-xml, jira-csv, stackexchange, sede).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_export_format)]
+    pub export_format: Option<ExportFormat>,
+    /// What one labelled record of an export holds.
+    #[arg(long, value_enum, default_value_t = UnitArg::Paragraph)]
+    pub unit: UnitArg,
+    /// Replace code blocks, stack traces and log dumps with a token, or drop them.
+    #[arg(long, value_enum, default_value_t = CodeArg::Placeholder)]
+    pub code: CodeArg,
+    /// The token that replaces a code block.
+    #[arg(long, value_name = "TOKEN", default_value = "[CODE]")]
+    pub code_token: String,
+    /// The token that replaces a URL.
+    #[arg(long, value_name = "TOKEN", default_value = "[URL]")]
+    pub url_token: String,
+    /// Another bot account whose posts are dropped (repeatable; `[bot]` accounts always are).
+    #[arg(long, value_name = "NAME")]
+    pub bot: Vec<String>,
+    /// Do not use the built-in list of bot accounts.
+    #[arg(long)]
+    pub no_default_bots: bool,
+    /// Set the `source` of every export record (for Stack Exchange: the site used in ids).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// Largest accepted item (JSON value, XML row, CSV row or record line) in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_record_bytes: usize,
+}
+
+fn parse_export_format(s: &str) -> Result<ExportFormat, String> {
+    s.parse()
+}
+
+impl ExportArgs {
+    /// The ingest options: as `ingest` with these flags, except that a bad unit or input never
+    /// stops the run (it becomes an error row).
+    fn params(&self) -> IngestParams {
+        let mut bots = if self.no_default_bots {
+            BotFilter::empty()
+        } else {
+            BotFilter::default()
+        };
+        for b in &self.bot {
+            bots = bots.with(b);
+        }
+        IngestParams::default()
+            .format(self.export_format)
+            .unit(match self.unit {
+                UnitArg::Paragraph => Unit::Paragraph,
+                UnitArg::Comment => Unit::Comment,
+                UnitArg::Thread => Unit::Thread,
+            })
+            .clean(
+                CleanParams::default()
+                    .code(match self.code {
+                        CodeArg::Placeholder => CodeMode::Placeholder,
+                        CodeArg::Drop => CodeMode::Drop,
+                    })
+                    .code_token(&self.code_token)
+                    .url_token(&self.url_token),
+            )
+            .bots(bots)
+            .errors(ErrorMode::KeepGoing)
+            .max_record_bytes(self.max_record_bytes)
+            .source(self.source.clone())
+    }
+}
+
+/// One input, opened and classified.
+enum Source {
+    Records(RecordReader),
+    Exports(Vec<OpenedInput>),
+}
+
+/// Inputs opened and classified, ready to be read on their own thread.
+pub struct Inputs {
+    sources: Vec<Source>,
+    ingester: Option<Ingester>,
+    /// Display names, for messages.
+    pub names: Vec<String>,
+}
+
+/// An item with the provenance the Parquet output keeps.
+pub type Item = (InputItem, Provenance);
+
+/// Open every input (so a missing file fails before any output) and decide for each whether
+/// it is a record file or an export. With `record_format`, every input is a record file of
+/// that layout and nothing is sniffed, so a line-by-line producer on stdin is served at once.
+/// Exports are read together, as one `ingest` run, at the position of the first export.
+pub fn open(
+    paths: &[PathBuf],
+    record_format: Option<InputFormat>,
+    export: &ExportArgs,
+) -> anyhow::Result<Inputs> {
+    let read_opts = |path: &Path| ReadOptions {
+        format: record_format
+            .map(InputFormat::record_format)
+            .or_else(|| RecordFormat::from_path(path)),
+        labels: LabelPolicy::Ignore,
+        max_record_bytes: export.max_record_bytes,
+    };
+    let mut sources = Vec::new();
+    let mut exports: Option<usize> = None;
+    let mut names = Vec::new();
+    for path in paths {
+        if record_format.is_some() {
+            let reader = RecordReader::open(path, &read_opts(path))?;
+            names.push(reader.name().to_string());
+            sources.push(Source::Records(reader));
+            continue;
+        }
+        let opened = OpenedInput::open(path)?;
+        names.push(opened.name().to_string());
+        let is_export = export.export_format.is_some()
+            || match opened.format() {
+                Some(ExportFormat::Generic) => false,
+                Some(_) => true,
+                None => !opened.is_empty(),
+            };
+        if is_export {
+            match exports {
+                Some(i) => match &mut sources[i] {
+                    Source::Exports(v) => v.push(opened),
+                    Source::Records(_) => unreachable!("index of the exports entry"),
+                },
+                None => {
+                    exports = Some(sources.len());
+                    sources.push(Source::Exports(vec![opened]));
+                }
+            }
+        } else {
+            let name = opened.name().to_string();
+            let reader =
+                RecordReader::from_reader(&name, Box::new(opened.into_reader()), &read_opts(path))?;
+            sources.push(Source::Records(reader));
+        }
+    }
+    let ingester = match exports {
+        Some(_) => Some(export.params().build()?),
+        None => None,
+    };
+    Ok(Inputs {
+        sources,
+        ingester,
+        names,
+    })
+}
+
+impl Inputs {
+    /// Whether any input is a tracker export (read through `ingest`) rather than a record file.
+    pub fn has_exports(&self) -> bool {
+        self.ingester.is_some()
+    }
+
+    /// Start reading on a thread. Items arrive on the receiver in input order; the thread's
+    /// result is the error that stopped reading early (an unreadable file, an oversized record),
+    /// if any. Dropping the receiver stops the thread.
+    pub fn spawn(self) -> (Receiver<Item>, JoinHandle<Option<IngestError>>) {
+        let (tx, rx) = sync_channel::<Item>(1024);
+        let handle = std::thread::spawn(move || self.run(tx));
+        (rx, handle)
+    }
+
+    fn run(self, tx: SyncSender<Item>) -> Option<IngestError> {
+        let Inputs {
+            sources,
+            mut ingester,
+            ..
+        } = self;
+        for source in sources {
+            match source {
+                Source::Records(reader) => {
+                    if let Some(fatal) = send_records(reader, &tx) {
+                        return Some(fatal);
+                    }
+                }
+                Source::Exports(opened) => {
+                    let Some(mut ing) = ingester.take() else {
+                        continue;
+                    };
+                    let mut sink = ItemSink { tx: &tx };
+                    // Bad units and unreadable inputs come back through `ItemSink::skipped`;
+                    // only a stopped receiver ends the run early, and then nobody listens.
+                    // Every export is in this one entry, so what is held to the end (threads)
+                    // is emitted here, before the inputs that follow.
+                    if ing.ingest_opened(opened, &mut sink).is_err()
+                        || ing.finish(&mut sink).is_err()
+                    {
+                        return None;
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Send a record file's records; record-level errors become error rows, an error that stops
+/// the reader (I/O, an oversized record) is returned.
+fn send_records(reader: RecordReader, tx: &SyncSender<Item>) -> Option<IngestError> {
+    let name = reader.name().to_string();
+    for item in reader {
+        let item = match item {
+            Ok(located) => record_item(located.record),
+            Err(e @ (IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) => {
+                return Some(e)
+            }
+            Err(e) => (
+                InputItem::Unreadable {
+                    id: error_location(&name, &e),
+                    error: e.to_string(),
+                },
+                Provenance::default(),
+            ),
+        };
+        if tx.send(item).is_err() {
+            return None;
+        }
+    }
+    None
+}
+
+fn record_item(r: Record) -> Item {
+    (
+        InputItem::Record {
+            id: r.id,
+            text: r.text,
+        },
+        Provenance {
+            source: r.source,
+            url: r.url,
+            thread: r.group,
+        },
+    )
+}
+
+/// Where an error happened, used as the id of its error row: `FILE:LINE` or the file.
+pub fn error_location(name: &str, e: &IngestError) -> String {
+    match e {
+        IngestError::Csv { pos, .. }
+        | IngestError::Json { pos, .. }
+        | IngestError::BadField { pos, .. }
+        | IngestError::MissingField { pos, .. }
+        | IngestError::InvalidUtf8 { pos, .. } => pos.to_string(),
+        IngestError::Io { path, .. } => path.display().to_string(),
+        IngestError::MissingColumn { file, .. }
+        | IngestError::Format { file, .. }
+        | IngestError::WrongFormat { file, .. } => file.clone(),
+        // Other errors start with their location (`FILE:LINE: ...`) when they have one.
+        _ => match e.to_string().split_once(": ") {
+            Some((loc, _)) if !loc.is_empty() && !loc.contains(' ') => loc.to_string(),
+            _ => name.to_string(),
+        },
+    }
+}
+
+/// Ingest's records and skipped units, as labeller items.
+struct ItemSink<'a> {
+    tx: &'a SyncSender<Item>,
+}
+
+impl ItemSink<'_> {
+    fn send(&mut self, item: Item) -> secdisc_ingest::Result<()> {
+        self.tx.send(item).map_err(|_| IngestError::Write {
+            path: PathBuf::from("<labeller>"),
+            source: std::io::Error::other("the labeller stopped"),
+        })
+    }
+}
+
+impl RecordSink for ItemSink<'_> {
+    fn write_record(&mut self, record: &Record) -> secdisc_ingest::Result<()> {
+        self.send(record_item(record.clone()))
+    }
+
+    fn skipped(&mut self, err: &IngestError) -> secdisc_ingest::Result<()> {
+        self.send((
+            InputItem::Unreadable {
+                id: error_location("<export>", err),
+                error: err.to_string(),
+            },
+            Provenance::default(),
+        ))
+    }
+}
