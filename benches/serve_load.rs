@@ -9,8 +9,9 @@
 //! texts; `SECDISC_LOAD_SECS` (default 30), `SECDISC_LOAD_CLIENTS` (default 8) and
 //! `SECDISC_LOAD_WORKERS` (server `--workers`, default: CPUs) change the run).
 
+// common.rs allows its dead code itself (peak_rss_mib measures this process; the server's
+// is read below).
 #[path = "common.rs"]
-#[allow(dead_code)] // peak_rss_mib measures this process; the server's is read below.
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -324,7 +324,8 @@ fn labelled_docs() -> impl Strategy<Value = Vec<(String, bool)>> {
 
 /// Every classifier, with small settings so the test stays fast.
 fn every_classifier() -> Vec<ClassifierParams> {
-    vec![
+    #[allow(unused_mut)]
+    let mut all = vec![
         ClassifierParams::Lr(LogisticRegressionParams::default()),
         ClassifierParams::Svm(SvmParams::default()),
         ClassifierParams::Nb(NaiveBayesParams::default()),
@@ -337,8 +338,34 @@ fn every_classifier() -> Vec<ClassifierParams> {
             ClassifierParams::Lr(LogisticRegressionParams::default()),
             ClassifierParams::Nb(NaiveBayesParams::default()),
         ]),
-    ]
+    ];
+    // cnn and bilstm train only with the `deep` feature (candle); their forward passes are in
+    // the features crate, so the round trip itself needs no feature.
+    #[cfg(feature = "deep")]
+    all.extend([
+        ClassifierParams::Cnn(
+            secdisc_train::CnnParams::default()
+                .embedding_dim(4)
+                .filters(3)
+                .max_len(SEQUENCE_LEN)
+                .epochs(1),
+        ),
+        ClassifierParams::BiLstm(
+            secdisc_train::BiLstmParams::default()
+                .embedding_dim(4)
+                .hidden(3)
+                .max_len(SEQUENCE_LEN)
+                .epochs(1),
+        ),
+    ]);
+    all
 }
+
+/// Words of each text kept in order for the sequence models.
+const SEQUENCE_LEN: usize = 16;
+
+/// How many `ClassifierModel` variants `every_classifier` produces.
+const VARIANTS: usize = if cfg!(feature = "deep") { 7 } else { 5 };
 
 fn manifest(name: &str) -> Manifest {
     Manifest {
@@ -366,6 +393,8 @@ fn variant(model: &ClassifierModel) -> &'static str {
         ClassifierModel::Knn(_) => "knn",
         ClassifierModel::Forest(_) => "forest",
         ClassifierModel::EmbeddingBag { .. } => "embedding-bag",
+        ClassifierModel::Cnn { .. } => "cnn",
+        ClassifierModel::BiLstm { .. } => "bilstm",
     }
 }
 
@@ -379,7 +408,7 @@ proptest! {
         let texts: Vec<&str> = docs.iter().map(|d| d.0.as_str()).collect();
         let labels: Vec<bool> = docs.iter().map(|d| d.1).collect();
         let vectorizer = TfidfParams::default().min_df(1).check().unwrap().fit(&texts).unwrap();
-        let x = vectorizer.transform(&texts);
+        let x = vectorizer.transform_with(&texts, Some(SEQUENCE_LEN));
         let dir = tempfile::tempdir().unwrap();
         let mut variants = std::collections::BTreeSet::new();
         let unseen = ["jwt layout zzz", "", "csrf csrf token typo"];
@@ -392,8 +421,8 @@ proptest! {
             let loaded = ModelBundle::load(&path).unwrap();
             prop_assert_eq!(&loaded.classifier, &bundle.classifier, "{} changed on load", params.name());
             prop_assert_eq!(loaded.to_json(), bundle.to_json());
-            let before = bundle.vectorizer.transform(&texts);
-            let after = loaded.vectorizer.transform(&texts);
+            let before = bundle.vectorizer.transform_with(&texts, Some(SEQUENCE_LEN));
+            let after = loaded.vectorizer.transform_with(&texts, Some(SEQUENCE_LEN));
             prop_assert_eq!(&before, &after);
             for i in 0..before.n_rows() {
                 let (a, b) = (bundle.classifier.probability(before.row(i)), loaded.classifier.probability(after.row(i)));
@@ -408,6 +437,6 @@ proptest! {
                 );
             }
         }
-        prop_assert_eq!(variants.len(), 5, "variants covered: {:?}", variants);
+        prop_assert_eq!(variants.len(), VARIANTS, "variants covered: {:?}", variants);
     }
 }
