@@ -22,7 +22,7 @@
 //! not depend on the thread count (the integration tests compare models trained with 1 and 2
 //! threads byte for byte).
 
-use candle_core::{DType, Device, Tensor, Var, D};
+use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use secdisc_features::{BiLstmModel, CsrMatrix, LstmWeights, TextCnnModel, WordEmbedding};
 
@@ -245,26 +245,42 @@ impl Net for CnnNet {
     }
 
     fn pooled(&self, batch: &Batch) -> CResult<Tensor> {
-        let x = embed(&self.emb, &batch.ids, &batch.mask)?
-            .transpose(1, 2)?
-            .contiguous()?;
+        let x = embed(&self.emb, &batch.ids, &batch.mask)?;
+        let (b, t, dim) = (batch.lens.len(), batch.t, self.emb.as_tensor().dim(1)?);
         let widest = self.min_len();
         let mut pools = Vec::with_capacity(self.widths.len());
-        for (&w, (k, b)) in self.widths.iter().zip(&self.kernels) {
-            let c = x
-                .conv1d(k.as_tensor(), 0, 1, 1, 1)?
-                .broadcast_add(&b.as_tensor().reshape((1, (), 1))?)?
+        for (&w, (k, bias)) in self.widths.iter().zip(&self.kernels) {
+            // The convolution as a matrix product over the unfolded windows, not candle's
+            // conv1d: candle 0.10's CPU conv1d reads a non-contiguous kernel's storage as if it
+            // were contiguous, and its backward pass convolves with the transposed output
+            // gradient, so the kernel gradient came out scrambled (see the gradient test).
+            let n = t - w + 1;
+            let windows = (0..w)
+                .map(|j| x.narrow(1, j, n))
+                .collect::<CResult<Vec<_>>>()?;
+            // (B, n, w·dim), word j of the window at columns j·dim..(j+1)·dim.
+            let windows = Tensor::cat(&windows, 2)?.reshape((b * n, w * dim))?;
+            // Kernel [filters, dim, w] as (w·dim, filters) in the same column order.
+            let filters = k.as_tensor().dim(0)?;
+            let kernel = k
+                .as_tensor()
+                .permute((2, 1, 0))?
+                .contiguous()?
+                .reshape((w * dim, filters))?;
+            let c = windows
+                .matmul(&kernel)?
+                .reshape((b, n, filters))?
+                .broadcast_add(bias.as_tensor())?
                 .relu()?;
             // Window i is real for a row of length L when i <= max(L, widest) - w; after ReLU
             // every value is >= 0, so zeroing the others leaves the maximum unchanged.
-            let n = batch.t - w + 1;
-            let mut valid = vec![0f32; batch.lens.len() * n];
+            let mut valid = vec![0f32; b * n];
             for (r, &len) in batch.lens.iter().enumerate() {
                 let last = len.max(widest) - w;
                 valid[r * n..r * n + last + 1].fill(1.0);
             }
-            let valid = Tensor::from_vec(valid, (batch.lens.len(), 1, n), x.device())?;
-            pools.push(c.broadcast_mul(&valid)?.max(D::Minus1)?);
+            let valid = Tensor::from_vec(valid, (b, n, 1), x.device())?;
+            pools.push(c.broadcast_mul(&valid)?.max(1)?);
         }
         Tensor::cat(&pools, 1)
     }
@@ -713,6 +729,70 @@ mod tests {
             .filter(|&r| (model.probability(x.row(r)) >= 0.5) == y[r])
             .count();
         assert!(correct >= 110, "{correct} of {}", y.len());
+    }
+
+    /// Candle's gradient of the summed logits with respect to every convolution kernel weight
+    /// equals the finite difference of the loss. (candle's own conv1d got the kernel gradient
+    /// wrong for a batch of several rows and filters, which left the trained CNN far behind
+    /// the BiLSTM.)
+    #[test]
+    fn cnn_kernel_gradients_match_finite_differences() {
+        let (x, y) = toy();
+        let p = CnnParams::default()
+            .embedding_dim(4)
+            .filters(3)
+            .widths(vec![2, 3])
+            .max_len(9)
+            .check()
+            .unwrap();
+        let (net, seqs, _) = cnn_setup(&p, &x, &y, 11).unwrap();
+        let rows: Vec<usize> = (0..40).collect();
+        let batch = seqs.batch(&rows, net.min_len(), &Device::Cpu).unwrap();
+        let loss = |net: &CnnNet| -> f64 {
+            let z = net.logits(&batch, None).unwrap().to_vec1::<f32>().unwrap();
+            z.iter().map(|&v| f64::from(v)).sum()
+        };
+        let grads = net
+            .logits(&batch, None)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let eps = 1e-2f32;
+        let mut checked = 0;
+        for (k, _) in &net.kernels {
+            let shape = k.as_tensor().dims().to_vec();
+            let analytic = grads
+                .get(k.as_tensor())
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            let start = values(k).unwrap();
+            for i in 0..start.len() {
+                let mut moved = start.clone();
+                moved[i] = start[i] + eps;
+                k.set(&Tensor::from_vec(moved.clone(), shape.as_slice(), &Device::Cpu).unwrap())
+                    .unwrap();
+                let up = loss(&net);
+                moved[i] = start[i] - eps;
+                k.set(&Tensor::from_vec(moved, shape.as_slice(), &Device::Cpu).unwrap())
+                    .unwrap();
+                let down = loss(&net);
+                k.set(&Tensor::from_vec(start.clone(), shape.as_slice(), &Device::Cpu).unwrap())
+                    .unwrap();
+                let numeric = (up - down) / (2.0 * f64::from(eps));
+                let a = f64::from(analytic[i]);
+                assert!(
+                    (numeric - a).abs() <= 0.02 + 0.02 * a.abs(),
+                    "kernel {shape:?} weight {i}: candle {a}, finite difference {numeric}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 3 * 4 * (2 + 3));
     }
 
     #[test]
