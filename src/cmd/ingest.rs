@@ -209,14 +209,7 @@ fn params(args: &IngestArgs) -> anyhow::Result<IngestParams> {
     } else {
         LabelSource::None
     };
-    let mut bots = if args.no_default_bots {
-        BotFilter::empty()
-    } else {
-        BotFilter::default()
-    };
-    for b in &args.bot {
-        bots = bots.with(b);
-    }
+    let bots = bot_filter(args.no_default_bots, &args.bot);
     let mut fields = FieldMap::default()
         .text(&args.text_field)
         .kind(args.kind)
@@ -240,11 +233,7 @@ fn params(args: &IngestArgs) -> anyhow::Result<IngestParams> {
     }
     Ok(IngestParams::default()
         .format(args.format)
-        .unit(match args.unit {
-            UnitArg::Paragraph => Unit::Paragraph,
-            UnitArg::Comment => Unit::Comment,
-            UnitArg::Thread => Unit::Thread,
-        })
+        .unit(args.unit.into())
         .dedup(match args.dedup {
             DedupArg::None => DedupMode::None,
             DedupArg::Exact => DedupMode::Exact,
@@ -252,15 +241,7 @@ fn params(args: &IngestArgs) -> anyhow::Result<IngestParams> {
                 max_distance: args.near_distance,
             },
         })
-        .clean(
-            CleanParams::default()
-                .code(match args.code {
-                    CodeArg::Placeholder => CodeMode::Placeholder,
-                    CodeArg::Drop => CodeMode::Drop,
-                })
-                .code_token(&args.code_token)
-                .url_token(&args.url_token),
-        )
+        .clean(clean_params(args.code, &args.code_token, &args.url_token))
         .labels(labels)
         .inherit(if args.inherit_labels {
             Inheritance::FromThread
@@ -307,4 +288,36 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+impl From<UnitArg> for Unit {
+    fn from(unit: UnitArg) -> Unit {
+        match unit {
+            UnitArg::Paragraph => Unit::Paragraph,
+            UnitArg::Comment => Unit::Comment,
+            UnitArg::Thread => Unit::Thread,
+        }
+    }
+}
+
+/// The cleaner settings of `--code`, `--code-token` and `--url-token` (shared with `label`,
+/// which reads exports through the same pipeline).
+pub fn clean_params(code: CodeArg, code_token: &str, url_token: &str) -> CleanParams {
+    CleanParams::default()
+        .code(match code {
+            CodeArg::Placeholder => CodeMode::Placeholder,
+            CodeArg::Drop => CodeMode::Drop,
+        })
+        .code_token(code_token)
+        .url_token(url_token)
+}
+
+/// The bot filter of `--no-default-bots` and `--bot NAME...` (shared with `label`).
+pub fn bot_filter(no_default_bots: bool, bots: &[String]) -> BotFilter {
+    let start = if no_default_bots {
+        BotFilter::empty()
+    } else {
+        BotFilter::default()
+    };
+    bots.iter().fold(start, |filter, b| filter.with(b))
 }

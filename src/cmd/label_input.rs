@@ -7,12 +7,12 @@ use std::thread::JoinHandle;
 
 use secdisc_infer::{InputItem, Provenance};
 use secdisc_ingest::{
-    BotFilter, CleanParams, CodeMode, ErrorMode, ExportFormat, IngestError, IngestParams, Ingester,
-    LabelPolicy, OpenedInput, ReadOptions, Record, RecordFormat, RecordReader, RecordSink, Unit,
+    ErrorMode, ExportFormat, IngestError, IngestParams, Ingester, LabelPolicy, OpenedInput,
+    ReadOptions, Record, RecordFormat, RecordReader, RecordSink,
 };
 
 use super::dataset::InputFormat;
-use super::ingest::{CodeArg, UnitArg};
+use super::ingest::{bot_filter, clean_params, CodeArg, UnitArg};
 
 /// How `label` reads exports: the `ingest` flags that make sense when labelling.
 #[derive(Debug, Clone, clap::Args)]
@@ -56,31 +56,11 @@ impl ExportArgs {
     /// The ingest options: as `ingest` with these flags, except that a bad unit or input never
     /// stops the run (it becomes an error row).
     fn params(&self) -> IngestParams {
-        let mut bots = if self.no_default_bots {
-            BotFilter::empty()
-        } else {
-            BotFilter::default()
-        };
-        for b in &self.bot {
-            bots = bots.with(b);
-        }
         IngestParams::default()
             .format(self.export_format)
-            .unit(match self.unit {
-                UnitArg::Paragraph => Unit::Paragraph,
-                UnitArg::Comment => Unit::Comment,
-                UnitArg::Thread => Unit::Thread,
-            })
-            .clean(
-                CleanParams::default()
-                    .code(match self.code {
-                        CodeArg::Placeholder => CodeMode::Placeholder,
-                        CodeArg::Drop => CodeMode::Drop,
-                    })
-                    .code_token(&self.code_token)
-                    .url_token(&self.url_token),
-            )
-            .bots(bots)
+            .unit(self.unit.into())
+            .clean(clean_params(self.code, &self.code_token, &self.url_token))
+            .bots(bot_filter(self.no_default_bots, &self.bot))
             .errors(ErrorMode::KeepGoing)
             .max_record_bytes(self.max_record_bytes)
             .source(self.source.clone())
