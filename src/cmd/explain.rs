@@ -13,7 +13,7 @@ use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, Record
 use serde::Serialize;
 
 use super::dataset::InputFormat;
-use super::label::to_items;
+use super::label_input::to_items;
 
 /// Flags of `secdisc explain`.
 #[derive(Debug, clap::Args)]

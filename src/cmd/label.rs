@@ -3,13 +3,12 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context};
 use clap::error::ErrorKind;
 use secdisc_features::ModelBundle;
-use secdisc_infer::{InputItem, LabelOptions, LabelSummary, Labeler, OutputFormat, ParquetSink};
-use secdisc_ingest::{IngestError, RecordReader};
+use secdisc_infer::{LabelOptions, LabelSummary, Labeler, OutputFormat, ParquetSink};
+use secdisc_ingest::IngestError;
 
 use super::dataset::{self, InputFormat};
 use super::label_input::{self, ExportArgs};
@@ -241,31 +240,6 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Records as labeller items. Record-level read errors become error rows; an error that stops
-/// the reader (I/O, an oversized record) is kept in `fatal` and ends the stream.
-pub(super) fn to_items(
-    reader: RecordReader,
-    fatal: Arc<Mutex<Option<IngestError>>>,
-) -> impl Iterator<Item = InputItem> + Send {
-    let name = reader.name().to_string();
-    reader.map_while(move |item| match item {
-        Ok(located) => Some(InputItem::Record {
-            id: located.record.id,
-            text: located.record.text,
-        }),
-        Err(e @ (IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) => {
-            if let Ok(mut slot) = fatal.lock() {
-                *slot = Some(e);
-            }
-            None
-        }
-        Err(e) => Some(InputItem::Unreadable {
-            id: label_input::error_location(&name, &e),
-            error: e.to_string(),
-        }),
-    })
 }
 
 /// `path` exists and is not a regular file (a device, a pipe).

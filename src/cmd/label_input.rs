@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use secdisc_infer::{InputItem, Provenance};
 use secdisc_ingest::{
-    ErrorMode, ExportFormat, IngestError, IngestParams, Ingester, LabelPolicy, OpenedInput,
-    ReadOptions, Record, RecordFormat, RecordReader, RecordSink,
+    ErrorMode, ExportFormat, IngestError, IngestParams, Ingester, LabelPolicy, LocatedRecord,
+    OpenedInput, ReadOptions, Record, RecordFormat, RecordReader, RecordSink,
 };
 
 use super::dataset::InputFormat;
@@ -119,12 +120,10 @@ pub fn open(
                 None => !opened.is_empty(),
             };
         if is_export {
-            match exports {
-                Some(i) => match &mut sources[i] {
-                    Source::Exports(v) => v.push(opened),
-                    Source::Records(_) => unreachable!("index of the exports entry"),
-                },
-                None => {
+            // Every export goes into one entry, at the position of the first.
+            match exports.and_then(|i| sources.get_mut(i)) {
+                Some(Source::Exports(v)) => v.push(opened),
+                _ => {
                     exports = Some(sources.len());
                     sources.push(Source::Exports(vec![opened]));
                 }
@@ -196,29 +195,59 @@ impl Inputs {
     }
 }
 
+/// One item read from a record file as a labeller item: the record, or an error row for a
+/// record-level error. An error that stops the reader (I/O, an oversized record) is returned.
+fn reader_item(
+    name: &str,
+    item: secdisc_ingest::Result<LocatedRecord>,
+) -> Result<Item, IngestError> {
+    match item {
+        Ok(located) => Ok(record_item(located.record)),
+        Err(e @ (IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) => Err(e),
+        Err(e) => Ok((
+            InputItem::Unreadable {
+                id: error_location(name, &e),
+                error: e.to_string(),
+            },
+            Provenance::default(),
+        )),
+    }
+}
+
 /// Send a record file's records; record-level errors become error rows, an error that stops
 /// the reader (I/O, an oversized record) is returned.
 fn send_records(reader: RecordReader, tx: &SyncSender<Item>) -> Option<IngestError> {
     let name = reader.name().to_string();
     for item in reader {
-        let item = match item {
-            Ok(located) => record_item(located.record),
-            Err(e @ (IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) => {
-                return Some(e)
+        match reader_item(&name, item) {
+            Ok(item) => {
+                if tx.send(item).is_err() {
+                    return None;
+                }
             }
-            Err(e) => (
-                InputItem::Unreadable {
-                    id: error_location(&name, &e),
-                    error: e.to_string(),
-                },
-                Provenance::default(),
-            ),
-        };
-        if tx.send(item).is_err() {
-            return None;
+            Err(fatal) => return Some(fatal),
         }
     }
     None
+}
+
+/// A record file as labeller items, for commands that read it on their own thread (`explain`).
+/// Record-level read errors become error rows; an error that stops the reader is kept in
+/// `fatal` and ends the stream.
+pub fn to_items(
+    reader: RecordReader,
+    fatal: Arc<Mutex<Option<IngestError>>>,
+) -> impl Iterator<Item = InputItem> + Send {
+    let name = reader.name().to_string();
+    reader.map_while(move |item| match reader_item(&name, item) {
+        Ok((item, _)) => Some(item),
+        Err(e) => {
+            if let Ok(mut slot) = fatal.lock() {
+                *slot = Some(e);
+            }
+            None
+        }
+    })
 }
 
 fn record_item(r: Record) -> Item {
