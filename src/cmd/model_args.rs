@@ -307,6 +307,30 @@ fn parse_range(s: &str) -> Result<(usize, usize), String> {
     Ok((parse(a)?, parse(b)?))
 }
 
+/// The flags `cnn` and `bilstm` share (`--embedding-dim`, `--max-len`, `--batch-size`,
+/// `--class-weight`, and `--epochs`, `--learning-rate`, `--dropout` when given, whose defaults
+/// differ per model) applied to either's params builder. A macro because the two builders are
+/// distinct types with the same setters.
+macro_rules! sequence_training {
+    ($args:expr, $params:expr) => {{
+        let mut p = $params
+            .embedding_dim($args.embedding_dim)
+            .max_len($args.max_len)
+            .batch_size($args.batch_size)
+            .class_weight($args.class_weight());
+        if let Some(e) = $args.epochs {
+            p = p.epochs(e);
+        }
+        if let Some(lr) = $args.learning_rate {
+            p = p.learning_rate(lr);
+        }
+        if let Some(d) = $args.dropout {
+            p = p.dropout(d);
+        }
+        p
+    }};
+}
+
 impl ModelArgs {
     /// TF-IDF parameters (unchecked; fitting checks them).
     pub fn tfidf(&self) -> TfidfParams {
@@ -443,43 +467,16 @@ impl ModelArgs {
                         .class_weight(self.class_weight()),
                 )
             }
-            ClassifierKind::Cnn => {
-                let mut p = CnnParams::default()
-                    .embedding_dim(self.embedding_dim)
-                    .max_len(self.max_len)
-                    .batch_size(self.batch_size)
+            ClassifierKind::Cnn => ClassifierParams::Cnn(sequence_training!(
+                self,
+                CnnParams::default()
                     .filters(self.filters)
                     .widths(self.widths.clone())
-                    .class_weight(self.class_weight());
-                if let Some(e) = self.epochs {
-                    p = p.epochs(e);
-                }
-                if let Some(lr) = self.learning_rate {
-                    p = p.learning_rate(lr);
-                }
-                if let Some(d) = self.dropout {
-                    p = p.dropout(d);
-                }
-                ClassifierParams::Cnn(p)
-            }
-            ClassifierKind::BiLstm => {
-                let mut p = BiLstmParams::default()
-                    .embedding_dim(self.embedding_dim)
-                    .max_len(self.max_len)
-                    .batch_size(self.batch_size)
-                    .hidden(self.hidden)
-                    .class_weight(self.class_weight());
-                if let Some(e) = self.epochs {
-                    p = p.epochs(e);
-                }
-                if let Some(lr) = self.learning_rate {
-                    p = p.learning_rate(lr);
-                }
-                if let Some(d) = self.dropout {
-                    p = p.dropout(d);
-                }
-                ClassifierParams::BiLstm(p)
-            }
+            )),
+            ClassifierKind::BiLstm => ClassifierParams::BiLstm(sequence_training!(
+                self,
+                BiLstmParams::default().hidden(self.hidden)
+            )),
         })
     }
 }

@@ -199,25 +199,17 @@ macro_rules! training_setters {
                 self.0.training.class_weight = w;
                 self
             }
+
+            /// The word-sequence length set (checked or not).
+            pub fn max_len_value(&self) -> usize {
+                self.0.training.max_len
+            }
         }
     };
 }
 
 training_setters!(CnnParams, "64", "200", "8", "0.002", "0.5");
 
-impl CnnParams {
-    /// The word-sequence length set (checked or not).
-    pub fn max_len_value(&self) -> usize {
-        self.0.training.max_len
-    }
-}
-
-impl BiLstmParams {
-    /// The word-sequence length set (checked or not).
-    pub fn max_len_value(&self) -> usize {
-        self.0.training.max_len
-    }
-}
 training_setters!(BiLstmParams, "64", "200", "6", "0.003", "0.3");
 
 impl CnnParams {
