@@ -91,23 +91,34 @@ impl DecisionTree {
             .count()
     }
 
+    /// The child of node `i` that `row` goes to, and feature the split tests; `None` at a leaf.
+    #[inline]
+    fn step(&self, i: usize, row: SparseRow<'_>) -> Option<(usize, u32)> {
+        match self.nodes[i] {
+            TreeNode::Split {
+                feature,
+                threshold,
+                left,
+                right,
+                ..
+            } => {
+                let child = if value(row, feature) < threshold {
+                    left
+                } else {
+                    right
+                };
+                Some((child as usize, feature))
+            }
+            TreeNode::Leaf { .. } => None,
+        }
+    }
+
     /// Index of the leaf that `row` reaches.
     #[inline]
     pub fn leaf_index(&self, row: SparseRow<'_>) -> usize {
         let mut i = 0;
-        while let TreeNode::Split {
-            feature,
-            threshold,
-            left,
-            right,
-            ..
-        } = self.nodes[i]
-        {
-            i = if value(row, feature) < threshold {
-                left
-            } else {
-                right
-            } as usize;
+        while let Some((child, _)) = self.step(i, row) {
+            i = child;
         }
         i
     }
@@ -122,20 +133,9 @@ impl DecisionTree {
     /// path's contributions sum to `scale × (p(leaf) − p(root))` (Saabas' decomposition).
     fn push_path_contributions(&self, row: SparseRow<'_>, scale: f64, out: &mut Vec<Contribution>) {
         let mut i = 0;
-        while let TreeNode::Split {
-            feature,
-            threshold,
-            left,
-            right,
-            probability,
-        } = self.nodes[i]
-        {
-            i = if value(row, feature) < threshold {
-                left
-            } else {
-                right
-            } as usize;
-            let delta = self.nodes[i].probability() - probability;
+        while let Some((child, feature)) = self.step(i, row) {
+            let delta = self.nodes[child].probability() - self.nodes[i].probability();
+            i = child;
             if delta != 0.0 {
                 out.push(Contribution {
                     feature,
