@@ -147,6 +147,35 @@ fn unwritable_output_is_an_error_before_any_work() {
 }
 
 #[test]
+fn a_directory_as_output_is_refused_and_left_alone() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(30));
+    expect_code(
+        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
+        0,
+    );
+    d.write("in.csv", "id,text\n1,hello\n");
+    std::fs::create_dir(d.path("outdir")).unwrap();
+    d.write("outdir/keep.txt", "mine");
+    for args in [
+        &["train", "data.csv", "-o", "outdir", "--min-df", "1"][..],
+        &["label", "-m", "m.json", "in.csv", "-o", "outdir"][..],
+        // --resume once renamed the directory to `outdir.partial` to continue from it.
+        &[
+            "label", "-m", "m.json", "in.csv", "-o", "outdir", "--resume",
+        ][..],
+    ] {
+        let e = expect_code(&d.run(args), 1);
+        assert!(e.contains("outdir: it is a directory"), "{args:?}: {e}");
+        assert!(!d.path("outdir.partial").exists(), "{args:?}");
+        assert_eq!(
+            std::fs::read_to_string(d.path("outdir/keep.txt")).unwrap(),
+            "mine"
+        );
+    }
+}
+
+#[test]
 fn usage_errors_exit_with_2() {
     let d = Dir::new();
     expect_code(&d.run(&["train"]), 2);

@@ -231,6 +231,12 @@ pub fn check_output_dir(path: &Path) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    if path.is_dir() {
+        bail!(
+            "cannot write {}: it is a directory; name a file inside it",
+            path.display()
+        );
+    }
     if secdisc_features::writes_in_place(path) {
         return Ok(());
     }

@@ -86,7 +86,7 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     if args.resume && to_stdout {
         usage("--resume needs an output file (-o FILE) to continue from");
     }
-    if args.resume && is_special(&args.output) {
+    if args.resume && secdisc_features::writes_in_place(&args.output) {
         usage("--resume needs a regular output file, not a device or pipe");
     }
     if args.resume && args.format == OutputFormatArg::Parquet {
@@ -240,11 +240,6 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `path` exists and is not a regular file (a device, a pipe).
-fn is_special(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
 /// Write through a temporary file next to `path`, renamed into place only on success. When the

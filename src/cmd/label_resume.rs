@@ -52,7 +52,9 @@ pub fn resume<I: Iterator<Item = InputItem>>(
     items: &mut I,
 ) -> anyhow::Result<Resumed> {
     let path = partial_path(out);
-    if !path.exists() && out.exists() {
+    // Only a finished output file is moved back; never a directory or a device (the caller
+    // refuses those, and this must not rename one even if a caller forgets).
+    if !path.exists() && out.is_file() {
         std::fs::rename(out, &path)
             .with_context(|| format!("cannot move {} to {}", out.display(), path.display()))?;
     }
