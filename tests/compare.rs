@@ -221,6 +221,21 @@ fn same_seed_gives_identical_models_and_reports_across_thread_counts() {
         "1",
     ];
     assert_eq!(run("1", &args), run("2", &args));
+    let args = [
+        "compare",
+        "data.csv",
+        "--classifiers",
+        "lr,svm,ensemble",
+        "--folds",
+        "3",
+        "--json",
+        "--tune",
+        "--tune-min-df",
+        "1,2",
+        "--tune-ngram-max",
+        "1,2",
+    ];
+    assert_eq!(run("1", &args), run("2", &args));
     #[cfg(feature = "deep")]
     {
         let args = [

@@ -108,6 +108,61 @@ fn nested_tuning_reports_the_chosen_parameters_per_fold() {
 }
 
 #[test]
+fn tuning_can_search_the_vectorizer_settings() {
+    let d = Dir::new();
+    d.write("data.csv", sourced_csv());
+    let o = d.run(&[
+        "evaluate",
+        "data.csv",
+        "--folds",
+        "3",
+        "--tune",
+        "--tune-min-df",
+        "2,1,2",
+        "--tune-ngram-max",
+        "1,3",
+        "--classifier",
+        "svm",
+        "--json",
+    ]);
+    expect_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for f in v["per_fold"].as_array().unwrap() {
+        let chosen = f["chosen"].as_str().unwrap();
+        let words: Vec<&str> = chosen.split(' ').collect();
+        assert_eq!(words.len(), 3, "{chosen}");
+        assert!(["min_df=1", "min_df=2"].contains(&words[0]), "{chosen}");
+        assert!(["ngrams=1-1", "ngrams=1-3"].contains(&words[1]), "{chosen}");
+        assert!(words[2].starts_with("c="), "{chosen}");
+    }
+    // The vectorizer search needs --tune, and its values are checked by clap.
+    for bad in [
+        &["--tune-min-df", "1"][..],
+        &["--tune", "--tune-min-df", "0"],
+        &["--tune", "--tune-ngram-max", "5"],
+        &["--tune", "--tune-ngram-max", "x"],
+    ] {
+        let mut args = vec!["evaluate", "data.csv"];
+        args.extend_from_slice(bad);
+        expect_code(&d.run(&args), 2);
+    }
+    // Without a vectorizer search, an ensemble has nothing to tune.
+    let e = expect_code(
+        &d.run(&[
+            "compare",
+            "data.csv",
+            "--classifiers",
+            "lr,ensemble",
+            "--folds",
+            "3",
+            "--tune",
+        ]),
+        1,
+    );
+    assert!(e.contains("no grid of its own"), "{e}");
+}
+
+#[test]
 fn sampling_changes_training_rows_only() {
     let d = Dir::new();
     d.write("data.csv", sourced_csv());

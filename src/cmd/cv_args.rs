@@ -1,7 +1,7 @@
 //! Cross-validation flags shared by `evaluate` and `compare`.
 
 use anyhow::bail;
-use secdisc_train::{CvOptions, Search, Split, TuneMetric, TuneOptions};
+use secdisc_train::{CvOptions, Search, Split, TuneMetric, TuneOptions, VectorizerGrid};
 
 use super::dataset::Dataset;
 use super::model_args::ModelArgs;
@@ -52,6 +52,15 @@ pub struct CvArgs {
     /// Metric that ranks tuning candidates.
     #[arg(long, value_enum, default_value_t = TuneMetricArg::F1)]
     pub tune_metric: TuneMetricArg,
+    /// With --tune: also search these minimum document frequencies (for example 1,2), each
+    /// inner fold fitting its own vectorizer.
+    #[arg(long, value_name = "N,...", value_delimiter = ',', requires = "tune",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub tune_min_df: Vec<usize>,
+    /// With --tune: also search these longest word n-grams (for example 1,2,3; 1 to 4).
+    #[arg(long, value_name = "N,...", value_delimiter = ',', requires = "tune",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4))]
+    pub tune_ngram_max: Vec<usize>,
 }
 
 fn parse_search(s: &str) -> Result<Search, String> {
@@ -99,11 +108,23 @@ impl CvArgs {
                     TuneMetricArg::Auc => TuneMetric::Auc,
                     TuneMetricArg::PrAuc => TuneMetric::PrAuc,
                 },
+                vectorizer: VectorizerGrid {
+                    min_df: dedup(&self.tune_min_df),
+                    ngram_max: dedup(&self.tune_ngram_max),
+                },
                 ..TuneOptions::default()
             }),
             ..CvOptions::default()
         })
     }
+}
+
+/// `values` sorted, each once: a repeated value would only repeat its candidates.
+fn dedup(values: &[usize]) -> Vec<usize> {
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 fn truncate_source(source: &str, depth: usize) -> String {

@@ -119,6 +119,16 @@ impl TfidfParams {
         self
     }
 
+    /// The word n-gram lengths set (checked or not).
+    pub fn ngram_range_value(&self) -> (usize, usize) {
+        self.ngram_range
+    }
+
+    /// The minimum document frequency set (checked or not).
+    pub fn min_df_value(&self) -> usize {
+        self.min_df
+    }
+
     /// Validate into parameters that can fit.
     pub fn check(self) -> Result<TfidfValidParams> {
         let (min, max) = self.ngram_range;

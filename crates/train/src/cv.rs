@@ -4,7 +4,10 @@
 use std::time::Instant;
 
 use rayon::prelude::*;
-use secdisc_features::{ClassifierModel, CsrMatrix, MetricSet, TfidfParams, TfidfVectorizer};
+use secdisc_features::{
+    ClassifierModel, CsrMatrix, MetricSet, TfidfParams, TfidfValidParams, TfidfVectorizer,
+    TokenizedCorpus,
+};
 use serde::Serialize;
 
 use crate::classifier::ClassifierParams;
@@ -13,7 +16,7 @@ use crate::folds::Folds;
 use crate::metrics::{average_precision, evaluate, mean_std, roc_auc, Confusion};
 use crate::sampling::Sampling;
 use crate::threshold::ThresholdRule;
-use crate::tune::{candidates, TuneMetric, TuneOptions};
+use crate::tune::{candidates, joint_candidates, TuneMetric, TuneOptions};
 
 /// The data to cross-validate: parallel slices, one entry per record.
 #[derive(Debug, Clone, Copy)]
@@ -314,6 +317,118 @@ fn tune_classifier(
     Ok((label, params))
 }
 
+/// A vectorizer fitted on an outer training part and both parts' matrices.
+struct OuterMatrices {
+    vectorizer: TfidfVectorizer,
+    x_train: CsrMatrix,
+    x_test: CsrMatrix,
+}
+
+/// The outer matrices of vectorizer candidate `v` in `slot`, fitted on `train` on first use.
+fn outer_matrices<'a>(
+    slot: &'a mut Option<OuterMatrices>,
+    search: &JointSearch<'_>,
+    v: usize,
+    train: &[usize],
+    test: &[usize],
+) -> Result<&'a OuterMatrices> {
+    if slot.is_none() {
+        let vectorizer = search.vectorizers[v]
+            .1
+            .fit_tokenized(search.corpus, train)?;
+        let x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
+        let x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
+        *slot = Some(OuterMatrices {
+            vectorizer,
+            x_train,
+            x_test,
+        });
+    }
+    Ok(slot.as_ref().expect("filled above"))
+}
+
+/// What a joint search of vectorizer and classifier settings needs besides the classifier.
+struct JointSearch<'a> {
+    corpus: &'a TokenizedCorpus,
+    /// Vectorizer candidates with their labels.
+    vectorizers: &'a [(String, TfidfValidParams)],
+    /// Word sequences for sequence classifiers.
+    sequences: Option<usize>,
+}
+
+/// The best (vectorizer index, label, classifier) for `base` by nested CV on the training part
+/// `rows` (indices into the corpus) with labels `y` and threads `groups`: each inner fold fits
+/// every vectorizer candidate on its inner training rows only, then scores the classifier
+/// candidates paired with it.
+#[allow(clippy::too_many_arguments)]
+fn tune_jointly(
+    search: &JointSearch<'_>,
+    rows: &[usize],
+    y: &[bool],
+    groups: &[Option<&str>],
+    base: &ClassifierParams,
+    tune: &TuneOptions,
+    rule: ThresholdRule,
+    sampling: Sampling,
+    seed: u64,
+) -> Result<(usize, String, ClassifierParams)> {
+    // A classifier without a grid of its own (an ensemble) is tuned over the vectorizer only.
+    let mut grid = base.grid();
+    if grid.is_empty() {
+        grid.push((String::new(), base.clone()));
+    }
+    let pairs = joint_candidates(search.vectorizers.len(), grid.len(), tune.search, seed);
+    let folds = Folds::stratified(y, groups, tune.inner_folds, seed ^ 0x7E57_F01D)?;
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (v, (_, vectorizer)) in search.vectorizers.iter().enumerate() {
+        let paired: Vec<usize> = pairs.iter().filter(|p| p.0 == v).map(|p| p.1).collect();
+        if paired.is_empty() {
+            continue;
+        }
+        let mut oof = vec![vec![0.0; y.len()]; paired.len()];
+        for f in 0..tune.inner_folds {
+            let (train, test) = folds.split(f);
+            let train_rows: Vec<usize> = train.iter().map(|&p| rows[p]).collect();
+            let test_rows: Vec<usize> = test.iter().map(|&p| rows[p]).collect();
+            let fitted = vectorizer.fit_tokenized(search.corpus, &train_rows)?;
+            let xt = fitted.transform_tokenized_with(search.corpus, &train_rows, search.sequences);
+            let xe = fitted.transform_tokenized_with(search.corpus, &test_rows, search.sequences);
+            let yt: Vec<bool> = train.iter().map(|&p| y[p]).collect();
+            for (scores, &c) in oof.iter_mut().zip(&paired) {
+                let m = fit_sampled(
+                    &grid[c].1,
+                    &xt,
+                    &yt,
+                    sampling,
+                    seed.wrapping_add(f as u64 + 1),
+                )?;
+                for (k, &p) in test.iter().enumerate() {
+                    scores[p] = m.probability(xe.row(k));
+                }
+            }
+        }
+        for (scores, &c) in oof.iter().zip(&paired) {
+            let score = match tune.metric {
+                TuneMetric::F1 => evaluate(scores, y, rule.choose(scores, y)).0.f1,
+                TuneMetric::Auc => roc_auc(scores, y),
+                TuneMetric::PrAuc => average_precision(scores, y),
+            };
+            if best.map_or(true, |(s, _, _)| score > s) {
+                best = Some((score, v, c));
+            }
+        }
+    }
+    let (_, v, c) = best.ok_or_else(|| TrainError::EmptyGrid(base.name().to_string()))?;
+    let (classifier_label, params) = grid.swap_remove(c);
+    let vectorizer_label = &search.vectorizers[v].0;
+    let label = [vectorizer_label.as_str(), classifier_label.as_str()]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((v, label, params))
+}
+
 impl CvOptions {
     /// `(folds, repeats)` actually run: a predefined split has one repetition of its folds.
     pub fn shape(&self) -> (usize, usize) {
@@ -409,6 +524,22 @@ pub fn cross_validate_many(
         .iter()
         .filter_map(ClassifierParams::sequence_len)
         .max();
+    // Vectorizer candidates: the given settings, or the searched grid.
+    let joint = opts.tune.as_ref().is_some_and(|t| !t.vectorizer.is_empty());
+    let vectorizers: Vec<(String, TfidfValidParams)> = match &opts.tune {
+        Some(t) if joint => t
+            .vectorizer
+            .candidates(tfidf.params())?
+            .into_iter()
+            .map(|(label, params)| Ok((label, params.check()?)))
+            .collect::<Result<_>>()?,
+        _ => vec![(String::new(), tfidf.clone())],
+    };
+    let search = JointSearch {
+        corpus: &corpus,
+        vectorizers: &vectorizers,
+        sequences,
+    };
     let jobs: Vec<(usize, usize)> = (0..repeats)
         .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
         .collect();
@@ -417,9 +548,6 @@ pub fn cross_validate_many(
         .par_iter()
         .map(|&(r, f)| -> Result<JobOut> {
             let (train, test) = folds[r].split(f);
-            let vectorizer = tfidf.fit_tokenized(&corpus, &train)?;
-            let x_train = vectorizer.transform_tokenized_with(&corpus, &train, sequences);
-            let x_test = vectorizer.transform_tokenized_with(&corpus, &test, sequences);
             let y_train: Vec<bool> = train.iter().map(|&i| input.labels[i]).collect();
             let g_train: Vec<Option<&str>> = train.iter().map(|&i| input.groups[i]).collect();
             let y_test: Vec<bool> = test.iter().map(|&i| input.labels[i]).collect();
@@ -427,13 +555,21 @@ pub fn cross_validate_many(
                 .seed
                 .wrapping_mul(1_000_003)
                 .wrapping_add((r * n_folds + f) as u64);
+            // The outer matrices of each vectorizer candidate, fitted on first use.
+            // Without a vectorizer search, the one vectorizer is shared by every classifier and
+            // fitted before their timers start.
+            let mut outer: Vec<Option<OuterMatrices>> = vectorizers.iter().map(|_| None).collect();
+            if !joint {
+                outer_matrices(&mut outer[0], &search, 0, &train, &test)?;
+            }
             let mut out = Vec::with_capacity(classifiers.len());
             for base in classifiers {
                 let started = Instant::now();
-                let (chosen, tuned) = match &opts.tune {
-                    Some(t) => {
-                        let (label, params) = tune_classifier(
-                            &x_train,
+                let (v, chosen, tuned) = match &opts.tune {
+                    Some(t) if joint => {
+                        let (v, label, params) = tune_jointly(
+                            &search,
+                            &train,
                             &y_train,
                             &g_train,
                             base,
@@ -442,14 +578,33 @@ pub fn cross_validate_many(
                             opts.sampling,
                             seed,
                         )?;
-                        (Some(label), params)
+                        (v, Some(label), params)
                     }
-                    None => (None, base.clone()),
+                    Some(t) => {
+                        let m = outer_matrices(&mut outer[0], &search, 0, &train, &test)?;
+                        let (label, params) = tune_classifier(
+                            &m.x_train,
+                            &y_train,
+                            &g_train,
+                            base,
+                            t,
+                            opts.threshold,
+                            opts.sampling,
+                            seed,
+                        )?;
+                        (0, Some(label), params)
+                    }
+                    None => (0, None, base.clone()),
                 };
+                let OuterMatrices {
+                    vectorizer,
+                    x_train,
+                    x_test,
+                } = outer_matrices(&mut outer[v], &search, v, &train, &test)?;
                 let c = &tuned;
-                let model = fit_sampled(c, &x_train, &y_train, opts.sampling, seed)?;
+                let model = fit_sampled(c, x_train, &y_train, opts.sampling, seed)?;
                 let threshold = choose_threshold(
-                    &x_train,
+                    x_train,
                     &y_train,
                     &g_train,
                     c,
@@ -685,6 +840,70 @@ mod tests {
             .iter()
             .all(|f| f.chosen.as_deref().is_some_and(|c| c.starts_with("alpha="))));
         assert!(r.mean.f1 > 0.9);
+    }
+
+    #[test]
+    fn joint_tuning_searches_the_vectorizer_in_inner_folds() {
+        // The classes differ only in word order, so only bigrams separate them.
+        let mut texts = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..90 {
+            let positive = i % 3 == 0;
+            let (a, b) = if positive {
+                ("kafka", "docker")
+            } else {
+                ("docker", "kafka")
+            };
+            texts.push(format!("{a} {b} filler{}", i % 5));
+            labels.push(positive);
+        }
+        let groups = vec![None; texts.len()];
+        let input = CvInput {
+            texts: &texts,
+            labels: &labels,
+            groups: &groups,
+        };
+        let tune = |ngram_max: Vec<usize>| CvOptions {
+            folds: 3,
+            tune: Some(TuneOptions {
+                vectorizer: crate::tune::VectorizerGrid {
+                    min_df: vec![1, 2],
+                    ngram_max,
+                },
+                ..TuneOptions::default()
+            }),
+            ..CvOptions::default()
+        };
+        let run = |opts: &CvOptions, classifier: &ClassifierParams| {
+            cross_validate(&input, &TfidfParams::default(), classifier, opts, &|| {}).unwrap()
+        };
+        let lr = &all_classifiers()[0];
+        let r = run(&tune(vec![1, 2]), lr);
+        for f in &r.per_fold {
+            let chosen = f.chosen.as_deref().unwrap();
+            assert!(chosen.contains(" ngrams=1-2 c="), "{chosen}");
+            assert!(chosen.starts_with("min_df="), "{chosen}");
+        }
+        assert!(r.mean.f1 > 0.95, "{:?}", r.mean);
+        // Unigrams alone cannot tell the classes apart.
+        let r = run(&tune(vec![1]), lr);
+        assert!(r.mean.auc < 0.7, "{:?}", r.mean);
+        // An ensemble has no grid of its own: only the vectorizer is searched.
+        let ensemble = ClassifierParams::Ensemble(all_classifiers()[..2].to_vec());
+        let r = run(&tune(vec![1, 2]), &ensemble);
+        for f in &r.per_fold {
+            assert!(
+                f.chosen.as_deref().unwrap().ends_with("ngrams=1-2"),
+                "{f:?}"
+            );
+        }
+        let plain = CvOptions {
+            folds: 3,
+            tune: Some(TuneOptions::default()),
+            ..CvOptions::default()
+        };
+        let e = cross_validate(&input, &TfidfParams::default(), &ensemble, &plain, &|| {});
+        assert!(matches!(e, Err(TrainError::EmptyGrid(_))));
     }
 
     #[test]

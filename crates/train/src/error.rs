@@ -86,7 +86,7 @@ pub enum TrainError {
     #[error("leave-one-source-out needs records from at least two sources, found {0}; fill the `source` column")]
     TooFewSources(usize),
     /// An empty tuning grid.
-    #[error("the tuning grid for {0} is empty")]
+    #[error("the {0} classifier has no grid of its own to tune; tune its members, or search only the vectorizer (--tune-min-df, --tune-ngram-max)")]
     EmptyGrid(String),
     /// An ensemble that cannot be built.
     #[error("invalid ensemble: {0}")]

@@ -93,4 +93,4 @@ pub use rng::SplitMix64;
 pub use sampling::Sampling;
 pub use svm::{SvmLoss, SvmParams, SvmValidParams};
 pub use threshold::ThresholdRule;
-pub use tune::{candidates, Search, TuneMetric, TuneOptions};
+pub use tune::{candidates, joint_candidates, Search, TuneMetric, TuneOptions, VectorizerGrid};
