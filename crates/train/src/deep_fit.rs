@@ -253,7 +253,9 @@ impl Net for CnnNet {
             // The convolution as a matrix product over the unfolded windows, not candle's
             // conv1d: candle 0.10's CPU conv1d reads a non-contiguous kernel's storage as if it
             // were contiguous, and its backward pass convolves with the transposed output
-            // gradient, so the kernel gradient came out scrambled (see the gradient test).
+            // gradient, so the kernel gradient came out scrambled (see the gradient test). The
+            // same defect is known upstream: huggingface/candle#3736 fixed it for CPU conv2d;
+            // #3836, which fixes CPU conv1d, was still open when we looked (2026-11-23).
             let n = t - w + 1;
             let windows = (0..w)
                 .map(|j| x.narrow(1, j, n))
