@@ -247,3 +247,35 @@ fn l1_penalty_gives_sparse_weights_and_bad_ratios_are_refused() {
     );
     assert!(e.contains("--l1-ratio must be between 0 and 1"), "{e}");
 }
+
+#[test]
+fn character_grams_can_keep_the_case_of_the_text() {
+    let d = Dir::new();
+    d.write("data.csv", sourced_csv());
+    let e = expect_code(
+        &d.run(&["train", "data.csv", "-o", "m.json", "--char-keep-case"]),
+        2,
+    );
+    assert!(e.contains("--char-ngrams"), "{e}");
+    let o = d.run(&[
+        "train",
+        "data.csv",
+        "-o",
+        "m.json",
+        "--char-ngrams",
+        "2-4",
+        "--char-keep-case",
+        "--min-df",
+        "1",
+    ]);
+    expect_code(&o, 0);
+    let o = d.run(&["inspect", "m.json"]);
+    expect_code(&o, 0);
+    assert!(
+        stdout(&o).contains("words 1-2, characters 2-4 (case kept)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = d.run(&["label", "-m", "m.json", "data.csv"]);
+    expect_code(&o, 0);
+}

@@ -184,15 +184,21 @@ impl<'a> Inspection<'a> {
             &mut s,
             "n-grams",
             &format!(
-                "words {}, characters {}",
+                "words {}, characters {}{}",
                 range(&t["ngram_range"]),
-                range(&t["char_ngrams"])
+                range(&t["char_ngrams"]),
+                if t["char_case"] == "keep" {
+                    " (case kept)"
+                } else {
+                    ""
+                }
             ),
         );
         let mut tfidf = t.clone();
         if let Value::Object(o) = &mut tfidf {
             o.remove("ngram_range");
             o.remove("char_ngrams");
+            o.remove("char_case");
         }
         row(&mut s, "tf-idf", &flatten(&tfidf));
         match self.cv {

@@ -1,6 +1,6 @@
 //! Feature and classifier flags shared by `train` and `evaluate`.
 
-use secdisc_features::{BagWeighting, KnnWeighting, Stemming, StopWords, TfidfParams};
+use secdisc_features::{BagWeighting, CharCase, KnnWeighting, Stemming, StopWords, TfidfParams};
 use secdisc_train::{
     default_learning_rate, BiLstmParams, ClassWeight, ClassifierKind, ClassifierParams, CnnParams,
     DecisionTreeParams, FastTextParams, ForestSampling, KnnParams, LinfaLogisticParams,
@@ -152,6 +152,10 @@ pub struct ModelArgs {
     /// Character n-grams within tokens, as MIN-MAX (for example 3-5); off by default.
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_range)]
     pub char_ngrams: Option<(usize, usize)>,
+    /// Take character n-grams from tokens as written (`JWT` and `jwt` differ) instead of
+    /// lower-cased; needs --char-ngrams.
+    #[arg(long, requires = "char_ngrams")]
+    pub char_keep_case: bool,
     /// Minimum number of documents a term must appear in.
     #[arg(long, default_value_t = 2, value_name = "N")]
     pub min_df: usize,
@@ -337,6 +341,11 @@ impl ModelArgs {
         TfidfParams::default()
             .ngram_range(1, self.ngram_max)
             .char_ngrams(self.char_ngrams)
+            .char_case(if self.char_keep_case {
+                CharCase::Keep
+            } else {
+                CharCase::Lower
+            })
             .min_df(self.min_df)
             .max_df(self.max_df)
             .max_features(self.max_features)

@@ -56,7 +56,9 @@ pub use linear::{sigmoid, Contribution, LinearModel};
 pub use sparse::{CsrMatrix, SparseRow};
 pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};
 pub use text_cnn::TextCnnModel;
-pub use tfidf::{Featurizer, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus};
+pub use tfidf::{
+    CharCase, Featurizer, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus,
+};
 pub use tokenizer::for_each_token;
 pub use tree::{DecisionForest, DecisionTree, TreeNode};
 pub use word_embedding::WordEmbedding;

@@ -31,6 +31,39 @@ const CHUNK_ROWS: usize = 256;
 /// Entries kept in a featurizer's token cache before it is cleared.
 const CACHE_LIMIT: usize = 1 << 20;
 
+/// The parameters that decide how text becomes tokens and character grams: a
+/// [`TokenizedCorpus`] serves only vectorizers that agree on them.
+type Analysis = (Stemming, StopWords, Option<(usize, usize)>, CharCase);
+
+impl TfidfParams {
+    fn analysis(&self) -> Analysis {
+        (
+            self.stemming,
+            self.stop_words,
+            self.char_ngrams,
+            self.char_case,
+        )
+    }
+}
+
+/// Letter case of the tokens that character n-grams are taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CharCase {
+    /// The lower-cased token, as for words. The default.
+    #[default]
+    Lower,
+    /// The token as written, so `JWT` and `jwt`, or a Title-Case heading, give different
+    /// character n-grams. Word n-grams stay lower-case.
+    Keep,
+}
+
+impl CharCase {
+    fn is_lower(&self) -> bool {
+        *self == CharCase::Lower
+    }
+}
+
 /// Unchecked TF-IDF parameters. Build with the setters, then [`TfidfParams::check`].
 ///
 /// ```
@@ -46,6 +79,10 @@ const CACHE_LIMIT: usize = 1 << 20;
 pub struct TfidfParams {
     ngram_range: (usize, usize),
     char_ngrams: Option<(usize, usize)>,
+    // Absent from model files written before it existed, and left out when lower-case so
+    // those files and new ones with the default stay byte-identical.
+    #[serde(default, skip_serializing_if = "CharCase::is_lower")]
+    char_case: CharCase,
     min_df: usize,
     max_df: f64,
     max_features: Option<usize>,
@@ -59,6 +96,7 @@ impl Default for TfidfParams {
         TfidfParams {
             ngram_range: (1, 2),
             char_ngrams: None,
+            char_case: CharCase::Lower,
             min_df: 2,
             max_df: 1.0,
             max_features: None,
@@ -80,6 +118,12 @@ impl TfidfParams {
     /// for no character n-grams. Default `None`.
     pub fn char_ngrams(mut self, range: Option<(usize, usize)>) -> Self {
         self.char_ngrams = range;
+        self
+    }
+
+    /// Letter case of the tokens character n-grams come from. Default [`CharCase::Lower`].
+    pub fn char_case(mut self, case: CharCase) -> Self {
+        self.char_case = case;
         self
     }
 
@@ -161,7 +205,7 @@ pub struct TfidfValidParams(TfidfParams);
 /// any subset of rows. Made by [`TfidfValidParams::tokenize`].
 #[derive(Debug, Clone)]
 pub struct TokenizedCorpus {
-    analysis: (Stemming, StopWords, Option<(usize, usize)>),
+    analysis: Analysis,
     words: Vec<Box<str>>,
     docs: Vec<Vec<u32>>,
     grams: Vec<Box<str>>,
@@ -247,6 +291,7 @@ impl TfidfValidParams {
     pub fn tokenize<S: AsRef<str> + Sync>(&self, docs: &[S]) -> TokenizedCorpus {
         let analyzer = self.analyzer();
         let char_range = self.0.char_ngrams;
+        let keep_case = self.0.char_case == CharCase::Keep;
         struct Local {
             words: Interner,
             grams: Interner,
@@ -267,7 +312,8 @@ impl TfidfValidParams {
                 for doc in chunk {
                     let mut ids = Vec::new();
                     let mut gram_ids = Vec::new();
-                    analyzer.for_each_token(doc.as_ref(), &mut buf, |token, _| {
+                    let text = doc.as_ref();
+                    analyzer.for_each_token(text, &mut buf, |token, span| {
                         let id = match surface.get(token) {
                             Some(&id) => id,
                             None => {
@@ -284,7 +330,8 @@ impl TfidfValidParams {
                         }
                         ids.push(id);
                         if let Some(range) = char_range {
-                            for_each_char_gram(token, range, &mut pad, |g| {
+                            let source = if keep_case { &text[span] } else { token };
+                            for_each_char_gram(source, range, &mut pad, |g| {
                                 gram_ids.push(local.grams.intern(g))
                             });
                         }
@@ -314,7 +361,7 @@ impl TfidfValidParams {
             }));
         }
         TokenizedCorpus {
-            analysis: (self.0.stemming, self.0.stop_words, char_range),
+            analysis: self.0.analysis(),
             words: words.list,
             docs: all_docs,
             grams: grams.list,
@@ -341,7 +388,7 @@ impl TfidfValidParams {
         let p = &self.0;
         assert_eq!(
             corpus.analysis,
-            (p.stemming, p.stop_words, p.char_ngrams),
+            p.analysis(),
             "corpus tokenized with other analysis parameters"
         );
         if rows.is_empty() {
@@ -689,7 +736,7 @@ impl TfidfVectorizer {
         let p = &self.params;
         assert_eq!(
             corpus.analysis,
-            (p.stemming, p.stop_words, p.char_ngrams),
+            p.analysis(),
             "corpus tokenized with other analysis parameters"
         );
         let word_map: Vec<u32> = corpus
@@ -776,39 +823,42 @@ impl Featurizer<'_> {
         self.ids.clear();
         self.gram_features.clear();
         let char_range = v.params.char_ngrams;
+        let keep_case = v.params.char_case == CharCase::Keep;
         let (cache, ids, grams, pad) = (
             &mut self.cache,
             &mut self.ids,
             &mut self.gram_features,
             &mut self.pad,
         );
-        v.analyzer.for_each_token(text, &mut self.buf, |token, _| {
-            let id = match cache.get(token) {
-                Some(&id) => id,
-                None => {
-                    let id = match v.analyzer.normalize(token) {
-                        None => STOP,
-                        Some(term) => v.lookup.word_ids.get(&*term).copied().unwrap_or(UNKNOWN),
-                    };
-                    if cache.len() >= CACHE_LIMIT {
-                        cache.clear();
+        v.analyzer
+            .for_each_token(text, &mut self.buf, |token, span| {
+                let id = match cache.get(token) {
+                    Some(&id) => id,
+                    None => {
+                        let id = match v.analyzer.normalize(token) {
+                            None => STOP,
+                            Some(term) => v.lookup.word_ids.get(&*term).copied().unwrap_or(UNKNOWN),
+                        };
+                        if cache.len() >= CACHE_LIMIT {
+                            cache.clear();
+                        }
+                        cache.insert(token.into(), id);
+                        id
                     }
-                    cache.insert(token.into(), id);
-                    id
+                };
+                if id == STOP {
+                    return;
                 }
-            };
-            if id == STOP {
-                return;
-            }
-            ids.push(id);
-            if let Some(range) = char_range {
-                for_each_char_gram(token, range, pad, |g| {
-                    if let Some(&f) = v.lookup.grams.get(g) {
-                        grams.push(f);
-                    }
-                });
-            }
-        });
+                ids.push(id);
+                if let Some(range) = char_range {
+                    let source = if keep_case { &text[span] } else { token };
+                    for_each_char_gram(source, range, pad, |g| {
+                        if let Some(&f) = v.lookup.grams.get(g) {
+                            grams.push(f);
+                        }
+                    });
+                }
+            });
         self.build_row()
     }
 
@@ -984,6 +1034,39 @@ mod tests {
         let back: TfidfVectorizer = serde_json::from_str(&json).unwrap();
         assert_eq!(back.transform(DOCS), v.transform(DOCS));
         assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn char_grams_can_keep_the_case_of_the_text() {
+        let docs = ["Verify The JWT Audience", "verify the jwt audience", "JWT"];
+        let lower = TfidfParams::default().min_df(1).char_ngrams(Some((3, 3)));
+        let keep = lower.clone().char_case(CharCase::Keep);
+        let v = lower.check().unwrap().fit(&docs).unwrap();
+        let m = v.transform(&docs);
+        assert_eq!(m.row(0), m.row(1), "lower-cased grams ignore case");
+        let v = keep.clone().check().unwrap().fit(&docs).unwrap();
+        let m = v.transform(&docs);
+        assert_ne!(m.row(0), m.row(1));
+        let names: Vec<String> = (0..v.n_features())
+            .map(|i| v.feature_name(i).into_owned())
+            .collect();
+        assert!(names.iter().any(|n| n.contains("JWT")), "{names:?}");
+        assert!(names.iter().any(|n| n.contains("jwt")), "{names:?}");
+        // Words stay lower-case either way, and one text's row equals its batch row.
+        assert!(names.iter().any(|n| n == "verifi"), "{names:?}");
+        for (i, doc) in docs.iter().enumerate() {
+            assert_eq!(v.transform_one(doc).row(0), m.row(i));
+        }
+        // The setting is stored only when it differs from the default, so older model files
+        // and new default ones stay byte-identical; it survives a round trip.
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(json.contains(r#""char_case":"keep""#), "{json}");
+        let back: TfidfVectorizer = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.transform(&docs), m);
+        let plain = serde_json::to_string(&TfidfParams::default()).unwrap();
+        assert!(!plain.contains("char_case"), "{plain}");
+        let old: TfidfParams = serde_json::from_str(&plain).unwrap();
+        assert_eq!(old, TfidfParams::default());
     }
 
     #[test]
