@@ -19,7 +19,7 @@ Steps:
 
 Everything is kept in DIR (default: a new temporary directory): folds.csv, secdisc-C.json,
 secdisc.json (the classifiers merged, the input `table.py` reads), peers.json, table.md.
-FLAGS after `--` go to every `secdisc evaluate` (e.g. `-- --threshold max-f1 --min-df 1`);
+FLAGS after `--` go to every `secdisc evaluate` (e.g. `-- --tune --tune-min-df 1,2`);
 flags that change the folds (`--split`, `--source-depth`, `--repeats`) are the caller's to keep
 consistent: only the first repetition's folds are written for the peers.
 
