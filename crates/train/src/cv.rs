@@ -289,6 +289,15 @@ fn oof_probabilities(
     Ok(scores)
 }
 
+/// How well out-of-fold `scores` rank or classify `y` by `metric` (F1 at `rule`'s threshold).
+fn tune_score(metric: TuneMetric, scores: &[f64], y: &[bool], rule: ThresholdRule) -> f64 {
+    match metric {
+        TuneMetric::F1 => evaluate(scores, y, rule.choose(scores, y)).0.f1,
+        TuneMetric::Auc => roc_auc(scores, y),
+        TuneMetric::PrAuc => average_precision(scores, y),
+    }
+}
+
 /// The best candidate for `base` by nested CV on the training part, with its label.
 #[allow(clippy::too_many_arguments)]
 fn tune_classifier(
@@ -304,11 +313,7 @@ fn tune_classifier(
     let mut best: Option<(f64, String, ClassifierParams)> = None;
     for (label, candidate) in candidates(base, tune.search, seed)? {
         let oof = oof_probabilities(x, y, groups, &candidate, sampling, tune.inner_folds, seed)?;
-        let score = match tune.metric {
-            TuneMetric::F1 => evaluate(&oof, y, rule.choose(&oof, y)).0.f1,
-            TuneMetric::Auc => roc_auc(&oof, y),
-            TuneMetric::PrAuc => average_precision(&oof, y),
-        };
+        let score = tune_score(tune.metric, &oof, y, rule);
         if best.as_ref().map_or(true, |(s, _, _)| score > *s) {
             best = Some((score, label, candidate));
         }
@@ -408,11 +413,7 @@ fn tune_jointly(
             }
         }
         for (scores, &c) in oof.iter().zip(&paired) {
-            let score = match tune.metric {
-                TuneMetric::F1 => evaluate(scores, y, rule.choose(scores, y)).0.f1,
-                TuneMetric::Auc => roc_auc(scores, y),
-                TuneMetric::PrAuc => average_precision(scores, y),
-            };
+            let score = tune_score(tune.metric, scores, y, rule);
             if best.map_or(true, |(s, _, _)| score > s) {
                 best = Some((score, v, c));
             }
