@@ -298,18 +298,34 @@ fn tune_score(metric: TuneMetric, scores: &[f64], y: &[bool], rule: ThresholdRul
     }
 }
 
+/// What a search knows of the outer training part it runs on, besides its features.
+struct TrainingPart<'a> {
+    /// Labels of the part's rows.
+    y: &'a [bool],
+    /// Threads of the part's rows.
+    groups: &'a [Option<&'a str>],
+    /// Threshold rule that F1 is taken at.
+    rule: ThresholdRule,
+    /// Resampling of training rows.
+    sampling: Sampling,
+    /// Seed of the outer fold.
+    seed: u64,
+}
+
 /// The best candidate for `base` by nested CV on the training part, with its label.
-#[allow(clippy::too_many_arguments)]
 fn tune_classifier(
     x: &CsrMatrix,
-    y: &[bool],
-    groups: &[Option<&str>],
+    part: &TrainingPart<'_>,
     base: &ClassifierParams,
     tune: &TuneOptions,
-    rule: ThresholdRule,
-    sampling: Sampling,
-    seed: u64,
 ) -> Result<(String, ClassifierParams)> {
+    let TrainingPart {
+        y,
+        groups,
+        rule,
+        sampling,
+        seed,
+    } = *part;
     let mut best: Option<(f64, String, ClassifierParams)> = None;
     for (label, candidate) in candidates(base, tune.search, seed)? {
         let oof = oof_probabilities(x, y, groups, &candidate, sampling, tune.inner_folds, seed)?;
@@ -365,18 +381,20 @@ struct JointSearch<'a> {
 /// `rows` (indices into the corpus) with labels `y` and threads `groups`: each inner fold fits
 /// every vectorizer candidate on its inner training rows only, then scores the classifier
 /// candidates paired with it.
-#[allow(clippy::too_many_arguments)]
 fn tune_jointly(
     search: &JointSearch<'_>,
     rows: &[usize],
-    y: &[bool],
-    groups: &[Option<&str>],
+    part: &TrainingPart<'_>,
     base: &ClassifierParams,
     tune: &TuneOptions,
-    rule: ThresholdRule,
-    sampling: Sampling,
-    seed: u64,
 ) -> Result<(usize, String, ClassifierParams)> {
+    let TrainingPart {
+        y,
+        groups,
+        rule,
+        sampling,
+        seed,
+    } = *part;
     // A classifier without a grid of its own (an ensemble) is tuned over the vectorizer only.
     let mut grid = base.grid();
     if grid.is_empty() {
@@ -563,36 +581,24 @@ pub fn cross_validate_many(
             if !joint {
                 outer_matrices(&mut outer[0], &search, 0, &train, &test)?;
             }
+            let part = TrainingPart {
+                y: &y_train,
+                groups: &g_train,
+                rule: opts.threshold,
+                sampling: opts.sampling,
+                seed,
+            };
             let mut out = Vec::with_capacity(classifiers.len());
             for base in classifiers {
                 let started = Instant::now();
                 let (v, chosen, tuned) = match &opts.tune {
                     Some(t) if joint => {
-                        let (v, label, params) = tune_jointly(
-                            &search,
-                            &train,
-                            &y_train,
-                            &g_train,
-                            base,
-                            t,
-                            opts.threshold,
-                            opts.sampling,
-                            seed,
-                        )?;
+                        let (v, label, params) = tune_jointly(&search, &train, &part, base, t)?;
                         (v, Some(label), params)
                     }
                     Some(t) => {
                         let m = outer_matrices(&mut outer[0], &search, 0, &train, &test)?;
-                        let (label, params) = tune_classifier(
-                            &m.x_train,
-                            &y_train,
-                            &g_train,
-                            base,
-                            t,
-                            opts.threshold,
-                            opts.sampling,
-                            seed,
-                        )?;
+                        let (label, params) = tune_classifier(&m.x_train, &part, base, t)?;
                         (0, Some(label), params)
                     }
                     None => (0, None, base.clone()),
