@@ -279,3 +279,55 @@ fn character_grams_can_keep_the_case_of_the_text() {
     let o = d.run(&["label", "-m", "m.json", "data.csv"]);
     expect_code(&o, 0);
 }
+
+#[test]
+fn train_can_tune_its_settings_before_the_final_fit() {
+    let d = Dir::new();
+    d.write("data.csv", sourced_csv());
+    let o = d.run(&[
+        "train",
+        "data.csv",
+        "-o",
+        "tuned.json",
+        "--classifier",
+        "svm",
+        "--tune",
+        "--tune-min-df",
+        "1,3",
+        "--cv",
+        "3",
+    ]);
+    expect_code(&o, 0);
+    let e = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(e.contains("search chose min_df="), "{e}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path("tuned.json")).unwrap()).unwrap();
+    let params = &m["manifest"]["classifier"]["params"];
+    let tuned = params["tuned"].as_str().unwrap();
+    // The model is fitted with what the search chose.
+    let (min_df, c) = tuned
+        .strip_prefix("min_df=")
+        .and_then(|r| r.split_once(" c="))
+        .unwrap();
+    assert_eq!(params["tfidf"]["min_df"].to_string(), min_df, "{params}");
+    assert_eq!(
+        params["classifier"]["params"]["c"].as_f64().unwrap(),
+        c.parse::<f64>().unwrap(),
+        "{params}"
+    );
+    assert!(m["manifest"]["cv"]["folds"].as_u64() == Some(3), "{m}");
+    let o = d.run(&["inspect", "tuned.json"]);
+    assert!(
+        stdout(&o).contains(&format!("tuned           {tuned}")),
+        "{}",
+        stdout(&o)
+    );
+    // Without --tune nothing is added to the model file.
+    expect_code(&d.run(&["train", "data.csv", "-o", "plain.json"]), 0);
+    let plain = std::fs::read_to_string(d.path("plain.json")).unwrap();
+    assert!(!plain.contains("\"tuned\""), "{plain}");
+    expect_code(
+        &d.run(&["train", "data.csv", "-o", "x.json", "--tune-min-df", "1"]),
+        2,
+    );
+}

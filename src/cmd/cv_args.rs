@@ -1,4 +1,5 @@
-//! Cross-validation flags shared by `evaluate` and `compare`.
+//! Cross-validation flags shared by `evaluate` and `compare`, and the tuning flags `train`
+//! shares too.
 
 use anyhow::bail;
 use secdisc_train::{CvOptions, Search, Split, TuneMetric, TuneOptions, VectorizerGrid};
@@ -45,8 +46,16 @@ pub struct CvArgs {
     /// `github/acme/api/issue` with N=1 is `github`); 0 uses the whole value.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub source_depth: usize,
-    /// Tune hyperparameters by nested CV in each training part: `grid`, or `random:N` for N
-    /// grid points drawn by the seed.
+    #[command(flatten)]
+    pub tune: TuneArgs,
+}
+
+/// Flags of the nested hyperparameter search (`evaluate`, `compare` and `train`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TuneArgs {
+    /// Tune hyperparameters by nested CV: inside each training part of a cross-validation,
+    /// and for `train` on all its data. `grid`, or `random:N` for N grid points drawn by the
+    /// seed.
     #[arg(long, value_name = "SEARCH", num_args = 0..=1, default_missing_value = "grid", value_parser = parse_search)]
     pub tune: Option<Search>,
     /// Metric that ranks tuning candidates.
@@ -101,20 +110,27 @@ impl CvArgs {
             threshold: model.threshold,
             sampling: model.sampling.into(),
             split,
-            tune: self.tune.map(|search| TuneOptions {
-                search,
-                metric: match self.tune_metric {
-                    TuneMetricArg::F1 => TuneMetric::F1,
-                    TuneMetricArg::Auc => TuneMetric::Auc,
-                    TuneMetricArg::PrAuc => TuneMetric::PrAuc,
-                },
-                vectorizer: VectorizerGrid {
-                    min_df: dedup(&self.tune_min_df),
-                    ngram_max: dedup(&self.tune_ngram_max),
-                },
-                ..TuneOptions::default()
-            }),
+            tune: self.tune.options(),
             ..CvOptions::default()
+        })
+    }
+}
+
+impl TuneArgs {
+    /// The search, or `None` without `--tune`.
+    pub fn options(&self) -> Option<TuneOptions> {
+        self.tune.map(|search| TuneOptions {
+            search,
+            metric: match self.tune_metric {
+                TuneMetricArg::F1 => TuneMetric::F1,
+                TuneMetricArg::Auc => TuneMetric::Auc,
+                TuneMetricArg::PrAuc => TuneMetric::PrAuc,
+            },
+            vectorizer: VectorizerGrid {
+                min_df: dedup(&self.tune_min_df),
+                ngram_max: dedup(&self.tune_ngram_max),
+            },
+            ..TuneOptions::default()
         })
     }
 }

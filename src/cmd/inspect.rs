@@ -151,6 +151,9 @@ impl<'a> Inspection<'a> {
             }
         }
         row(&mut s, "model kind", &kind);
+        if let Some(tuned) = c.params.get("tuned").and_then(Value::as_str) {
+            row(&mut s, "tuned", &format!("{tuned} (chosen by nested CV)"));
+        }
         row(
             &mut s,
             "threshold",

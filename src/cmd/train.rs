@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use secdisc_features::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
-use secdisc_train::{cross_validate, fit_pipeline, CvInput, CvOptions};
+use secdisc_train::{cross_validate, fit_pipeline, tune_settings, CvInput, CvOptions};
 
+use super::cv_args::TuneArgs;
 use super::dataset::{self, InputFormat};
 use super::model_args::{ClassifierArg, ModelArgs};
 
@@ -38,6 +39,10 @@ pub struct TrainArgs {
     pub input_format: Option<InputFormat>,
     #[command(flatten)]
     pub model: ModelArgs,
+    // With --tune, the settings are chosen by nested CV on all the data before the final fit
+    // (and `--cv K` repeats that search inside each of its folds).
+    #[command(flatten)]
+    pub tune: TuneArgs,
 }
 
 /// Run `secdisc train`.
@@ -51,6 +56,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let positives = data.positives();
     let tfidf = args.model.tfidf();
     let classifier = args.model.classifier(args.classifier.kind())?;
+    let tune = args.tune.options();
     let groups = data.group_refs();
     let input = CvInput {
         texts: &data.texts,
@@ -65,6 +71,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
                 seed: args.seed,
                 threshold: args.model.threshold,
                 sampling: args.model.sampling.into(),
+                tune: tune.clone(),
                 ..CvOptions::default()
             };
             let bar = crate::progress::bar(k as u64, "cross-validating");
@@ -89,6 +96,26 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let (tfidf, classifier, chosen) = match &tune {
+        Some(t) => {
+            let settings = tune_settings(
+                &input,
+                &tfidf,
+                &classifier,
+                t,
+                args.model.threshold,
+                args.model.sampling.into(),
+                args.seed,
+            )
+            .with_context(|| format!("cannot tune on {}", dataset::display_paths(&args.data)))?;
+            eprintln!(
+                "secdisc: nested {}-fold search chose {}",
+                t.inner_folds, settings.label
+            );
+            (settings.tfidf, settings.classifier, Some(settings.label))
+        }
+        None => (tfidf, classifier, None),
+    };
     let (vectorizer, model, threshold) = fit_pipeline(
         &input,
         &tfidf,
@@ -110,11 +137,18 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         },
         classifier: ClassifierInfo {
             name: classifier.name().into(),
-            params: serde_json::json!({
-                "tfidf": tfidf,
-                "classifier": classifier,
-                "threshold_rule": args.model.threshold.to_string(),
-            }),
+            params: {
+                let mut params = serde_json::json!({
+                    "tfidf": tfidf,
+                    "classifier": classifier,
+                    "threshold_rule": args.model.threshold.to_string(),
+                });
+                // Only tuned models carry the key, so other model files keep their bytes.
+                if let (Some(chosen), Some(map)) = (&chosen, params.as_object_mut()) {
+                    map.insert("tuned".into(), chosen.as_str().into());
+                }
+                params
+            },
         },
         cv,
     };

@@ -338,6 +338,82 @@ fn tune_classifier(
     Ok((label, params))
 }
 
+/// Vectorizer candidates: `tfidf` itself (unlabelled), or the grid `tune` searches.
+fn vectorizer_candidates(
+    tune: Option<&TuneOptions>,
+    tfidf: &TfidfValidParams,
+) -> Result<Vec<(String, TfidfValidParams)>> {
+    match tune {
+        Some(t) if !t.vectorizer.is_empty() => t
+            .vectorizer
+            .candidates(tfidf.params())?
+            .into_iter()
+            .map(|(label, params)| Ok((label, params.check()?)))
+            .collect(),
+        _ => Ok(vec![(String::new(), tfidf.clone())]),
+    }
+}
+
+/// Settings chosen by [`tune_settings`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TunedSettings {
+    /// What was chosen, for example `min_df=1 ngrams=1-2 c=3`.
+    pub label: String,
+    /// The TF-IDF parameters to fit with.
+    pub tfidf: TfidfParams,
+    /// The classifier parameters to fit with.
+    pub classifier: ClassifierParams,
+}
+
+/// The settings nested CV prefers on the whole of `input`: every candidate of `classifier`'s
+/// grid (and of `tune`'s vectorizer grid) is scored on `tune.inner_folds` folds, as inside
+/// each training part of [`cross_validate_many`]. Fit the final model with them by
+/// [`fit_pipeline`]; estimate how well the procedure does by [`cross_validate`] with the same
+/// `tune`, which repeats the search inside every fold.
+pub fn tune_settings(
+    input: &CvInput<'_>,
+    tfidf: &TfidfParams,
+    classifier: &ClassifierParams,
+    tune: &TuneOptions,
+    rule: ThresholdRule,
+    sampling: Sampling,
+    seed: u64,
+) -> Result<TunedSettings> {
+    let n = input.labels.len();
+    assert_eq!(input.texts.len(), n, "one text per label");
+    assert_eq!(input.groups.len(), n, "one group per label");
+    classifier.check()?;
+    let valid = tfidf.clone().check()?;
+    let corpus = valid.tokenize(input.texts);
+    let vectorizers = vectorizer_candidates(Some(tune), &valid)?;
+    let search = JointSearch {
+        corpus: &corpus,
+        vectorizers: &vectorizers,
+        sequences: classifier.sequence_len(),
+    };
+    let rows: Vec<usize> = (0..n).collect();
+    let part = TrainingPart {
+        y: input.labels,
+        groups: input.groups,
+        rule,
+        sampling,
+        seed,
+    };
+    let (v, label, params) = if tune.vectorizer.is_empty() {
+        let fitted = valid.fit_tokenized(&corpus, &rows)?;
+        let x = fitted.transform_tokenized_with(&corpus, &rows, search.sequences);
+        let (label, params) = tune_classifier(&x, &part, classifier, tune)?;
+        (0, label, params)
+    } else {
+        tune_jointly(&search, &rows, &part, classifier, tune)?
+    };
+    Ok(TunedSettings {
+        label,
+        tfidf: vectorizers[v].1.params().clone(),
+        classifier: params,
+    })
+}
+
 /// A vectorizer fitted on an outer training part and both parts' matrices.
 struct OuterMatrices {
     vectorizer: TfidfVectorizer,
@@ -543,17 +619,8 @@ pub fn cross_validate_many(
         .iter()
         .filter_map(ClassifierParams::sequence_len)
         .max();
-    // Vectorizer candidates: the given settings, or the searched grid.
     let joint = opts.tune.as_ref().is_some_and(|t| !t.vectorizer.is_empty());
-    let vectorizers: Vec<(String, TfidfValidParams)> = match &opts.tune {
-        Some(t) if joint => t
-            .vectorizer
-            .candidates(tfidf.params())?
-            .into_iter()
-            .map(|(label, params)| Ok((label, params.check()?)))
-            .collect::<Result<_>>()?,
-        _ => vec![(String::new(), tfidf.clone())],
-    };
+    let vectorizers = vectorizer_candidates(opts.tune.as_ref(), &tfidf)?;
     let search = JointSearch {
         corpus: &corpus,
         vectorizers: &vectorizers,
@@ -911,6 +978,40 @@ mod tests {
         };
         let e = cross_validate(&input, &TfidfParams::default(), &ensemble, &plain, &|| {});
         assert!(matches!(e, Err(TrainError::EmptyGrid(_))));
+        // The same search on all the data gives the settings to train the final model with.
+        let t = tune(vec![1, 2]).tune.unwrap();
+        let rule = ThresholdRule::default();
+        let s = tune_settings(
+            &input,
+            &TfidfParams::default(),
+            lr,
+            &t,
+            rule,
+            Sampling::None,
+            7,
+        )
+        .unwrap();
+        assert!(s.label.contains("ngrams=1-2 c="), "{}", s.label);
+        assert_eq!(s.tfidf.ngram_range_value(), (1, 2));
+        let chosen_min_df = if s.label.starts_with("min_df=1") {
+            1
+        } else {
+            2
+        };
+        assert_eq!(s.tfidf.min_df_value(), chosen_min_df);
+        let plain = TuneOptions::default();
+        let s = tune_settings(
+            &input,
+            &TfidfParams::default(),
+            lr,
+            &plain,
+            rule,
+            Sampling::None,
+            7,
+        )
+        .unwrap();
+        assert!(s.label.starts_with("c="), "{}", s.label);
+        assert_eq!(s.tfidf, TfidfParams::default());
     }
 
     #[test]
