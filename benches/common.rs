@@ -172,10 +172,16 @@ pub fn bundle(texts: &[String], labels: &[bool]) -> secdisc_features::ModelBundl
         groups: &groups,
     };
     let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
-    let (vectorizer, classifier, threshold) = fit_pipeline(
+    let secdisc_train::FittedPipeline {
+        vectorizer,
+        model: classifier,
+        threshold,
+        ..
+    } = fit_pipeline(
         &input,
         &TfidfParams::default(),
         &lr,
+        None,
         ThresholdRule::default(),
         secdisc_train::Sampling::None,
         0,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use secdisc_features::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
-use secdisc_train::{cross_validate, fit_pipeline, tune_settings, CvInput, CvOptions};
+use secdisc_train::{cross_validate, fit_pipeline, CvInput, CvOptions, FittedPipeline};
 
 use super::cv_args::TuneArgs;
 use super::dataset::{self, InputFormat};
@@ -96,35 +96,28 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let (tfidf, classifier, chosen) = match &tune {
-        Some(t) => {
-            let settings = tune_settings(
-                &input,
-                &tfidf,
-                &classifier,
-                t,
-                args.model.threshold,
-                args.model.sampling.into(),
-                args.seed,
-            )
-            .with_context(|| format!("cannot tune on {}", dataset::display_paths(&args.data)))?;
-            eprintln!(
-                "secdisc: nested {}-fold search chose {}",
-                t.inner_folds, settings.label
-            );
-            (settings.tfidf, settings.classifier, Some(settings.label))
-        }
-        None => (tfidf, classifier, None),
-    };
-    let (vectorizer, model, threshold) = fit_pipeline(
+    let FittedPipeline {
+        vectorizer,
+        model,
+        threshold,
+        tuned,
+    } = fit_pipeline(
         &input,
         &tfidf,
         &classifier,
+        tune.as_ref(),
         args.model.threshold,
         args.model.sampling.into(),
         args.seed,
     )
     .with_context(|| format!("cannot train on {}", dataset::display_paths(&args.data)))?;
+    let (tfidf, classifier, chosen) = match tuned {
+        Some(t) => {
+            eprintln!("secdisc: nested-CV search chose {}", t.label);
+            (t.tfidf, t.classifier, Some(t.label))
+        }
+        None => (tfidf, classifier, None),
+    };
     let manifest = Manifest {
         secdisc_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: args.seed,

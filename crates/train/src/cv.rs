@@ -196,33 +196,6 @@ impl CvReport {
     }
 }
 
-/// Fit the vectorizer and the classifier on every record, and choose the threshold by `rule`
-/// on inner out-of-fold predictions: what `secdisc train` ships.
-pub fn fit_pipeline(
-    input: &CvInput<'_>,
-    tfidf: &TfidfParams,
-    classifier: &ClassifierParams,
-    rule: ThresholdRule,
-    sampling: Sampling,
-    seed: u64,
-) -> Result<(TfidfVectorizer, ClassifierModel, f64)> {
-    classifier.check()?;
-    let vectorizer = tfidf.clone().check()?.fit(input.texts)?;
-    let x = vectorizer.transform_with(input.texts, classifier.sequence_len());
-    let model = fit_sampled(classifier, &x, input.labels, sampling, seed)?;
-    let threshold = choose_threshold(
-        &x,
-        input.labels,
-        input.groups,
-        classifier,
-        rule,
-        sampling,
-        5,
-        seed,
-    )?;
-    Ok((vectorizer, model, threshold))
-}
-
 /// Fit `classifier` on the rows of `x` chosen by `sampling` (what every fit in training and
 /// cross-validation does; no threshold search).
 pub fn fit_sampled(
@@ -354,38 +327,51 @@ fn vectorizer_candidates(
     }
 }
 
-/// Settings chosen by [`tune_settings`].
+/// Settings chosen by the search of [`fit_pipeline`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct TunedSettings {
     /// What was chosen, for example `min_df=1 ngrams=1-2 c=3`.
     pub label: String,
-    /// The TF-IDF parameters to fit with.
+    /// The TF-IDF parameters the pipeline was fitted with.
     pub tfidf: TfidfParams,
-    /// The classifier parameters to fit with.
+    /// The classifier parameters the pipeline was fitted with.
     pub classifier: ClassifierParams,
 }
 
-/// The settings nested CV prefers on the whole of `input`: every candidate of `classifier`'s
-/// grid (and of `tune`'s vectorizer grid) is scored on `tune.inner_folds` folds, as inside
-/// each training part of [`cross_validate_many`]. Fit the final model with them by
-/// [`fit_pipeline`]; estimate how well the procedure does by [`cross_validate`] with the same
-/// `tune`, which repeats the search inside every fold.
-pub fn tune_settings(
+/// What [`fit_pipeline`] fitted.
+pub struct FittedPipeline {
+    /// The vectorizer, fitted on every record.
+    pub vectorizer: TfidfVectorizer,
+    /// The classifier, fitted on every record.
+    pub model: ClassifierModel,
+    /// The threshold chosen by the rule on inner out-of-fold predictions.
+    pub threshold: f64,
+    /// The settings the search chose, when there was one.
+    pub tuned: Option<TunedSettings>,
+}
+
+/// Fit the vectorizer and the classifier on every record, and choose the threshold by `rule`
+/// on inner out-of-fold predictions: what `secdisc train` ships. With `tune`, the settings are
+/// first chosen by nested CV on all the records (every candidate of `classifier`'s grid, and
+/// of `tune`'s vectorizer grid, scored on `tune.inner_folds` folds, as inside each training
+/// part of [`cross_validate_many`], which estimates how well this procedure does). The text is
+/// tokenized once for the search and the final fit.
+pub fn fit_pipeline(
     input: &CvInput<'_>,
     tfidf: &TfidfParams,
     classifier: &ClassifierParams,
-    tune: &TuneOptions,
+    tune: Option<&TuneOptions>,
     rule: ThresholdRule,
     sampling: Sampling,
     seed: u64,
-) -> Result<TunedSettings> {
+) -> Result<FittedPipeline> {
     let n = input.labels.len();
     assert_eq!(input.texts.len(), n, "one text per label");
     assert_eq!(input.groups.len(), n, "one group per label");
     classifier.check()?;
     let valid = tfidf.clone().check()?;
     let corpus = valid.tokenize(input.texts);
-    let vectorizers = vectorizer_candidates(Some(tune), &valid)?;
+    let vectorizers = vectorizer_candidates(tune, &valid)?;
     let search = JointSearch {
         corpus: &corpus,
         vectorizers: &vectorizers,
@@ -399,18 +385,49 @@ pub fn tune_settings(
         sampling,
         seed,
     };
-    let (v, label, params) = if tune.vectorizer.is_empty() {
-        let fitted = valid.fit_tokenized(&corpus, &rows)?;
-        let x = fitted.transform_tokenized_with(&corpus, &rows, search.sequences);
-        let (label, params) = tune_classifier(&x, &part, classifier, tune)?;
-        (0, label, params)
-    } else {
-        tune_jointly(&search, &rows, &part, classifier, tune)?
+    // Without a vectorizer grid, the search runs on the matrix the model is then fitted on.
+    let (v, tuned, fitted) = match tune {
+        Some(t) if !t.vectorizer.is_empty() => {
+            let (v, label, params) = tune_jointly(&search, &rows, &part, classifier, t)?;
+            (v, Some((label, params)), None)
+        }
+        Some(t) => {
+            let m = fit_matrices(&search, 0, &rows, &[])?;
+            let chosen = tune_classifier(&m.x_train, &part, classifier, t)?;
+            (0, Some(chosen), Some(m))
+        }
+        None => (0, None, None),
     };
-    Ok(TunedSettings {
+    let OuterMatrices {
+        vectorizer,
+        x_train: x,
+        ..
+    } = match fitted {
+        Some(m) => m,
+        None => fit_matrices(&search, v, &rows, &[])?,
+    };
+    let classifier = tuned.as_ref().map_or(classifier, |(_, params)| params);
+    let model = fit_sampled(classifier, &x, input.labels, sampling, seed)?;
+    let threshold = choose_threshold(
+        &x,
+        input.labels,
+        input.groups,
+        classifier,
+        rule,
+        sampling,
+        5,
+        seed,
+    )?;
+    let tuned = tuned.map(|(label, params)| TunedSettings {
         label,
         tfidf: vectorizers[v].1.params().clone(),
         classifier: params,
+    });
+    Ok(FittedPipeline {
+        vectorizer,
+        model,
+        threshold,
+        tuned,
     })
 }
 
@@ -419,6 +436,25 @@ struct OuterMatrices {
     vectorizer: TfidfVectorizer,
     x_train: CsrMatrix,
     x_test: CsrMatrix,
+}
+
+/// Vectorizer candidate `v` fitted on the `train` rows, and the matrices of both parts.
+fn fit_matrices(
+    search: &JointSearch<'_>,
+    v: usize,
+    train: &[usize],
+    test: &[usize],
+) -> Result<OuterMatrices> {
+    let vectorizer = search.vectorizers[v]
+        .1
+        .fit_tokenized(search.corpus, train)?;
+    let x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
+    let x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
+    Ok(OuterMatrices {
+        vectorizer,
+        x_train,
+        x_test,
+    })
 }
 
 /// The outer matrices of vectorizer candidate `v` in `slot`, fitted on `train` on first use.
@@ -430,16 +466,7 @@ fn outer_matrices<'a>(
     test: &[usize],
 ) -> Result<&'a OuterMatrices> {
     if slot.is_none() {
-        let vectorizer = search.vectorizers[v]
-            .1
-            .fit_tokenized(search.corpus, train)?;
-        let x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
-        let x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
-        *slot = Some(OuterMatrices {
-            vectorizer,
-            x_train,
-            x_test,
-        });
+        *slot = Some(fit_matrices(search, v, train, test)?);
     }
     Ok(slot.as_ref().expect("filled above"))
 }
@@ -981,16 +1008,21 @@ mod tests {
         // The same search on all the data gives the settings to train the final model with.
         let t = tune(vec![1, 2]).tune.unwrap();
         let rule = ThresholdRule::default();
-        let s = tune_settings(
-            &input,
-            &TfidfParams::default(),
-            lr,
-            &t,
-            rule,
-            Sampling::None,
-            7,
-        )
-        .unwrap();
+        let fit = |t: &TuneOptions| {
+            fit_pipeline(
+                &input,
+                &TfidfParams::default(),
+                lr,
+                Some(t),
+                rule,
+                Sampling::None,
+                7,
+            )
+            .unwrap()
+        };
+        let fitted = fit(&t);
+        let s = fitted.tuned.unwrap();
+        assert_eq!(fitted.vectorizer.params(), &s.tfidf);
         assert!(s.label.contains("ngrams=1-2 c="), "{}", s.label);
         assert_eq!(s.tfidf.ngram_range_value(), (1, 2));
         let chosen_min_df = if s.label.starts_with("min_df=1") {
@@ -999,17 +1031,7 @@ mod tests {
             2
         };
         assert_eq!(s.tfidf.min_df_value(), chosen_min_df);
-        let plain = TuneOptions::default();
-        let s = tune_settings(
-            &input,
-            &TfidfParams::default(),
-            lr,
-            &plain,
-            rule,
-            Sampling::None,
-            7,
-        )
-        .unwrap();
+        let s = fit(&TuneOptions::default()).tuned.unwrap();
         assert!(s.label.starts_with("c="), "{}", s.label);
         assert_eq!(s.tfidf, TfidfParams::default());
     }

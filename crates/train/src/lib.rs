@@ -71,8 +71,8 @@ pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
-    cross_validate, cross_validate_many, fit_pipeline, fit_sampled, tune_settings, ClassifierCv,
-    CvInput, CvOptions, CvReport, FoldResult, Split, TunedSettings,
+    cross_validate, cross_validate_many, fit_pipeline, fit_sampled, ClassifierCv, CvInput,
+    CvOptions, CvReport, FittedPipeline, FoldResult, Split, TunedSettings,
 };
 pub use deep::{BiLstmParams, BiLstmValidParams, CnnParams, CnnValidParams, SequenceTraining};
 pub use error::{Result, TrainError};
