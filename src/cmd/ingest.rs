@@ -77,17 +77,8 @@ pub struct IngestArgs {
     #[arg(long, value_name = "BITS", default_value_t = 3)]
     pub near_distance: u32,
 
-    /// Replace code blocks, stack traces and log dumps with a token, or drop them.
-    #[arg(long, value_enum, default_value_t = CodeArg::Placeholder)]
-    pub code: CodeArg,
-
-    /// The token that replaces a code block.
-    #[arg(long, value_name = "TOKEN", default_value = "[CODE]")]
-    pub code_token: String,
-
-    /// The token that replaces a URL.
-    #[arg(long, value_name = "TOKEN", default_value = "[URL]")]
-    pub url_token: String,
+    #[command(flatten)]
+    pub clean: CleanArgs,
 
     /// Label units from tracker labels / Stack Exchange tags (built-in security tag list, or --security-tags).
     #[arg(long)]
@@ -104,14 +95,6 @@ pub struct IngestArgs {
     /// Give comments and answers their thread's label.
     #[arg(long, requires = "label_from_tags")]
     pub inherit_labels: bool,
-
-    /// Another bot account whose posts are dropped (repeatable; `[bot]` accounts always are).
-    #[arg(long, value_name = "NAME")]
-    pub bot: Vec<String>,
-
-    /// Do not use the built-in list of bot accounts.
-    #[arg(long)]
-    pub no_default_bots: bool,
 
     /// Set the `source` of every record (for Stack Exchange: the site used in ids and URLs).
     #[arg(long, value_name = "NAME")]
@@ -209,7 +192,7 @@ fn params(args: &IngestArgs) -> anyhow::Result<IngestParams> {
     } else {
         LabelSource::None
     };
-    let bots = bot_filter(args.no_default_bots, &args.bot);
+    let bots = args.clean.bots();
     let mut fields = FieldMap::default()
         .text(&args.text_field)
         .kind(args.kind)
@@ -241,7 +224,7 @@ fn params(args: &IngestArgs) -> anyhow::Result<IngestParams> {
                 max_distance: args.near_distance,
             },
         })
-        .clean(clean_params(args.code, &args.code_token, &args.url_token))
+        .clean(args.clean.params())
         .labels(labels)
         .inherit(if args.inherit_labels {
             Inheritance::FromThread
@@ -300,24 +283,45 @@ impl From<UnitArg> for Unit {
     }
 }
 
-/// The cleaner settings of `--code`, `--code-token` and `--url-token` (shared with `label`,
-/// which reads exports through the same pipeline).
-pub fn clean_params(code: CodeArg, code_token: &str, url_token: &str) -> CleanParams {
-    CleanParams::default()
-        .code(match code {
-            CodeArg::Placeholder => CodeMode::Placeholder,
-            CodeArg::Drop => CodeMode::Drop,
-        })
-        .code_token(code_token)
-        .url_token(url_token)
+/// Flags that clean export text and drop bot posts (shared by `ingest` and `label`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CleanArgs {
+    /// Replace code blocks, stack traces and log dumps with a token, or drop them.
+    #[arg(long, value_enum, default_value_t = CodeArg::Placeholder)]
+    pub code: CodeArg,
+    /// The token that replaces a code block.
+    #[arg(long, value_name = "TOKEN", default_value = "[CODE]")]
+    pub code_token: String,
+    /// The token that replaces a URL.
+    #[arg(long, value_name = "TOKEN", default_value = "[URL]")]
+    pub url_token: String,
+    /// Another bot account whose posts are dropped (repeatable; `[bot]` accounts always are).
+    #[arg(long, value_name = "NAME")]
+    pub bot: Vec<String>,
+    /// Do not use the built-in list of bot accounts.
+    #[arg(long)]
+    pub no_default_bots: bool,
 }
 
-/// The bot filter of `--no-default-bots` and `--bot NAME...` (shared with `label`).
-pub fn bot_filter(no_default_bots: bool, bots: &[String]) -> BotFilter {
-    let start = if no_default_bots {
-        BotFilter::empty()
-    } else {
-        BotFilter::default()
-    };
-    bots.iter().fold(start, |filter, b| filter.with(b))
+impl CleanArgs {
+    /// The cleaning of `--code`, `--code-token` and `--url-token`.
+    pub fn params(&self) -> CleanParams {
+        CleanParams::default()
+            .code(match self.code {
+                CodeArg::Placeholder => CodeMode::Placeholder,
+                CodeArg::Drop => CodeMode::Drop,
+            })
+            .code_token(&self.code_token)
+            .url_token(&self.url_token)
+    }
+
+    /// The bot filter of `--no-default-bots` and `--bot NAME...`.
+    pub fn bots(&self) -> BotFilter {
+        let start = if self.no_default_bots {
+            BotFilter::empty()
+        } else {
+            BotFilter::default()
+        };
+        self.bot.iter().fold(start, |filter, b| filter.with(b))
+    }
 }

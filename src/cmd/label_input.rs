@@ -13,7 +13,7 @@ use secdisc_ingest::{
 };
 
 use super::dataset::InputFormat;
-use super::ingest::{bot_filter, clean_params, CodeArg, UnitArg};
+use super::ingest::{CleanArgs, UnitArg};
 
 /// How `label` reads exports: the `ingest` flags that make sense when labelling.
 #[derive(Debug, Clone, clap::Args)]
@@ -26,21 +26,8 @@ pub struct ExportArgs {
     /// What one labelled record of an export holds.
     #[arg(long, value_enum, default_value_t = UnitArg::Paragraph)]
     pub unit: UnitArg,
-    /// Replace code blocks, stack traces and log dumps with a token, or drop them.
-    #[arg(long, value_enum, default_value_t = CodeArg::Placeholder)]
-    pub code: CodeArg,
-    /// The token that replaces a code block.
-    #[arg(long, value_name = "TOKEN", default_value = "[CODE]")]
-    pub code_token: String,
-    /// The token that replaces a URL.
-    #[arg(long, value_name = "TOKEN", default_value = "[URL]")]
-    pub url_token: String,
-    /// Another bot account whose posts are dropped (repeatable; `[bot]` accounts always are).
-    #[arg(long, value_name = "NAME")]
-    pub bot: Vec<String>,
-    /// Do not use the built-in list of bot accounts.
-    #[arg(long)]
-    pub no_default_bots: bool,
+    #[command(flatten)]
+    pub clean: CleanArgs,
     /// Set the `source` of every export record (for Stack Exchange: the site used in ids).
     #[arg(long, value_name = "NAME")]
     pub source: Option<String>,
@@ -60,8 +47,8 @@ impl ExportArgs {
         IngestParams::default()
             .format(self.export_format)
             .unit(self.unit.into())
-            .clean(clean_params(self.code, &self.code_token, &self.url_token))
-            .bots(bot_filter(self.no_default_bots, &self.bot))
+            .clean(self.clean.params())
+            .bots(self.clean.bots())
             .errors(ErrorMode::KeepGoing)
             .max_record_bytes(self.max_record_bytes)
             .source(self.source.clone())
