@@ -317,13 +317,8 @@ fn vectorizer_candidates(
     tfidf: &TfidfValidParams,
 ) -> Result<Vec<(String, TfidfValidParams)>> {
     match tune {
-        Some(t) if !t.vectorizer.is_empty() => t
-            .vectorizer
-            .candidates(tfidf.params())?
-            .into_iter()
-            .map(|(label, params)| Ok((label, params.check()?)))
-            .collect(),
-        _ => Ok(vec![(String::new(), tfidf.clone())]),
+        Some(t) => t.vectorizer.candidates(tfidf.params()),
+        None => Ok(vec![(String::new(), tfidf.clone())]),
     }
 }
 

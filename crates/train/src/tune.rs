@@ -10,7 +10,7 @@
 //! classifier's grid. Then every inner fold fits its own vectorizer on its inner training rows
 //! only, so the vocabulary and IDF of a candidate never see the rows that score it.
 
-use secdisc_features::TfidfParams;
+use secdisc_features::{TfidfParams, TfidfValidParams};
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::ClassifierParams;
@@ -81,10 +81,9 @@ impl VectorizerGrid {
         self.min_df.is_empty() && self.ngram_max.is_empty()
     }
 
-    /// The candidates derived from `base`, each with a label such as `min_df=1 ngrams=1-3`
-    /// naming only the searched settings; `[("", base)]` when the grid is empty. Every
-    /// candidate is checked.
-    pub fn candidates(&self, base: &TfidfParams) -> Result<Vec<(String, TfidfParams)>> {
+    /// The candidates derived from `base`, each checked and with a label such as `min_df=1
+    /// ngrams=1-3` naming only the searched settings; `[("", base)]` when the grid is empty.
+    pub fn candidates(&self, base: &TfidfParams) -> Result<Vec<(String, TfidfValidParams)>> {
         let (ngram_min, _) = base.ngram_range_value();
         let min_dfs: Vec<Option<usize>> = if self.min_df.is_empty() {
             vec![None]
@@ -109,8 +108,7 @@ impl VectorizerGrid {
                     params = params.ngram_range(ngram_min, max);
                     label.push(format!("ngrams={ngram_min}-{max}"));
                 }
-                params.clone().check()?;
-                out.push((label.join(" "), params));
+                out.push((label.join(" "), params.check()?));
             }
         }
         Ok(out)
@@ -181,7 +179,7 @@ mod tests {
     fn vectorizer_grid_combines_the_searched_settings() {
         let base = TfidfParams::default();
         let none = VectorizerGrid::default().candidates(&base).unwrap();
-        assert_eq!(none, vec![(String::new(), base.clone())]);
+        assert_eq!(none, vec![(String::new(), base.clone().check().unwrap())]);
         let grid = VectorizerGrid {
             min_df: vec![1, 2],
             ngram_max: vec![1, 3],
@@ -197,15 +195,15 @@ mod tests {
                 "min_df=2 ngrams=1-3"
             ]
         );
-        assert_eq!(c[1].1.min_df_value(), 1);
-        assert_eq!(c[1].1.ngram_range_value(), (1, 3));
+        assert_eq!(c[1].1.params().min_df_value(), 1);
+        assert_eq!(c[1].1.params().ngram_range_value(), (1, 3));
         let only = VectorizerGrid {
             min_df: vec![3],
             ngram_max: Vec::new(),
         };
         let c = only.candidates(&base).unwrap();
         assert_eq!(c[0].0, "min_df=3");
-        assert_eq!(c[0].1.ngram_range_value(), (1, 2));
+        assert_eq!(c[0].1.params().ngram_range_value(), (1, 2));
         // A longest n-gram below the shortest is refused.
         let bad = VectorizerGrid {
             min_df: Vec::new(),
