@@ -160,7 +160,7 @@ pub fn write_github_json(path: &Path, target: u64) -> u64 {
 }
 
 /// A logistic-regression model bundle (default TF-IDF and parameters) trained on `texts`.
-pub fn bundle(texts: &[String], labels: &[bool]) -> secdisc_features::ModelBundle {
+pub fn bundle(texts: &[String], labels: &[bool]) -> secdisc_model::ModelBundle {
     use secdisc_features::TfidfParams;
     use secdisc_train::{
         fit_pipeline, ClassifierParams, CvInput, LogisticRegressionParams, ThresholdRule,
@@ -187,21 +187,21 @@ pub fn bundle(texts: &[String], labels: &[bool]) -> secdisc_features::ModelBundl
         0,
     )
     .expect("fit");
-    let manifest = secdisc_features::Manifest {
+    let manifest = secdisc_model::Manifest {
         secdisc_version: "bench".into(),
         seed: 0,
-        training_data: secdisc_features::TrainingData {
+        training_data: secdisc_model::TrainingData {
             name: "bench".into(),
             sha256: String::new(),
             rows: texts.len(),
             positives: 0,
             negatives: 0,
         },
-        classifier: secdisc_features::ClassifierInfo {
+        classifier: secdisc_model::ClassifierInfo {
             name: "lr".into(),
             params: serde_json::json!({}),
         },
         cv: None,
     };
-    secdisc_features::ModelBundle::new(manifest, vectorizer, classifier, threshold).expect("bundle")
+    secdisc_model::ModelBundle::new(manifest, vectorizer, classifier, threshold).expect("bundle")
 }

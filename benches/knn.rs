@@ -11,7 +11,8 @@ mod common;
 
 use std::time::Instant;
 
-use secdisc_features::{ClassifierModel, SparseRow, TfidfParams};
+use secdisc_features::{SparseRow, TfidfParams};
+use secdisc_model::ClassifierModel;
 use secdisc_train::{ClassifierParams, Folds, KnnParams};
 
 fn main() {

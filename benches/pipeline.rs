@@ -26,11 +26,10 @@ use std::time::Duration;
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{black_box, Bencher};
-use secdisc_features::{
-    ClassifierModel, CsrMatrix, TfidfParams, TfidfValidParams, TokenizedCorpus,
-};
+use secdisc_features::{CsrMatrix, TfidfParams, TfidfValidParams, TokenizedCorpus};
 use secdisc_infer::{InputItem, LabelOptions, Labeler};
 use secdisc_ingest::{IngestParams, Record, RecordSink};
+use secdisc_model::ClassifierModel;
 use secdisc_train::{
     ClassifierParams, DecisionTreeParams, FastTextParams, Folds, KnnParams, LinfaLogisticParams,
     LogisticRegressionParams, NaiveBayesParams, RandomForestParams, SvmParams,

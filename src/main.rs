@@ -4,8 +4,9 @@
 
 mod cli;
 mod cmd;
+mod hints;
 mod progress;
-mod report;
+
 mod serve;
 
 use std::process::ExitCode;
@@ -36,6 +37,10 @@ fn message(err: &anyhow::Error) -> String {
             out.push_str(": ");
             out.push_str(&text);
         }
+    }
+    if let Some(hint) = hints::for_error(err) {
+        out.push_str("; ");
+        out.push_str(&hint);
     }
     out
 }

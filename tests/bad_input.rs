@@ -74,7 +74,8 @@ fn one_class_or_too_few_positives_for_the_folds() {
     );
     let e = expect_code(&d.run(&["evaluate", "few.csv", "--folds", "5"]), 1);
     assert!(
-        e.contains("2 security records cannot fill 5 folds; use --folds 2 or fewer"),
+        e.contains("2 security records cannot fill 5 folds; use 2 folds or fewer")
+            && e.ends_with("lower --folds\n"),
         "{e}"
     );
 }
@@ -213,7 +214,8 @@ fn zero_folds_or_repeats_are_named() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
     let e = expect_code(&d.run(&["evaluate", "data.csv", "--repeats", "0"]), 1);
-    assert!(e.contains("--repeats must be at least 1"), "{e}");
+    assert!(e.contains("repeats must be at least 1"), "{e}");
+    assert!(e.contains("set --repeats to 1 or more"), "{e}");
     let e = expect_code(&d.run(&["evaluate", "data.csv", "--folds", "1"]), 1);
     assert!(e.contains("at least 2 folds, got 1"), "{e}");
 }

@@ -245,7 +245,8 @@ fn l1_penalty_gives_sparse_weights_and_bad_ratios_are_refused() {
         ]),
         1,
     );
-    assert!(e.contains("--l1-ratio must be between 0 and 1"), "{e}");
+    assert!(e.contains("l1_ratio must be between 0 and 1"), "{e}");
+    assert!(e.contains("--penalty l1 or l2"), "{e}");
 }
 
 #[test]

@@ -153,3 +153,18 @@ fn units_dedup_and_code_flags() {
     assert_eq!(summary["units_dropped"]["duplicate"], 15);
     assert!(!stdout(&o).contains("[CODE]"));
 }
+
+/// Library errors state the facts; the binary adds the flag that fixes them (issue 11).
+#[test]
+fn a_missing_text_field_is_answered_with_the_flag_that_names_it() {
+    let d = Dir::new();
+    d.write(
+        "comments.json",
+        b"[\n{\"issue_number\": 7, \"comment_body\": \"tokens leak\", \"author\": \"a\"}\n]",
+    );
+    let err = expect_code(&d.run(&["ingest", "comments.json"]), 1);
+    assert!(
+        err.contains("author, comment_body, issue_number") && err.contains("--text-field"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@ mod util;
 mod bad_input;
 mod bench;
 mod compare;
+mod cross_project;
 mod cv_options;
 mod evaluate;
 mod fault;

@@ -1,6 +1,6 @@
 //! `secdisc train`.
 
-use crate::util::{expect_code, toy_csv, Dir};
+use crate::util::{expect_code, stdout, toy_csv, Dir};
 
 #[test]
 fn trains_a_model_with_manifest_and_is_byte_reproducible() {
@@ -77,4 +77,30 @@ fn failed_training_leaves_the_old_model_untouched() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty());
+}
+
+/// The registry's smallest classifier (issue 11): no flags of its own, yet trainable,
+/// comparable, tunable and listed in `--help`.
+#[test]
+fn centroid_from_the_registry_trains_labels_and_tunes() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(60));
+    let o = d.run(&[
+        "train", "data.csv", "-o", "m.json", "--classifier", "centroid", "--min-df", "1",
+    ]);
+    expect_code(&o, 0);
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path("m.json")).unwrap()).unwrap();
+    assert_eq!(model["manifest"]["classifier"]["name"], "centroid");
+    let o = d.run(&["label", "-m", "m.json", "data.csv"]);
+    expect_code(&o, 0);
+    assert_eq!(stdout(&o).lines().count(), 60);
+    let o = d.run(&[
+        "compare", "data.csv", "--classifiers", "lr,centroid", "--folds", "3", "--tune",
+        "--min-df", "1", "--json",
+    ]);
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("beta="), "{}", stdout(&o));
+    let help = stdout(&d.run(&["train", "--help"]));
+    assert!(help.contains("centroid:") && help.contains("Rocchio"), "{help}");
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use secdisc_features::ModelBundle;
+use secdisc_model::ModelBundle;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(model) = ModelBundle::from_json(Path::new("model.json"), data) else {

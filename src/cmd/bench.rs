@@ -11,9 +11,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use secdisc_features::ModelBundle;
 use secdisc_infer::{InputItem, LabelOptions, Labeler};
 use secdisc_ingest::{LabelPolicy, ReadOptions, RecordFormat, RecordReader};
+use secdisc_model::ModelBundle;
 use secdisc_train::{ClassifierParams, LogisticRegressionParams};
 use serde::Serialize;
 

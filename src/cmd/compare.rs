@@ -12,7 +12,7 @@ use super::dataset::{self, InputFormat};
 use super::html_report;
 use super::model_args::ModelArgs;
 use super::output;
-use crate::report::Report;
+use secdisc_report::Report;
 
 /// Flags of `secdisc compare`.
 #[derive(Debug, clap::Args)]
@@ -102,7 +102,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.html {
         let terms = html_report::top_terms(&input, &args.model, &classifiers, args.cv.seed);
         let data_path = dataset::display_paths(&args.data);
-        let page = crate::report::render(
+        let page = secdisc_report::render(
             &Report::from_compare(&report, &data.name, &data.labels, terms).with_path(&data_path),
         );
         html_report::write(path, &page)?;

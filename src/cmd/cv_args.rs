@@ -14,6 +14,9 @@ pub enum SplitArg {
     Stratified,
     /// Train on every source but one, test on it; a row per source.
     LeaveOneSourceOut,
+    /// Train on every DATA file but one, test on it; a row per file (cross-project
+    /// evaluation when each file is a project).
+    LeaveOneFileOut,
 }
 
 /// Tuning metric flag.
@@ -29,6 +32,7 @@ pub enum TuneMetricArg {
 
 /// Flags that define the folds and the nested search.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Evaluation")]
 pub struct CvArgs {
     /// Folds per repetition.
     #[arg(long, short = 'k', default_value_t = 10)]
@@ -52,6 +56,7 @@ pub struct CvArgs {
 
 /// Flags of the nested hyperparameter search (`evaluate`, `compare` and `train`).
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Tuning (nested CV)")]
 pub struct TuneArgs {
     /// Tune hyperparameters by nested CV: inside each training part of a cross-validation,
     /// and for `train` on all its data. `grid`, or `random:N` for N grid points drawn by the
@@ -102,6 +107,26 @@ impl CvArgs {
                 let refs: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
                 Split::leave_one_out(&refs)?
             }
+            SplitArg::LeaveOneFileOut => {
+                if data.files.len() < 2 {
+                    // A usage error (status 2): the count of DATA arguments is wrong.
+                    clap::Error::raw(
+                        clap::error::ErrorKind::TooFewValues,
+                        format!(
+                            "--split leave-one-file-out needs at least two DATA files, got {}\n",
+                            data.files.len()
+                        ),
+                    )
+                    .exit()
+                }
+                let names = file_labels(&data.files);
+                let refs: Vec<Option<&str>> = data
+                    .file_of
+                    .iter()
+                    .map(|&f| Some(names[f].as_str()))
+                    .collect();
+                Split::leave_one_out(&refs)?
+            }
         };
         Ok(CvOptions {
             folds: self.folds,
@@ -143,6 +168,38 @@ fn dedup(values: &[usize]) -> Vec<usize> {
     v
 }
 
+/// A distinct row label per input file: its name, or with the folders that tell apart
+/// files of the same name (`chromium/data.csv`, `matomo/data.csv`).
+fn file_labels(files: &[String]) -> Vec<String> {
+    let parts: Vec<Vec<&str>> = files
+        .iter()
+        .map(|f| f.split('/').filter(|p| !p.is_empty()).rev().collect())
+        .collect();
+    let longest = parts.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    for depth in 1..=longest {
+        let labels: Vec<String> = parts
+            .iter()
+            .map(|p| {
+                let mut l: Vec<&str> = p.iter().take(depth).copied().collect();
+                l.reverse();
+                l.join("/")
+            })
+            .collect();
+        let mut sorted = labels.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() == labels.len() {
+            return labels;
+        }
+    }
+    // The same path twice: number them.
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{}#{}", f, i + 1))
+        .collect()
+}
+
 fn truncate_source(source: &str, depth: usize) -> String {
     if depth == 0 {
         return source.to_string();
@@ -153,6 +210,19 @@ fn truncate_source(source: &str, depth: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_labels_are_the_shortest_distinct_suffixes() {
+        let files = ["a/chromium/data.csv", "b/matomo/data.csv"].map(String::from);
+        assert_eq!(
+            file_labels(&files),
+            ["chromium/data.csv", "matomo/data.csv"]
+        );
+        let files = ["x/one.csv", "two.csv"].map(String::from);
+        assert_eq!(file_labels(&files), ["one.csv", "two.csv"]);
+        let files = ["same.csv", "same.csv"].map(String::from);
+        assert_eq!(file_labels(&files), ["same.csv#1", "same.csv#2"]);
+    }
 
     #[test]
     fn parses_search_and_truncates_sources() {

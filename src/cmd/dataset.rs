@@ -41,6 +41,10 @@ pub struct Dataset {
     pub groups: Vec<Option<String>>,
     /// Sources (system/project), when the data has them.
     pub sources: Vec<Option<String>>,
+    /// The input each record came from: an index into `files`.
+    pub file_of: Vec<usize>,
+    /// The inputs as given on the command line (`<stdin>` for `-`).
+    pub files: Vec<String>,
 }
 
 impl Dataset {
@@ -105,6 +109,8 @@ pub fn load_many(
         labels: Vec::new(),
         groups: Vec::new(),
         sources: Vec::new(),
+        file_of: Vec::new(),
+        files: Vec::new(),
     };
     let mut names = Vec::new();
     let mut all_bytes = Vec::new();
@@ -118,6 +124,8 @@ pub fn load_many(
         }
         let before = data.texts.len();
         skipped += read_into(&mut data, path, &display, bytes, format, unlabelled)?;
+        data.file_of.resize(data.texts.len(), data.files.len());
+        data.files.push(display.clone());
         if data.texts.len() == before {
             bail!(
                 "{display}: no labelled records; a data file needs a header and at least one labelled record"
@@ -237,7 +245,7 @@ pub fn check_output_dir(path: &Path) -> anyhow::Result<()> {
             path.display()
         );
     }
-    if secdisc_features::writes_in_place(path) {
+    if secdisc_output::writes_in_place(path) {
         return Ok(());
     }
     // Outputs are written as a temporary file next to `path`, renamed at the end: make sure

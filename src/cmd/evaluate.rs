@@ -1,34 +1,48 @@
-//! `secdisc evaluate`: stratified group k-fold cross-validation with a report.
+//! `secdisc evaluate`: stratified group k-fold cross-validation with a report; with `--test`,
+//! fit on the data and score another file; with `--model`, score a saved model on labelled
+//! data ([`super::evaluate_saved`]).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use secdisc_train::metrics::{f_score, Confusion};
-use secdisc_train::{cross_validate, CvInput, CvReport};
+use secdisc_train::{cross_validate, CvInput, CvReport, Split};
 
 use super::cv_args::CvArgs;
 use super::dataset::{self, InputFormat};
 use super::html_report;
-use super::model_args::{ClassifierArg, ModelArgs};
+use super::model_args::{classifier_parser, ModelArgs};
 use super::output;
-use crate::report::{Report, Terms};
+use secdisc_report::{Report, Terms};
+use secdisc_train::ClassifierKind;
 
 /// Flags of `secdisc evaluate`.
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
     /// Labelled CSV or JSONL files (`text`, `label`; optional `id`, `source`, `group`), or `-`
     /// for stdin; several files are read in order as one data set (for example the corpus and
-    /// a batch from `secdisc suggest` that someone labelled).
+    /// a batch from `secdisc suggest` that someone labelled). With --model: the labelled data
+    /// to score.
     #[arg(required = true, value_name = "DATA")]
     pub data: Vec<PathBuf>,
+    /// Cross-project evaluation: fit on all of DATA, then score this labelled file (the same
+    /// metrics and reports as cross-validation, one row named after the file). The threshold
+    /// is chosen on inner folds of DATA.
+    #[arg(long, value_name = "TEST", conflicts_with_all = ["split", "saved_model"])]
+    pub test: Option<PathBuf>,
+    /// Score this saved model (from `secdisc train -o`) on DATA instead of fitting one, at the
+    /// model's own threshold (what fastText's `test` does).
+    #[arg(long = "model", short = 'm', value_name = "MODEL", id = "saved_model",
+          conflicts_with_all = ["split", "tune", "folds_out"])]
+    pub saved_model: Option<PathBuf>,
     /// Leave out records whose `label` is empty instead of stopping at the first one.
     #[arg(long)]
     pub skip_unlabelled: bool,
     /// Classifier.
-    #[arg(long, value_enum, default_value_t = ClassifierArg::Lr)]
-    pub classifier: ClassifierArg,
+    #[arg(long, value_parser = classifier_parser(), default_value = "lr")]
+    pub classifier: ClassifierKind,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -59,11 +73,15 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     {
         dataset::check_output_dir(out)?;
     }
-    let data = dataset::load_many(
-        &args.data,
-        args.input_format,
-        dataset::Unlabelled::from_flag(args.skip_unlabelled),
-    )?;
+    let unlabelled = dataset::Unlabelled::from_flag(args.skip_unlabelled);
+    if let Some(model) = &args.saved_model {
+        return super::evaluate_saved::run(args, model);
+    }
+    let mut data = dataset::load_many(&args.data, args.input_format, unlabelled)?;
+    let holdout = match &args.test {
+        Some(test) => Some(append_test(&mut data, test, args.input_format, unlabelled)?),
+        None => None,
+    };
     let groups = data.group_refs();
     let input = CvInput {
         texts: &data.texts,
@@ -71,9 +89,12 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         groups: &groups,
     };
     let started = std::time::Instant::now();
-    let opts = args.cv.options(&data, &args.model)?;
+    let mut opts = args.cv.options(&data, &args.model)?;
+    if let Some(split) = holdout {
+        opts.split = split;
+    }
     let (folds, repeats) = opts.shape();
-    let classifier = args.model.classifier(args.classifier.kind())?;
+    let classifier = args.model.classifier(args.classifier)?;
     let bar = crate::progress::bar((folds * repeats) as u64, "cross-validating");
     let report = cross_validate(&input, &args.model.tfidf(), &classifier, &opts, &|| {
         bar.inc(1)
@@ -92,15 +113,25 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         data.texts.len(),
         started.elapsed().as_secs_f64()
     );
+    // Every record, or with --test those that were scored.
+    let scored = |i: usize| match &opts.split {
+        Split::Holdout { test, .. } => test[i],
+        _ => true,
+    };
     if let Some(path) = &args.oof {
-        let rows = data.ids.iter().enumerate().map(|(i, id)| {
-            [
-                id.clone(),
-                report.fold_of[i].to_string(),
-                u8::from(data.labels[i]).to_string(),
-                report.oof_scores[i].to_string(),
-            ]
-        });
+        let rows = data
+            .ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| scored(*i))
+            .map(|(i, id)| {
+                [
+                    id.clone(),
+                    report.fold_of[i].to_string(),
+                    u8::from(data.labels[i]).to_string(),
+                    report.oof_scores[i].to_string(),
+                ]
+            });
         output::write_csv(path, &["id", "fold", "label", "score"], rows)?;
     }
     if let Some(path) = &args.folds_out {
@@ -112,15 +143,27 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         output::write_csv(path, &["row", "id", "fold"], rows)?;
     }
     if let Some(path) = &args.html {
+        // The terms of a model fitted on the training records only.
+        let keep: Vec<usize> = (0..data.texts.len())
+            .filter(|&i| !scored(i) || args.test.is_none())
+            .collect();
+        let texts: Vec<String> = keep.iter().map(|&i| data.texts[i].clone()).collect();
+        let labels: Vec<bool> = keep.iter().map(|&i| data.labels[i]).collect();
+        let groups: Vec<Option<&str>> = keep.iter().map(|&i| groups[i]).collect();
+        let training = CvInput {
+            texts: &texts,
+            labels: &labels,
+            groups: &groups,
+        };
         let terms = html_report::top_terms(
-            &input,
+            &training,
             &args.model,
             std::slice::from_ref(&classifier),
             args.cv.seed,
         );
         let terms = terms.into_iter().next().unwrap_or(Terms::NotLinear);
         let data_path = dataset::display_paths(&args.data);
-        let page = crate::report::render(
+        let page = secdisc_report::render(
             &Report::from_cv(&report, classifier.name(), &data.name, &data.labels, terms)
                 .with_path(&data_path),
         );
@@ -128,6 +171,36 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     }
     output::print_report(&report, args.json, || render(&report, &data.name))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Append the records of `test` to `data` and mark them as the holdout set.
+fn append_test(
+    data: &mut dataset::Dataset,
+    test: &Path,
+    format: Option<InputFormat>,
+    unlabelled: dataset::Unlabelled,
+) -> anyhow::Result<Split> {
+    let held = dataset::load_many(
+        std::slice::from_ref(&test.to_path_buf()),
+        format,
+        unlabelled,
+    )?;
+    let before = data.texts.len();
+    data.ids.extend(held.ids);
+    data.texts.extend(held.texts);
+    data.labels.extend(held.labels);
+    data.groups.extend(held.groups);
+    data.sources.extend(held.sources);
+    data.file_of.resize(data.texts.len(), data.files.len());
+    data.files
+        .push(held.files.into_iter().next().unwrap_or_default());
+    let mut marks = vec![false; before];
+    marks.resize(data.texts.len(), true);
+    data.name = format!("{} on {}", data.name, held.name);
+    Ok(Split::Holdout {
+        name: held.name,
+        test: marks,
+    })
 }
 
 /// The terminal report: scikit-learn's classification-report layout (averaged over folds),

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
-use secdisc_features::ModelBundle;
 use secdisc_infer::{Explanation, InputItem, Labeler, TermContribution};
 use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
+use secdisc_model::ModelBundle;
 use serde::Serialize;
 
 use super::dataset::InputFormat;

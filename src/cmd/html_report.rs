@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use anyhow::Context;
-use secdisc_features::write_atomically;
+use secdisc_output::write_atomically;
 use secdisc_train::{fit_sampled, ClassifierParams, CvInput};
 
 use super::model_args::ModelArgs;
 
-use crate::report::Terms;
+use secdisc_report::Terms;
 
 /// Terms listed per class.
 pub const TOP_TERMS: usize = 20;

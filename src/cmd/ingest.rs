@@ -249,7 +249,7 @@ fn report(args: &IngestArgs, summary: &Summary) -> anyhow::Result<()> {
         eprint!("{}", summary.to_text());
     }
     if let Some(path) = &args.summary {
-        secdisc_features::write_atomically(path, summary.to_json().as_bytes())
+        secdisc_output::write_atomically(path, summary.to_json().as_bytes())
             .with_context(|| format!("cannot write the summary to {}", path.display()))?;
     }
     Ok(())

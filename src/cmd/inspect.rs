@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use secdisc_features::{CvSummary, ModelBundle, TrainingData};
 use secdisc_infer::TopTerms;
+use secdisc_model::{CvSummary, ModelBundle, TrainingData};
 use serde::Serialize;
 use serde_json::Value;
 

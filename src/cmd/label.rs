@@ -6,9 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::error::ErrorKind;
-use secdisc_features::ModelBundle;
 use secdisc_infer::{LabelOptions, LabelSummary, Labeler, OutputFormat, ParquetSink};
 use secdisc_ingest::IngestError;
+use secdisc_model::ModelBundle;
 
 use super::dataset::{self, InputFormat};
 use super::label_input::{self, ExportArgs};
@@ -86,7 +86,7 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     if args.resume && to_stdout {
         usage("--resume needs an output file (-o FILE) to continue from");
     }
-    if args.resume && secdisc_features::writes_in_place(&args.output) {
+    if args.resume && secdisc_output::writes_in_place(&args.output) {
         usage("--resume needs a regular output file, not a device or pipe");
     }
     if args.resume && args.format == OutputFormatArg::Parquet {
@@ -250,35 +250,17 @@ fn write_file(
     body: impl FnOnce(&std::fs::File) -> std::io::Result<LabelSummary>,
     stopped_early: impl FnOnce() -> bool,
 ) -> anyhow::Result<LabelSummary> {
-    if secdisc_features::writes_in_place(path) {
-        // A device or FIFO (`/dev/null`, `/dev/full`): renaming over it would replace it.
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        let summary = body(&file).with_context(|| format!("cannot write {}", path.display()))?;
-        stopped_early();
-        return Ok(summary);
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".secdisc-label-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    let summary =
-        body(tmp.as_file()).with_context(|| format!("cannot write {}", path.display()))?;
-    secdisc_features::publish(tmp.as_file())
+    let out = secdisc_output::AtomicFile::create(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    let stopped_early = stopped_early();
+    let summary = body(out.file()).with_context(|| format!("cannot write {}", path.display()))?;
+    // A device or FIFO (`/dev/null`) is written in place: there is nothing to keep aside.
+    let stopped_early = stopped_early() && !out.is_in_place();
     let target = if stopped_early {
         label_resume::partial_path(path)
     } else {
         path.to_path_buf()
     };
-    tmp.persist(&target)
+    out.commit_as(&target)
         .with_context(|| format!("cannot write {}", target.display()))?;
     if stopped_early {
         eprintln!(

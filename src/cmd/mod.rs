@@ -5,6 +5,7 @@ pub mod compare;
 pub mod cv_args;
 pub mod dataset;
 pub mod evaluate;
+pub mod evaluate_saved;
 pub mod explain;
 pub mod html_report;
 pub mod ingest;

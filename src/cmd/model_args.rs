@@ -1,6 +1,7 @@
 //! Feature and classifier flags shared by `train` and `evaluate`.
 
-use secdisc_features::{BagWeighting, CharCase, KnnWeighting, Stemming, StopWords, TfidfParams};
+use secdisc_features::{CharCase, Stemming, StopWords, TfidfParams};
+use secdisc_model::{BagWeighting, KnnWeighting};
 use secdisc_train::{
     default_learning_rate, BiLstmParams, ClassWeight, ClassifierKind, ClassifierParams, CnnParams,
     DecisionTreeParams, FastTextParams, ForestSampling, KnnParams, LinfaLogisticParams,
@@ -8,53 +9,15 @@ use secdisc_train::{
     RandomForestParams, Sampling, SvmLoss, SvmParams, ThresholdRule,
 };
 
-/// Classifier flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ClassifierArg {
-    /// Sparse L2 logistic regression (L-BFGS).
-    Lr,
-    /// Linear SVM (dual coordinate descent) with Platt-scaled probabilities.
-    Svm,
-    /// Naive Bayes (complement by default; see --nb-variant).
-    Nb,
-    /// Cosine k-nearest neighbours with class-weighted, smoothed votes (see --knn-k).
-    Knn,
-    /// Soft voting over --ensemble-members (equal weights).
-    Ensemble,
-    /// linfa-logistic on the --select-k chi2-selected features (dense).
-    LinfaLr,
-    /// linfa-trees decision tree on the --select-k chi2-selected features.
-    Dt,
-    /// Random forest of linfa-trees decision trees (see --rf-trees, --rf-max-features).
-    Rf,
-    /// fastText-style embedding bag trained by SGD (see --ft-*).
-    #[value(name = "fasttext")]
-    FastText,
-    /// Convolutional network over the word sequence (see --embedding-dim, --filters,
-    /// --widths); training needs a build with `--features deep`.
-    Cnn,
-    /// Bidirectional LSTM over the word sequence (see --embedding-dim, --hidden); training
-    /// needs a build with `--features deep`.
-    Bilstm,
-}
-
-impl ClassifierArg {
-    /// The library's kind.
-    pub fn kind(self) -> ClassifierKind {
-        match self {
-            ClassifierArg::Lr => ClassifierKind::Lr,
-            ClassifierArg::Svm => ClassifierKind::Svm,
-            ClassifierArg::Nb => ClassifierKind::Nb,
-            ClassifierArg::Knn => ClassifierKind::Knn,
-            ClassifierArg::Ensemble => ClassifierKind::Ensemble,
-            ClassifierArg::LinfaLr => ClassifierKind::LinfaLr,
-            ClassifierArg::Dt => ClassifierKind::Dt,
-            ClassifierArg::Rf => ClassifierKind::Rf,
-            ClassifierArg::FastText => ClassifierKind::FastText,
-            ClassifierArg::Cnn => ClassifierKind::Cnn,
-            ClassifierArg::Bilstm => ClassifierKind::BiLstm,
-        }
-    }
+/// The `--classifier` values: every classifier of the library's registry, with its help line.
+pub fn classifier_parser() -> impl clap::builder::TypedValueParser<Value = ClassifierKind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        ClassifierKind::ALL
+            .iter()
+            .map(|k| PossibleValue::new(k.name()).help(k.help())),
+    )
+    .try_map(|name| name.parse::<ClassifierKind>())
 }
 
 /// Logistic regression penalty flag.
@@ -148,88 +111,115 @@ pub enum RfSamplingArg {
 pub struct ModelArgs {
     /// Longest word n-gram (1 to 4).
     #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub ngram_max: usize,
     /// Character n-grams within tokens, as MIN-MAX (for example 3-5); off by default.
     #[arg(long, value_name = "MIN-MAX", value_parser = parse_range)]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub char_ngrams: Option<(usize, usize)>,
     /// Take character n-grams from tokens as written (`JWT` and `jwt` differ) instead of
     /// lower-cased; needs --char-ngrams.
     #[arg(long, requires = "char_ngrams")]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub char_keep_case: bool,
     /// Minimum number of documents a term must appear in.
     #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub min_df: usize,
     /// Maximum fraction of documents a term may appear in.
     #[arg(long, default_value_t = 1.0, value_name = "FRACTION")]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub max_df: f64,
     /// Keep only the N most frequent terms.
     #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub max_features: Option<usize>,
     /// Do not stem (Snowball English stemming is on by default).
     #[arg(long)]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub no_stem: bool,
     /// Keep English stop words.
     #[arg(long)]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub no_stop_words: bool,
     /// Use raw term counts instead of 1 + ln(count).
     #[arg(long)]
+    #[arg(help_heading = "Features (TF-IDF)")]
     pub no_sublinear_tf: bool,
     /// Inverse regularisation strength (lr, linfa-lr and svm).
     #[arg(long = "c", default_value_t = 1.0, value_name = "C")]
+    #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
     pub c: f64,
     /// Class weighting (logistic regression, SVM and kNN votes).
     /// Class weighting (lr, linfa-lr, svm, dt; rf trees with --rf-sampling bootstrap).
     #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
+    #[arg(help_heading = "Training (every classifier)")]
     pub class_weight: ClassWeightArg,
     /// Logistic regression penalty.
     #[arg(long, value_enum, default_value_t = PenaltyArg::L2)]
+    #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
     pub penalty: PenaltyArg,
     /// Elastic-net mixing ρ in (0, 1) (with --penalty elasticnet).
     #[arg(long, default_value_t = 0.5, value_name = "RHO")]
+    #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
     pub l1_ratio: f64,
     /// SVM loss.
     #[arg(long, value_enum, default_value_t = SvmLossArg::SquaredHinge)]
+    #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
     pub svm_loss: SvmLossArg,
     /// Naive Bayes variant.
     #[arg(long, value_enum, default_value_t = NbVariantArg::Complement)]
+    #[arg(help_heading = "Naive Bayes (nb)")]
     pub nb_variant: NbVariantArg,
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
+    #[arg(help_heading = "Naive Bayes (nb)")]
     pub nb_alpha: f64,
     /// fastText embedding dimension (1 to 1024).
     #[arg(long, default_value_t = 50, value_name = "DIM")]
+    #[arg(help_heading = "fastText (fasttext)")]
     pub ft_dim: usize,
     /// fastText passes over the training data.
     #[arg(long, default_value_t = 25, value_name = "N")]
+    #[arg(help_heading = "fastText (fasttext)")]
     pub ft_epochs: usize,
     /// fastText initial SGD learning rate, decayed linearly to 0 [default: 0.2 with
     /// --ft-average tfidf, 1.0 with uniform].
     #[arg(long, value_name = "LR")]
+    #[arg(help_heading = "fastText (fasttext)")]
     pub ft_lr: Option<f64>,
     /// How fastText combines a row's feature embeddings.
     #[arg(long, value_enum, default_value_t = FtAverageArg::Tfidf)]
+    #[arg(help_heading = "fastText (fasttext)")]
     pub ft_average: FtAverageArg,
     /// Word vector length of cnn and bilstm (1 to 1024).
     #[arg(long, default_value_t = 64, value_name = "DIM")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub embedding_dim: usize,
     /// Words of each text that cnn and bilstm read (the first N after stop words).
     #[arg(long, default_value_t = 200, value_name = "N")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub max_len: usize,
     /// Passes over the training data of cnn and bilstm [default: 8 for cnn, 6 for bilstm].
     #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub epochs: Option<usize>,
     /// Adam step size of cnn and bilstm [default: 0.002 for cnn, 0.003 for bilstm].
     #[arg(long, value_name = "LR")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub learning_rate: Option<f64>,
     /// Dropout on the pooled units of cnn and bilstm while training, in [0, 1)
     /// [default: 0.5 for cnn, 0.3 for bilstm].
     #[arg(long, value_name = "P")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub dropout: Option<f64>,
     /// Rows per Adam step of cnn and bilstm.
     #[arg(long, default_value_t = 32, value_name = "N")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub batch_size: usize,
     /// Convolution filters per width (cnn).
     #[arg(long, default_value_t = 64, value_name = "N")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub filters: usize,
     /// Convolution widths in words, comma-separated (cnn).
     #[arg(
@@ -238,18 +228,23 @@ pub struct ModelArgs {
         value_delimiter = ',',
         value_name = "W,..."
     )]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub widths: Vec<usize>,
     /// Hidden units per direction (bilstm).
     #[arg(long, default_value_t = 48, value_name = "N")]
+    #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
     pub hidden: usize,
     /// Number of neighbours that vote (kNN).
     #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(help_heading = "Nearest neighbours (knn)")]
     pub knn_k: usize,
     /// How kNN neighbours vote.
     #[arg(long, value_enum, default_value_t = KnnWeightingArg::Similarity)]
+    #[arg(help_heading = "Nearest neighbours (knn)")]
     pub knn_weighting: KnnWeightingArg,
     /// kNN pseudo-votes M for the training base rate P: probability (V_sec + P*M) / (V + M).
     #[arg(long, default_value_t = 1.0, value_name = "M")]
+    #[arg(help_heading = "Nearest neighbours (knn)")]
     pub knn_smoothing: f64,
     /// Members of `ensemble`, comma-separated (each with the flags above).
     #[arg(
@@ -258,32 +253,41 @@ pub struct ModelArgs {
         value_delimiter = ',',
         value_name = "NAMES"
     )]
+    #[arg(help_heading = "Ensemble (ensemble)")]
     pub ensemble_members: Vec<String>,
     /// Resample training rows inside each training fold (never the test fold).
     #[arg(long, value_enum, default_value_t = SamplingArg::None)]
+    #[arg(help_heading = "Training (every classifier)")]
     pub sampling: SamplingArg,
     /// Features kept by chi2 selection for linfa-lr, dt and rf, which need dense input
     /// [default: 2000 for linfa-lr and rf, 500 for dt].
     #[arg(long, value_name = "K")]
+    #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
     pub select_k: Option<usize>,
     /// Deepest level of splits of dt and of each rf tree.
     #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
     pub dt_max_depth: usize,
     /// Smallest leaf of dt and rf trees, in rows of the lighter-weighted class.
     #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
     pub dt_min_samples_leaf: usize,
     /// Trees in the random forest.
     #[arg(long, default_value_t = 100, value_name = "N")]
+    #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
     pub rf_trees: usize,
     /// Selected features each rf tree sees: sqrt or a fraction in (0, 1].
     #[arg(long, default_value = "sqrt", value_name = "sqrt|FRACTION", value_parser = parse_max_features)]
+    #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
     pub rf_max_features: MaxFeatures,
     /// Rows each rf tree is fitted on.
     #[arg(long, value_enum, default_value_t = RfSamplingArg::Balanced)]
+    #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
     pub rf_sampling: RfSamplingArg,
     /// Decision threshold: fixed:T, max-f1, recall:R or precision:P. All but fixed are chosen
     /// on inner out-of-fold predictions of the training data (never the test fold).
     #[arg(long, default_value = "fixed:0.5", value_name = "RULE", value_parser = parse_rule)]
+    #[arg(help_heading = "Training (every classifier)")]
     pub threshold: ThresholdRule,
 }
 
@@ -486,6 +490,10 @@ impl ModelArgs {
                 self,
                 BiLstmParams::default().hidden(self.hidden)
             )),
+            // A classifier without flags of its own trains with its defaults.
+            other => other
+                .default_params()
+                .ok_or_else(|| anyhow::anyhow!("no parameters for {}", other.name()))?,
         })
     }
 }

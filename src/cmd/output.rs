@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use secdisc_features::write_atomically;
+use secdisc_output::write_atomically;
 use serde::Serialize;
 
 /// Print `report` on stdout: pretty JSON when `json`, else the text `render` makes.

@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use secdisc_features::write_atomically;
 use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
+use secdisc_output::write_atomically;
 
 use super::dataset::{self, InputFormat};
 use super::output;
-use crate::report::backlog::{self, Backlog};
-use crate::report::backlog_html::{self, PageOptions};
-use crate::report::{backlog_md, label_rows};
+use secdisc_infer::label_rows;
+use secdisc_report::backlog::{self, Backlog};
+use secdisc_report::backlog_html::{self, PageOptions};
+use secdisc_report::backlog_md;
 
 /// Flags of `secdisc report`.
 #[derive(Debug, clap::Args)]
@@ -113,7 +114,7 @@ pub fn load(labels: &Path, records: &Path, format: Option<InputFormat>) -> anyho
             Err(e) => eprintln!("secdisc: skipping an unreadable record: {e}"),
         }
     }
-    backlog::build(&labels_name, &rows, &records_name, recs)
+    Ok(backlog::build(&labels_name, &rows, &records_name, recs)?)
 }
 
 /// Write the HTML and Markdown variants that were asked for.

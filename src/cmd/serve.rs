@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use secdisc_features::ModelBundle;
+use secdisc_model::ModelBundle;
 
 use super::inspect::Inspection;
 use crate::serve::{self, ServeConfig};

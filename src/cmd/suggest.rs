@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use secdisc_features::ModelBundle;
 use secdisc_infer::{Strategy, SuggestParams};
 use secdisc_ingest::{LabelPolicy, ReadOptions, Record, RecordFormat, RecordReader};
+use secdisc_model::ModelBundle;
 use serde::Serialize;
 
 use super::dataset::{self, InputFormat};
@@ -199,7 +199,7 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         out.write_all(&bytes)?;
         out.flush()?;
     } else {
-        secdisc_features::write_atomically(&args.output, &bytes)
+        secdisc_output::write_atomically(&args.output, &bytes)
             .with_context(|| format!("cannot write {}", args.output.display()))?;
     }
     eprintln!(

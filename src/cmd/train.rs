@@ -4,12 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use secdisc_features::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
+use secdisc_model::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
 use secdisc_train::{cross_validate, fit_pipeline, CvInput, CvOptions, FittedPipeline};
 
 use super::cv_args::TuneArgs;
 use super::dataset::{self, InputFormat};
-use super::model_args::{ClassifierArg, ModelArgs};
+use super::model_args::{classifier_parser, ModelArgs};
+use secdisc_train::ClassifierKind;
 
 /// Flags of `secdisc train`.
 #[derive(Debug, clap::Args)]
@@ -32,8 +33,8 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Classifier.
-    #[arg(long, value_enum, default_value_t = ClassifierArg::Lr)]
-    pub classifier: ClassifierArg,
+    #[arg(long, value_parser = classifier_parser(), default_value = "lr")]
+    pub classifier: ClassifierKind,
     /// Input layout; guessed from the extension, then the first byte.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
@@ -55,7 +56,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     )?;
     let positives = data.positives();
     let tfidf = args.model.tfidf();
-    let classifier = args.model.classifier(args.classifier.kind())?;
+    let classifier = args.model.classifier(args.classifier)?;
     let tune = args.tune.options();
     let groups = data.group_refs();
     let input = CvInput {

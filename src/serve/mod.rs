@@ -28,8 +28,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use secdisc_features::ModelBundle;
 use secdisc_infer::Labeler;
+use secdisc_model::ModelBundle;
 use tiny_http::{Request, Server};
 
 use api::{Reply, Route};

@@ -7,9 +7,8 @@
 //! negative has every sign flipped). Classifiers that are not linear have no per-term
 //! decomposition; [`Explanation::linear`] is then `None` and [`top_terms`] returns `None`.
 
-use secdisc_features::{
-    Calibration, ClassifierModel, LinearModel, ModelBundle, SparseRow, TfidfVectorizer,
-};
+use secdisc_features::{SparseRow, TfidfVectorizer};
+use secdisc_model::{Calibration, ClassifierModel, LinearModel, ModelBundle};
 use serde::Serialize;
 
 /// One vocabulary term and its model weight.
@@ -177,7 +176,8 @@ pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secdisc_features::{ClassifierInfo, Manifest, TfidfParams, TrainingData};
+    use secdisc_features::TfidfParams;
+    use secdisc_model::{ClassifierInfo, Manifest, TrainingData};
 
     fn bundle(calibration: Calibration) -> ModelBundle {
         let docs = ["jwt token leak", "css layout fix", "jwt layout"];
@@ -256,7 +256,7 @@ mod tests {
             assert_eq!(t.contribution, t.weight * t.tfidf);
         }
         assert_eq!(e.is_security, e.score >= 0.5);
-        assert!((e.score - secdisc_features::sigmoid(decision)).abs() < 1e-12);
+        assert!((e.score - secdisc_model::sigmoid(decision)).abs() < 1e-12);
     }
 
     #[test]

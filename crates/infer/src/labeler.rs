@@ -5,7 +5,8 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use secdisc_features::{Contribution, Featurizer, ModelBundle};
+use secdisc_features::Featurizer;
+use secdisc_model::{Contribution, ModelBundle};
 
 use crate::explain::{explain_row, Explanation};
 use crate::input::{InputItem, Provenance};
@@ -64,13 +65,13 @@ pub struct Prediction {
 /// Labels texts with a loaded model.
 ///
 /// ```no_run
-/// use secdisc_features::ModelBundle;
+/// use secdisc_model::ModelBundle;
 /// use secdisc_infer::Labeler;
 /// let bundle = ModelBundle::load(std::path::Path::new("models/default.json"))?;
 /// let labeler = Labeler::new(&bundle);
 /// let p = labeler.predict("The gateway forwards the JWT without checking its signature", 3);
 /// println!("{} {:?}", p.score, p.terms);
-/// # Ok::<(), secdisc_features::FeaturesError>(())
+/// # Ok::<(), secdisc_model::ModelError>(())
 /// ```
 pub struct Labeler<'m> {
     bundle: &'m ModelBundle,

@@ -1,7 +1,7 @@
 //! Apply a trained secdisc model to records: fast, in parallel, in input order, with exactly
 //! one output row per input record.
 //!
-//! This crate reads the model format from `secdisc-features` and never links training code.
+//! This crate reads the model format from `secdisc-model` and never links training code.
 //! [`Labeler::label_stream`] pulls [`InputItem`]s from any iterator on a reader thread,
 //! labels batches on the rayon pool and writes JSONL or CSV rows ([`OutputFormat`]). A record
 //! without text, or one that could not be read, still gets a row, with an `error` field.
@@ -34,6 +34,7 @@
 
 mod explain;
 mod input;
+pub mod label_rows;
 mod labeler;
 mod output;
 #[cfg(feature = "parquet")]

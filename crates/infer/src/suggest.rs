@@ -15,7 +15,8 @@
 //! fixed order, so the rayon thread count does not change the result.
 
 use rayon::prelude::*;
-use secdisc_features::{CsrMatrix, ModelBundle};
+use secdisc_features::CsrMatrix;
+use secdisc_model::ModelBundle;
 
 /// How [`SuggestValidParams::select`] ranks the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,25 +231,6 @@ fn distance_reason(d: Option<f64>) -> String {
     }
 }
 
-/// SplitMix64: a seeded generator with one `u64` of state (the same as the train crate's,
-/// repeated here because infer does not link training code).
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// k-means++ seeding over `candidates` (rows of `m`) with cosine distance: returns up to `k`
 /// picks, each with its distance to the nearest earlier pick (`None` for the first).
 fn kmeans_pp(
@@ -273,7 +255,7 @@ fn kmeans_pp(
                 .sqrt()
         })
         .collect();
-    let mut rng = SplitMix64(seed);
+    let mut rng = secdisc_rng::SplitMix64::new(seed);
     let mut center = vec![0.0f64; m.n_cols()];
     let mut chosen = vec![false; n];
     let mut nearest = vec![f64::INFINITY; n];
@@ -350,9 +332,8 @@ fn kmeans_pp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secdisc_features::{
-        ClassifierInfo, ClassifierModel, LinearModel, Manifest, TfidfParams, TrainingData,
-    };
+    use secdisc_features::TfidfParams;
+    use secdisc_model::{ClassifierInfo, ClassifierModel, LinearModel, Manifest, TrainingData};
 
     fn bundle(docs: &[&str], weights: impl Fn(&str) -> f64) -> ModelBundle {
         let vectorizer = TfidfParams::default()

@@ -54,7 +54,7 @@ pub enum IngestError {
     },
     /// A generic JSON record lacks the text field; `found` lists the keys it does have, so the
     /// user can name the right one.
-    #[error("{pos}: record has no `{field}` field (its keys: {found}); name the field that holds the text with --text-field")]
+    #[error("{pos}: record has no `{field}` field (its keys: {found}); name the field that holds the text")]
     MissingTextField {
         /// Where.
         pos: Position,
@@ -117,8 +117,16 @@ pub enum IngestError {
         /// Explanation and what to do.
         message: String,
     },
+    /// The content matches no export format that can be told from it alone.
+    #[error("{file}: cannot tell which export this is ({family} content that is neither a Jira RSS export nor a Stack Exchange dump table); name its format")]
+    UndetectedFormat {
+        /// File name.
+        file: String,
+        /// What the content looks like: `JSON`, `XML`, `CSV` or `empty input`.
+        family: &'static str,
+    },
     /// Malformed XML.
-    #[error("{pos}: malformed XML at byte {offset}: {message}; check that the file is a complete export (re-export it if it was cut off) or pass --keep-going to skip the rest of this file")]
+    #[error("{pos}: malformed XML at byte {offset}: {message}; check that the file is a complete export (re-export it if it was cut off) or keep going past the rest of this file")]
     Xml {
         /// Where.
         pos: Position,
@@ -137,8 +145,8 @@ pub enum IngestError {
         /// What is unfinished, for example `a JSON array`.
         what: String,
     },
-    /// `--format` names a format that the content does not look like.
-    #[error("{file}: --format {expected} was given but the content looks like {found}; drop --format to detect it from the content, or pass the right one")]
+    /// The format asked for is not what the content looks like.
+    #[error("{file}: the format {expected} was asked for but the content looks like {found}")]
     WrongFormat {
         /// File name.
         file: String,

@@ -347,7 +347,8 @@ impl Ingester {
         match (self.format, d.format) {
             (Some(forced), detected) => {
                 let family_ok = family_of(forced).contains(d.family);
-                let specific_conflict = matches!(detected, Some(f) if f != forced && f != ExportFormat::Generic);
+                let specific_conflict =
+                    matches!(detected, Some(f) if f != forced && f != ExportFormat::Generic);
                 if !family_ok || specific_conflict {
                     let found = match detected {
                         Some(f) if f != ExportFormat::Generic => format!("{} ({f})", d.family),
@@ -362,12 +363,9 @@ impl Ingester {
                 Ok(forced)
             }
             (None, Some(f)) => Ok(f),
-            (None, None) => Err(IngestError::Format {
+            (None, None) => Err(IngestError::UndetectedFormat {
                 file: input.name.clone(),
-                message: format!(
-                    "cannot tell which export this is ({} content that is neither a Jira RSS export nor a Stack Exchange dump table); pass --format",
-                    d.family
-                ),
+                family: d.family,
             }),
         }
     }

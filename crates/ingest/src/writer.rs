@@ -1,8 +1,9 @@
 //! Writing records as JSON lines, to stdout or atomically to a file.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+use secdisc_output::AtomicFile;
 
 use crate::error::{IngestError, Result};
 use crate::record::Record;
@@ -36,23 +37,44 @@ impl RecordSink for Vec<Record> {
 
 /// Writes one JSON object per line.
 ///
-/// A file is written to a temporary file in the same directory and renamed into place by
-/// [`RecordWriter::finish`]; dropping the writer without finishing removes the temporary file, so
-/// a half-written output is never presented under the final name.
+/// A file is written through [`secdisc_output::AtomicFile`]: a temporary file in the same
+/// directory, synced and renamed into place by [`RecordWriter::finish`]; dropping the writer
+/// without finishing removes the temporary file, so a half-written output is never presented
+/// under the final name.
 pub struct RecordWriter {
-    out: BufWriter<Box<dyn Write + Send>>,
+    out: BufWriter<Dest>,
     display: PathBuf,
-    temp: Option<(PathBuf, PathBuf)>,
     line: Vec<u8>,
+}
+
+/// Where the buffered bytes go.
+enum Dest {
+    Stdout(std::io::Stdout),
+    File(AtomicFile),
+}
+
+impl Write for Dest {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Dest::Stdout(s) => s.write(buf),
+            Dest::File(f) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Dest::Stdout(s) => s.flush(),
+            Dest::File(f) => f.flush(),
+        }
+    }
 }
 
 impl RecordWriter {
     /// Write to standard output (block-buffered).
     pub fn stdout() -> RecordWriter {
         RecordWriter {
-            out: BufWriter::with_capacity(1 << 16, Box::new(std::io::stdout())),
+            out: BufWriter::with_capacity(1 << 16, Dest::Stdout(std::io::stdout())),
             display: PathBuf::from("<stdout>"),
-            temp: None,
             line: Vec::with_capacity(4096),
         }
     }
@@ -67,65 +89,31 @@ impl RecordWriter {
         if path == Path::new("-") {
             return Ok(Self::stdout());
         }
-        let write_err = |source| IngestError::Write {
+        let file = AtomicFile::create(path).map_err(|source| IngestError::Write {
             path: path.to_path_buf(),
             source,
-        };
-        // A device or FIFO (`/dev/null`, `/dev/full`) is written in place: renaming a temporary
-        // file over it would replace the device itself.
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-            let file = File::options().write(true).open(path).map_err(write_err)?;
-            return Ok(RecordWriter {
-                out: BufWriter::with_capacity(1 << 16, Box::new(file)),
-                display: path.to_path_buf(),
-                temp: None,
-                line: Vec::with_capacity(4096),
-            });
-        }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "out".to_string());
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let temp = dir.join(format!(".{file_name}.{}.{nanos}.tmp", std::process::id()));
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(write_err)?;
+        })?;
         Ok(RecordWriter {
-            out: BufWriter::with_capacity(1 << 16, Box::new(file)),
+            out: BufWriter::with_capacity(1 << 16, Dest::File(file)),
             display: path.to_path_buf(),
-            temp: Some((temp, path.to_path_buf())),
             line: Vec::with_capacity(4096),
         })
     }
 
-    /// Flush, and for a file rename the temporary file to its final name.
+    /// Flush, and for a file sync it and rename it to its final name.
     ///
     /// # Errors
-    /// [`IngestError::Write`] when flushing or renaming fails.
-    pub fn finish(mut self) -> Result<()> {
-        let display = self.display.clone();
+    /// [`IngestError::Write`] when flushing, syncing or renaming fails.
+    pub fn finish(self) -> Result<()> {
         let err = |source| IngestError::Write {
-            path: display.clone(),
+            path: self.display.clone(),
             source,
         };
-        self.out.flush().map_err(err)?;
-        if let Some((temp, target)) = self.temp.take() {
-            std::fs::rename(&temp, &target).map_err(|e| {
-                let _ = std::fs::remove_file(&temp);
-                err(e)
-            })?;
+        let dest = self.out.into_inner().map_err(|e| err(e.into_error()))?;
+        match dest {
+            Dest::Stdout(mut s) => s.flush().map_err(err),
+            Dest::File(f) => f.commit().map_err(err),
         }
-        Ok(())
     }
 }
 
@@ -143,14 +131,6 @@ impl RecordSink for RecordWriter {
                 path: self.display.clone(),
                 source,
             })
-    }
-}
-
-impl Drop for RecordWriter {
-    fn drop(&mut self) {
-        if let Some((temp, _)) = self.temp.take() {
-            let _ = std::fs::remove_file(temp);
-        }
     }
 }
 

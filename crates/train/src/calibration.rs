@@ -4,7 +4,7 @@
 //! support vector machines": Newton's method with backtracking on the regularised targets
 //! `(N₊ + 1)/(N₊ + 2)` and `1/(N₋ + 2)`, computed without overflow.
 
-use secdisc_features::Calibration;
+use secdisc_model::Calibration;
 
 /// Fit Platt's sigmoid to decision values `f` with labels `y`. Returns `Calibration::Platt`.
 pub fn fit_platt(f: &[f64], y: &[bool]) -> Calibration {
@@ -106,7 +106,7 @@ mod tests {
         let t = |l: bool| if l { 3.0 / 4.0 } else { 1.0 / 4.0 };
         let (mut g1, mut g2) = (0.0, 0.0);
         for (&fi, &yi) in f.iter().zip(&y) {
-            let p = secdisc_features::sigmoid(a * fi + b);
+            let p = secdisc_model::sigmoid(a * fi + b);
             g1 += fi * (t(yi) - p);
             g2 += t(yi) - p;
         }

@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use secdisc_features::{
-    ClassifierModel, CsrMatrix, MetricSet, TfidfParams, TfidfValidParams, TfidfVectorizer,
-    TokenizedCorpus,
+    CsrMatrix, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus,
 };
+use secdisc_model::{ClassifierModel, MetricSet};
 use serde::Serialize;
 
 use crate::classifier::ClassifierParams;
@@ -42,6 +42,15 @@ pub enum Split {
         names: Vec<String>,
         /// Test fold of each record.
         fold_of: Vec<usize>,
+    },
+    /// One test set kept apart: fit on every other record, score the records marked `true`
+    /// (cross-project evaluation: train on some files, test on another). `folds` and
+    /// `repeats` are ignored; thresholds are chosen on inner folds of the training records.
+    Holdout {
+        /// Name of the test set (for example its file name).
+        name: String,
+        /// `true` for each test record.
+        test: Vec<bool>,
     },
 }
 
@@ -552,6 +561,7 @@ impl CvOptions {
         match &self.split {
             Split::Stratified => (self.folds, self.repeats),
             Split::Predefined { names, .. } => (names.len(), 1),
+            Split::Holdout { .. } => (1, 1),
         }
     }
 }
@@ -573,12 +583,19 @@ pub fn cross_validate(
     )?;
     let r = results.remove(0);
     let (folds, repeats) = opts.shape();
+    // A holdout report speaks of its test records only.
+    let counted = |i: &usize| match &opts.split {
+        Split::Holdout { test, .. } => test[*i],
+        _ => true,
+    };
     Ok(CvReport {
         folds,
         repeats,
         seed: opts.seed,
-        n: input.labels.len(),
-        positives: input.labels.iter().filter(|&&l| l).count(),
+        n: (0..input.labels.len()).filter(counted).count(),
+        positives: (0..input.labels.len())
+            .filter(|i| counted(i) && input.labels[*i])
+            .count(),
         threshold: opts.threshold.to_string(),
         mean: r.mean,
         std: r.std,
@@ -630,9 +647,24 @@ pub fn cross_validate_many(
             assert_eq!(fold_of.len(), n, "one predefined fold per record");
             vec![Folds::predefined(fold_of.clone(), names.len())]
         }
+        Split::Holdout { test, .. } => {
+            assert_eq!(test.len(), n, "one holdout mark per record");
+            let train_positives = (0..n).filter(|&i| !test[i] && input.labels[i]).count();
+            let train_n = test.iter().filter(|&&t| !t).count();
+            if train_positives == 0 || train_positives == train_n {
+                return Err(TrainError::SingleClass {
+                    positives: train_positives,
+                    negatives: train_n - train_positives,
+                });
+            }
+            // Fold 0 is the test set; fold 1 (never a test fold here) is training only.
+            let fold_of = test.iter().map(|&t| usize::from(!t)).collect();
+            vec![Folds::predefined(fold_of, 2)]
+        }
     };
     let fold_name = |f: usize| match &opts.split {
         Split::Predefined { names, .. } => Some(names[f].clone()),
+        Split::Holdout { name, .. } => Some(name.clone()),
         Split::Stratified => None,
     };
     let corpus = tfidf.tokenize(input.texts);

@@ -12,15 +12,17 @@
 //! with the `deep` cargo feature; without it, [`CnnParams::check`] and [`BiLstmParams::check`]
 //! return [`TrainError::DeepNotBuilt`], which says how to rebuild. Scoring a fitted model
 //! needs no feature: the forward pass is plain Rust in secdisc-features
-//! ([`secdisc_features::TextCnnModel`], [`secdisc_features::BiLstmModel`]).
+//! ([`secdisc_model::TextCnnModel`], [`secdisc_model::BiLstmModel`]).
 //!
 //! Determinism: weights are initialised and rows shuffled and dropped out with the seeded
 //! [`crate::SplitMix64`], never candle's generator, so a seed gives the same model.
 
-use secdisc_features::{ClassifierModel, CsrMatrix};
+use secdisc_features::CsrMatrix;
+use secdisc_model::ClassifierModel;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 use crate::logistic::{class_weights, ClassWeight};
 
 /// Settings shared by both sequence classifiers.
@@ -45,8 +47,8 @@ pub struct SequenceTraining {
 impl SequenceTraining {
     fn check(&self, model: &'static str) -> Result<()> {
         let bad = |name: &'static str, value: String, expected: &'static str| {
-            Err(TrainError::InvalidDeepParam {
-                model,
+            Err(TrainError::InvalidParameter {
+                classifier: model,
                 name,
                 value,
                 expected,
@@ -54,16 +56,16 @@ impl SequenceTraining {
         };
         let p = self;
         if !(1..=1024).contains(&p.embedding_dim) {
-            return bad("embedding-dim", p.embedding_dim.to_string(), "1 to 1024");
+            return bad("embedding_dim", p.embedding_dim.to_string(), "1 to 1024");
         }
         if !(1..=10_000).contains(&p.max_len) {
-            return bad("max-len", p.max_len.to_string(), "1 to 10000");
+            return bad("max_len", p.max_len.to_string(), "1 to 10000");
         }
         if p.epochs == 0 {
             return bad("epochs", "0".into(), "at least 1");
         }
         if p.batch_size == 0 {
-            return bad("batch-size", "0".into(), "at least 1");
+            return bad("batch_size", "0".into(), "at least 1");
         }
         if !(p.learning_rate.is_finite() && p.learning_rate > 0.0) {
             return Err(TrainError::InvalidLearningRate(p.learning_rate));
@@ -227,23 +229,23 @@ impl CnnParams {
 
     /// Validate.
     ///
-    /// Errors: [`TrainError::InvalidDeepParam`], [`TrainError::InvalidLearningRate`],
+    /// Errors: [`TrainError::InvalidParameter`], [`TrainError::InvalidLearningRate`],
     /// [`TrainError::InvalidClassWeight`]; [`TrainError::DeepNotBuilt`] when this build has no
     /// `deep` feature.
     pub fn check(self) -> Result<CnnValidParams> {
         let p = self.0;
         p.training.check("cnn")?;
         if p.widths.is_empty() || p.widths.iter().any(|w| !(1..=20).contains(w)) {
-            return Err(TrainError::InvalidDeepParam {
-                model: "cnn",
+            return Err(TrainError::InvalidParameter {
+                classifier: "cnn",
                 name: "widths",
                 value: format!("{:?}", p.widths),
                 expected: "one or more widths from 1 to 20",
             });
         }
         if !(1..=4096).contains(&p.filters) {
-            return Err(TrainError::InvalidDeepParam {
-                model: "cnn",
+            return Err(TrainError::InvalidParameter {
+                classifier: "cnn",
                 name: "filters",
                 value: p.filters.to_string(),
                 expected: "1 to 4096",
@@ -268,8 +270,8 @@ impl BiLstmParams {
         let p = self.0;
         p.training.check("bilstm")?;
         if !(1..=1024).contains(&p.hidden) {
-            return Err(TrainError::InvalidDeepParam {
-                model: "bilstm",
+            return Err(TrainError::InvalidParameter {
+                classifier: "bilstm",
                 name: "hidden",
                 value: p.hidden.to_string(),
                 expected: "1 to 1024",
@@ -327,6 +329,50 @@ impl BiLstmValidParams {
     }
 }
 
+impl Estimator for CnnParams {
+    type Valid = CnnValidParams;
+
+    fn checked(&self) -> Result<CnnValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "lr", &[0.001, 0.002, 0.005], Self::learning_rate)
+    }
+
+    fn sequence_len(&self) -> Option<usize> {
+        Some(self.max_len_value())
+    }
+}
+
+impl FitRows for CnnValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y, seed)
+    }
+}
+
+impl Estimator for BiLstmParams {
+    type Valid = BiLstmValidParams;
+
+    fn checked(&self) -> Result<BiLstmValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "lr", &[0.001, 0.003, 0.01], Self::learning_rate)
+    }
+
+    fn sequence_len(&self) -> Option<usize> {
+        Some(self.max_len_value())
+    }
+}
+
+impl FitRows for BiLstmValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y, seed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,8 +380,8 @@ mod tests {
     #[test]
     fn rejects_out_of_range_settings() {
         for (p, needle) in [
-            (CnnParams::default().embedding_dim(0), "embedding-dim"),
-            (CnnParams::default().max_len(0), "max-len"),
+            (CnnParams::default().embedding_dim(0), "embedding_dim"),
+            (CnnParams::default().max_len(0), "max_len"),
             (CnnParams::default().epochs(0), "epochs"),
             (CnnParams::default().dropout(1.0), "dropout"),
             (CnnParams::default().widths(vec![3, 0]), "widths"),

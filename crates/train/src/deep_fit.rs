@@ -24,12 +24,13 @@
 
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use secdisc_features::{BiLstmModel, CsrMatrix, LstmWeights, TextCnnModel, WordEmbedding};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{BiLstmModel, LstmWeights, TextCnnModel, WordEmbedding};
 
 use crate::deep::{BiLstmValidParams, CnnValidParams, SequenceTraining};
 use crate::error::{Result, TrainError};
 use crate::logistic::class_weights;
-use crate::rng::SplitMix64;
+use secdisc_rng::SplitMix64;
 
 type CResult<T> = candle_core::Result<T>;
 
@@ -75,7 +76,7 @@ impl Sequences {
             return Err(TrainError::NoWordSequences {
                 model,
                 reason: "no training text has a word of the vocabulary; it needs word \
-                         unigrams (lower --min-df, or keep more words)"
+                         unigrams (lower min_df, or keep more words)"
                     .into(),
             });
         }
@@ -495,7 +496,7 @@ fn train<N: Net>(
                 return Err(TrainError::Deep {
                     model,
                     message: format!(
-                        "the loss became {value} in epoch {}; lower --learning-rate",
+                        "the loss became {value} in epoch {}; lower the learning rate",
                         epoch + 1
                     ),
                 });
@@ -571,11 +572,11 @@ pub(crate) fn cnn_model(
 }
 
 /// A non-finite exported weight means training diverged.
-fn diverged(model: &'static str, e: secdisc_features::FeaturesError) -> TrainError {
+fn diverged(model: &'static str, e: secdisc_model::ModelError) -> TrainError {
     match e {
-        secdisc_features::FeaturesError::NonFiniteParameter { .. } => TrainError::Deep {
+        secdisc_model::ModelError::NonFiniteParameter { .. } => TrainError::Deep {
             model,
-            message: format!("{e}; lower --learning-rate"),
+            message: format!("{e}; lower the learning rate"),
         },
         other => other.into(),
     }
@@ -868,6 +869,6 @@ mod tests {
             .check()
             .unwrap();
         let e = fit_cnn(&p, &x, &y, 0).unwrap_err();
-        assert!(e.to_string().contains("--learning-rate"), "{e}");
+        assert!(e.to_string().contains("learning rate"), "{e}");
     }
 }

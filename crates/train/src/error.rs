@@ -23,19 +23,19 @@ pub enum TrainError {
     #[error("learning rate must be a positive finite number, got {0}")]
     InvalidLearningRate(f64),
     /// SGD produced a non-finite logit or parameter.
-    #[error("fastText training diverged in epoch {epoch} with learning rate {learning_rate}; lower --ft-lr")]
+    #[error("fastText training diverged in epoch {epoch} with learning rate {learning_rate}")]
     Diverged {
         /// 1-based epoch in which it was noticed.
         epoch: usize,
         /// The initial learning rate used.
         learning_rate: f64,
     },
-    /// A setting of a sequence classifier (`cnn`, `bilstm`) is out of range.
-    #[error("{model} --{name} must be {expected}, got {value}")]
-    InvalidDeepParam {
-        /// `cnn` or `bilstm`.
-        model: &'static str,
-        /// The flag name without dashes.
+    /// A classifier setting is out of range.
+    #[error("{classifier} {name} must be {expected}, got {value}")]
+    InvalidParameter {
+        /// The classifier (`cnn`, `centroid`).
+        classifier: &'static str,
+        /// The parameter, as its setter is named (`embedding_dim`).
         name: &'static str,
         /// The value given.
         value: String,
@@ -65,7 +65,7 @@ pub enum TrainError {
     #[error("invalid threshold rule {0:?}: use max-f1, recall:R, precision:P or fixed:T with R, P, T in [0, 1]")]
     InvalidThresholdRule(String),
     /// The number of chi²-selected features is zero.
-    #[error("--select-k must be at least 1, got {0}")]
+    #[error("the number of selected features (select_k) must be at least 1, got {0}")]
     InvalidSelectK(usize),
     /// A tree depth limit of zero.
     #[error("tree max depth must be at least 1, got {0}")]
@@ -86,7 +86,7 @@ pub enum TrainError {
     #[error("leave-one-source-out needs records from at least two sources, found {0}; fill the `source` column")]
     TooFewSources(usize),
     /// An empty tuning grid.
-    #[error("the {0} classifier has no grid of its own to tune; tune its members, or search only the vectorizer (--tune-min-df, --tune-ngram-max)")]
+    #[error("the {0} classifier has no grid of its own to tune; tune its members, or search only the vectorizer's settings")]
     EmptyGrid(String),
     /// An ensemble that cannot be built.
     #[error("invalid ensemble: {0}")]
@@ -101,7 +101,7 @@ pub enum TrainError {
     #[error("kNN smoothing must be a finite number >= 0, got {0}")]
     InvalidSmoothing(f64),
     /// Elastic-net mixing outside (0, 1).
-    #[error("--l1-ratio must be between 0 and 1 (exclusive), got {0}; use --penalty l1 or l2 for the ends")]
+    #[error("l1_ratio must be between 0 and 1 (exclusive), got {0}; use the l1 or l2 penalty for the ends")]
     InvalidL1Ratio(f64),
     /// The iteration limit is zero.
     #[error("max_iter must be at least 1")]
@@ -131,7 +131,7 @@ pub enum TrainError {
         negatives: usize,
     },
     /// Fewer records of a class than folds.
-    #[error("{count} {class} records cannot fill {folds} folds; use --folds {count} or fewer, or add data")]
+    #[error("{count} {class} records cannot fill {folds} folds; use {count} folds or fewer, or add data")]
     TooFewForFolds {
         /// Class name.
         class: &'static str,
@@ -144,7 +144,7 @@ pub enum TrainError {
     #[error("cross-validation needs at least 2 folds, got {0}")]
     InvalidFolds(usize),
     /// Zero repetitions asked for.
-    #[error("--repeats must be at least 1, got 0")]
+    #[error("cross-validation repeats must be at least 1, got 0")]
     InvalidRepeats,
     /// Grouping left a test fold without one of the classes.
     #[error("fold {fold} has no {class} records in its test part (threads are kept whole); use fewer folds")]
@@ -160,6 +160,9 @@ pub enum TrainError {
     /// A feature-level error.
     #[error(transparent)]
     Features(#[from] secdisc_features::FeaturesError),
+    /// A fitted model could not be built or checked.
+    #[error(transparent)]
+    Model(#[from] secdisc_model::ModelError),
     /// An error from linfa's trait machinery or linfa-trees.
     #[error(transparent)]
     Linfa(#[from] linfa::Error),

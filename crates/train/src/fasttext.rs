@@ -28,12 +28,14 @@
 //! and the seed, never on the rayon thread count. (fastText's multi-threaded Hogwild updates
 //! would not be reproducible, and are not offered.)
 
-use secdisc_features::{BagWeighting, ClassifierModel, CsrMatrix, EmbeddingBagModel};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{BagWeighting, ClassifierModel, EmbeddingBagModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 use crate::logistic::{class_weights, ClassWeight};
-use crate::rng::SplitMix64;
+use secdisc_rng::SplitMix64;
 
 /// Largest embedding dimension accepted by [`FastTextParams::check`].
 pub const MAX_FASTTEXT_DIM: usize = 1024;
@@ -51,7 +53,7 @@ pub struct FastTextValidParams {
 /// Unchecked fastText parameters.
 ///
 /// ```
-/// use secdisc_features::BagWeighting;
+/// use secdisc_model::BagWeighting;
 /// use secdisc_train::FastTextParams;
 /// let p = FastTextParams::default().dim(20).epochs(10).weighting(BagWeighting::Uniform);
 /// assert!(p.check().is_ok());
@@ -263,12 +265,30 @@ impl FastTextValidParams {
             e.fill(0.0);
         }
         EmbeddingBagModel::new(d, dim, self.weighting, emb, w, bias).map_err(|e| match e {
-            secdisc_features::FeaturesError::NonFiniteParameter { .. } => TrainError::Diverged {
+            secdisc_model::ModelError::NonFiniteParameter { .. } => TrainError::Diverged {
                 epoch: self.epochs,
                 learning_rate: lr0,
             },
             other => other.into(),
         })
+    }
+}
+
+impl Estimator for FastTextParams {
+    type Valid = FastTextValidParams;
+
+    fn checked(&self) -> Result<FastTextValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "lr", &[0.1, 0.2, 0.5], Self::learning_rate)
+    }
+}
+
+impl FitRows for FastTextValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y, seed)
     }
 }
 

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Result, TrainError};
-use crate::rng::SplitMix64;
+use secdisc_rng::SplitMix64;
 
 /// Test-fold assignment of every row.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -46,13 +46,15 @@ use linfa::traits::Fit;
 use linfa_trees::{DecisionTree as LinfaTree, SplitQuality, TreeNode as LinfaNode};
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
-use secdisc_features::{ClassifierModel, CsrMatrix, DecisionForest, DecisionTree, TreeNode};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{ClassifierModel, DecisionForest, DecisionTree, TreeNode};
 use serde::{Deserialize, Serialize};
 
 use crate::chi2::{dense_columns, Chi2Selection};
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 use crate::logistic::{class_weights, ClassWeight};
-use crate::rng::SplitMix64;
+use secdisc_rng::SplitMix64;
 
 /// Laplace smoothing of node probabilities, in rows of the lighter class.
 const LEAF_SMOOTHING: f64 = 1.0;
@@ -598,6 +600,42 @@ impl RandomForestValidParams {
                 self.growth.grow(x, y, &rows, &columns)
             })
             .collect()
+    }
+}
+
+impl Estimator for DecisionTreeParams {
+    type Valid = DecisionTreeValidParams;
+
+    fn checked(&self) -> Result<DecisionTreeValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "max_depth", &[5usize, 10, 20, 40], Self::max_depth)
+    }
+}
+
+impl FitRows for DecisionTreeValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y)
+    }
+}
+
+impl Estimator for RandomForestParams {
+    type Valid = RandomForestValidParams;
+
+    fn checked(&self) -> Result<RandomForestValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "max_depth", &[10usize, 20, 40], Self::max_depth)
+    }
+}
+
+impl FitRows for RandomForestValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y, seed)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Cosine k-nearest neighbours: "fitting" stores the L2-normalised training rows with their
-//! labels and fixes the voting rule; [`secdisc_features::KnnModel`] documents the scoring.
+//! labels and fixes the voting rule; [`secdisc_model::KnnModel`] documents the scoring.
 //!
 //! Class imbalance: with [`ClassWeight::Balanced`] (the default) a neighbour's vote is
 //! multiplied by `n / (2·n_class)` of its class, so the security votes and the non-security
@@ -8,10 +8,12 @@
 //! it, `p ≥ 0.5` means "the weighted security evidence outweighs the rest", a usable default
 //! threshold, and rules such as `max-f1` have a spread of scores to choose from.
 
-use secdisc_features::{ClassifierModel, CsrMatrix, KnnModel, KnnVoting, KnnWeighting};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{ClassifierModel, KnnModel, KnnVoting, KnnWeighting};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 use crate::logistic::{class_weights, ClassWeight};
 
 /// Checked kNN parameters (build with [`KnnParams`]).
@@ -99,6 +101,24 @@ impl KnnValidParams {
             y.to_vec(),
             voting,
         )?))
+    }
+}
+
+impl Estimator for KnnParams {
+    type Valid = KnnValidParams;
+
+    fn checked(&self) -> Result<KnnValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "k", &[1usize, 3, 5, 10, 20, 50], Self::k)
+    }
+}
+
+impl FitRows for KnnValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y)
     }
 }
 

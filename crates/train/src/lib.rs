@@ -5,12 +5,10 @@
 //!   [`secdisc_features::CsrMatrix`]; implements linfa's `ParamGuard`, `Fit` and
 //!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling),
 //!   [`NaiveBayesParams`] (multinomial and complement) and [`KnnParams`] (cosine k-nearest
-//!   neighbours with class-weighted, smoothed votes).
-//!   `PredictInplace`), [`SvmParams`] (dual coordinate descent, Platt scaling) and
-//!   [`NaiveBayesParams`] (multinomial and complement); on linfa's dense learners after
+//!   neighbours with class-weighted, smoothed votes); on linfa's dense learners after
 //!   [`Chi2Selection`]: [`LinfaLogisticParams`] (`linfa-lr`, linfa-logistic, stored as a linear
 //!   model), [`DecisionTreeParams`] (`dt`) and [`RandomForestParams`] (`rf`), linfa-trees trees
-//!   converted into [`secdisc_features::DecisionForest`], so inference never links linfa; and
+//!   converted into [`secdisc_model::DecisionForest`], so inference never links linfa; and
 //!   [`FastTextParams`] (a fastText-style embedding bag trained by SGD, deterministic given the
 //!   seed); [`CnnParams`] and [`BiLstmParams`], networks over the word sequence trained with
 //!   candle when the `deep` feature is on (scoring them needs no feature).
@@ -40,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod calibration;
+mod centroid;
 mod checks;
 mod chi2;
 mod classifier;
@@ -49,6 +48,7 @@ mod deep;
 #[cfg(feature = "deep")]
 mod deep_fit;
 mod error;
+mod estimator;
 mod fasttext;
 mod fingerprint;
 mod folds;
@@ -58,7 +58,7 @@ mod linfa_lr;
 mod logistic;
 pub mod metrics;
 mod naive_bayes;
-mod rng;
+
 mod sampling;
 pub mod stats;
 mod svm;
@@ -67,6 +67,7 @@ mod threshold;
 mod tune;
 
 pub use calibration::fit_platt;
+pub use centroid::{CentroidParams, CentroidValidParams};
 pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
@@ -76,6 +77,7 @@ pub use cv::{
 };
 pub use deep::{BiLstmParams, BiLstmValidParams, CnnParams, CnnValidParams, SequenceTraining};
 pub use error::{Result, TrainError};
+pub use estimator::{Estimator, FitRows};
 pub use fasttext::{default_learning_rate, FastTextParams, FastTextValidParams, MAX_FASTTEXT_DIM};
 pub use fingerprint::sha256_hex;
 pub use folds::Folds;
@@ -89,8 +91,8 @@ pub use logistic::{
     ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, Penalty, SparseRecords,
 };
 pub use naive_bayes::{NaiveBayesParams, NaiveBayesVariant};
-pub use rng::SplitMix64;
 pub use sampling::Sampling;
+pub use secdisc_rng::SplitMix64;
 pub use svm::{SvmLoss, SvmParams, SvmValidParams};
 pub use threshold::ThresholdRule;
 pub use tune::{candidates, joint_candidates, Search, TuneMetric, TuneOptions, VectorizerGrid};

@@ -23,11 +23,13 @@ use linfa::traits::Fit;
 use linfa::ParamGuard as _;
 use linfa_logistic::{FittedLogisticRegression, LogisticRegression};
 use ndarray::{Array1, Array2};
-use secdisc_features::{ClassifierModel, CsrMatrix, LinearModel};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{ClassifierModel, LinearModel};
 use serde::{Deserialize, Serialize};
 
 use crate::chi2::Chi2Selection;
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 use crate::logistic::{class_weights, ClassWeight};
 
 /// Checked `linfa-lr` parameters (build with [`LinfaLogisticParams`]).
@@ -189,11 +191,29 @@ pub fn to_linear(
     }
 }
 
+impl Estimator for LinfaLogisticParams {
+    type Valid = LinfaLogisticValidParams;
+
+    fn checked(&self) -> Result<LinfaLogisticValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "c", &[0.1, 1.0, 10.0], Self::c)
+    }
+}
+
+impl FitRows for LinfaLogisticValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::logistic::LogisticRegressionParams;
-    use crate::rng::SplitMix64;
+    use secdisc_rng::SplitMix64;
 
     /// Noisy two-class data over 6 features: features 0 and 1 lean security, 2 and 3 not,
     /// 4 and 5 are noise. `positives` of `n` rows are security.

@@ -19,10 +19,12 @@ use linfa::dataset::{DatasetBase, Records};
 use linfa::param_guard::ParamGuard;
 use linfa::traits::{Fit, PredictInplace};
 use rayon::prelude::*;
-use secdisc_features::{sigmoid, CsrMatrix, LinearModel};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{sigmoid, ClassifierModel, LinearModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 
 /// The regulariser of logistic regression.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -214,8 +216,8 @@ impl LogisticRegressionValidParams {
     }
 
     /// Fit and wrap as a stored classifier (logistic link).
-    pub fn fit(&self, x: &CsrMatrix, y: &[bool]) -> Result<secdisc_features::ClassifierModel> {
-        Ok(secdisc_features::ClassifierModel::logistic(
+    pub fn fit(&self, x: &CsrMatrix, y: &[bool]) -> Result<secdisc_model::ClassifierModel> {
+        Ok(secdisc_model::ClassifierModel::logistic(
             self.fit_sparse(x, y)?,
         ))
     }
@@ -410,6 +412,24 @@ impl Gradient for Objective<'_> {
 
     fn gradient(&self, theta: &Self::Param) -> std::result::Result<Vec<f64>, argmin::core::Error> {
         Ok(self.evaluate(theta).1)
+    }
+}
+
+impl Estimator for LogisticRegressionParams {
+    type Valid = LogisticRegressionValidParams;
+
+    fn checked(&self) -> Result<LogisticRegressionValidParams> {
+        ParamGuard::check(self.clone())
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "c", &[0.1, 0.3, 1.0, 3.0, 10.0, 30.0], Self::c)
+    }
+}
+
+impl FitRows for LogisticRegressionValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use secdisc_features::MetricSet;
+pub use secdisc_model::MetricSet;
 
 /// Counts of a binary confusion matrix (security is the positive class).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

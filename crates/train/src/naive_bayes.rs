@@ -6,10 +6,12 @@
 //! the complement model's decision is the same sum without the prior term, so both are a
 //! [`LinearModel`] with the logistic link.
 
-use secdisc_features::{ClassifierModel, CsrMatrix, LinearModel};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{ClassifierModel, LinearModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 
 /// Which naive Bayes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +86,29 @@ impl NaiveBayesParams {
             weights,
             intercept,
         }))
+    }
+}
+
+impl Estimator for NaiveBayesParams {
+    type Valid = NaiveBayesParams;
+
+    fn checked(&self) -> Result<NaiveBayesParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(
+            self,
+            "alpha",
+            &[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+            Self::alpha,
+        )
+    }
+}
+
+impl FitRows for NaiveBayesParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y)
     }
 }
 

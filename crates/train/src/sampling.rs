@@ -5,7 +5,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
-use crate::rng::SplitMix64;
+use secdisc_rng::SplitMix64;
 
 /// How training rows are resampled before fitting (never the test fold).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -7,14 +7,16 @@
 //! as in liblinear. `Cᵢ = C × class weight`. Coordinates are visited in an order shuffled by the
 //! seed, so fits are reproducible.
 
-use secdisc_features::{Calibration, ClassifierModel, CsrMatrix, LinearModel};
+use secdisc_features::CsrMatrix;
+use secdisc_model::{Calibration, ClassifierModel, LinearModel};
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::fit_platt;
 use crate::error::{Result, TrainError};
+use crate::estimator::{grid_over, Estimator, FitRows};
 use crate::folds::Folds;
 use crate::logistic::{class_weights, ClassWeight};
-use crate::rng::SplitMix64;
+use secdisc_rng::SplitMix64;
 
 /// The loss of a linear SVM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +192,24 @@ impl SvmValidParams {
             }
         }
         Ok(fit_platt(&decisions, y))
+    }
+}
+
+impl Estimator for SvmParams {
+    type Valid = SvmValidParams;
+
+    fn checked(&self) -> Result<SvmValidParams> {
+        self.clone().check()
+    }
+
+    fn grid(&self) -> Vec<(String, Self)> {
+        grid_over(self, "c", &[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], Self::c)
+    }
+}
+
+impl FitRows for SvmValidParams {
+    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
+        self.fit(x, y, seed)
     }
 }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classifier::ClassifierParams;
 use crate::error::{Result, TrainError};
-use crate::rng::SplitMix64;
+use secdisc_rng::SplitMix64;
 
 /// Which candidates to try.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

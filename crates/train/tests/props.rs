@@ -2,9 +2,8 @@
 //! assignment, and the model file round trip of every classifier.
 
 use proptest::prelude::*;
-use secdisc_features::{
-    ClassifierInfo, ClassifierModel, Manifest, ModelBundle, TfidfParams, TrainingData,
-};
+use secdisc_features::TfidfParams;
+use secdisc_model::{ClassifierInfo, ClassifierModel, Manifest, ModelBundle, TrainingData};
 use secdisc_train::metrics::{average_precision, evaluate, roc_auc, Confusion};
 use secdisc_train::{
     ClassifierParams, DecisionTreeParams, FastTextParams, Folds, KnnParams, LinfaLogisticParams,

@@ -11,7 +11,8 @@
 //! it; a forest's probability is the mean of its trees' leaf probabilities.
 //!
 //! ```
-//! use secdisc_features::{DecisionForest, DecisionTree, SparseRow, TreeNode};
+//! use secdisc_features::SparseRow;
+//! use secdisc_model::{DecisionForest, DecisionTree, TreeNode};
 //! let tree = DecisionTree::new(vec![
 //!     TreeNode::Split { feature: 2, threshold: 0.1, left: 1, right: 2, probability: 0.5 },
 //!     TreeNode::Leaf { probability: 0.2 },
@@ -20,14 +21,14 @@
 //! let forest = DecisionForest::new(3, vec![tree])?;
 //! let row = SparseRow { indices: &[2], values: &[0.4], sequence: &[] };
 //! assert_eq!(forest.probability(row), 0.9);
-//! # Ok::<(), secdisc_features::FeaturesError>(())
+//! # Ok::<(), secdisc_model::ModelError>(())
 //! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{FeaturesError, Result};
+use crate::error::{ModelError, Result};
 use crate::linear::Contribution;
-use crate::sparse::SparseRow;
+use secdisc_features::SparseRow;
 
 /// Probabilities are kept this far from 0 and 1 so that log-odds stay finite.
 const PROBABILITY_FLOOR: f64 = 1e-12;
@@ -147,7 +148,7 @@ impl DecisionTree {
 
     /// Check indices and probabilities; `tree` names the tree in errors.
     fn check(&self, tree: usize, n_features: usize) -> Result<()> {
-        let bad = |node: usize, reason: String| FeaturesError::InvalidTree { tree, node, reason };
+        let bad = |node: usize, reason: String| ModelError::InvalidTree { tree, node, reason };
         if self.nodes.is_empty() {
             return Err(bad(0, "the tree has no nodes".into()));
         }
@@ -214,7 +215,7 @@ struct ForestRepr {
 }
 
 impl TryFrom<ForestRepr> for DecisionForest {
-    type Error = FeaturesError;
+    type Error = ModelError;
 
     fn try_from(r: ForestRepr) -> Result<DecisionForest> {
         DecisionForest::new(r.n_features, r.trees)
@@ -226,12 +227,12 @@ impl DecisionForest {
     ///
     /// # Errors
     ///
-    /// [`FeaturesError::InvalidTree`] when there is no tree, a tree has no nodes, a split names
+    /// [`ModelError::InvalidTree`] when there is no tree, a tree has no nodes, a split names
     /// a feature `>= n_features` or a child that is not after it, a threshold is NaN, or a
     /// probability is outside `[0, 1]`.
     pub fn new(n_features: usize, trees: Vec<DecisionTree>) -> Result<DecisionForest> {
         if trees.is_empty() {
-            return Err(FeaturesError::InvalidTree {
+            return Err(ModelError::InvalidTree {
                 tree: 0,
                 node: 0,
                 reason: "the forest has no trees".into(),

@@ -18,9 +18,9 @@ use crate::bilstm::BiLstmModel;
 use crate::embedding_bag::EmbeddingBagModel;
 use crate::knn::KnnModel;
 use crate::linear::{sigmoid, Contribution, LinearModel};
-use crate::sparse::SparseRow;
 use crate::text_cnn::TextCnnModel;
 use crate::tree::DecisionForest;
+use secdisc_features::SparseRow;
 
 /// How a decision value `f = w·x + b` becomes the probability of security.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -115,7 +115,7 @@ impl ClassifierModel {
 
     /// The word-sequence length the classifier reads from [`SparseRow::sequence`], or `None`
     /// when it reads only the TF-IDF values (for an ensemble, the longest of its members).
-    /// Pass it to [`crate::Featurizer::with_sequences`] so rows carry their sequence.
+    /// Pass it to [`secdisc_features::Featurizer::with_sequences`] so rows carry their sequence.
     pub fn sequence_len(&self) -> Option<usize> {
         match self {
             ClassifierModel::Cnn { model } => Some(model.max_len()),
@@ -352,7 +352,7 @@ mod tests {
     #[test]
     fn knn_is_tagged_and_round_trips_through_the_enum() {
         use crate::knn::{KnnVoting, KnnWeighting};
-        use crate::sparse::CsrMatrix;
+        use secdisc_features::CsrMatrix;
         let mut x = CsrMatrix::new(2);
         x.push_row(&[0], &[1.0]);
         x.push_row(&[1], &[1.0]);

@@ -1,10 +1,36 @@
-//! Reading the rows `secdisc label` writes (JSONL or CSV), validating every field.
+//! Reading the rows `secdisc label` writes (JSONL or CSV), validating every field: the
+//! decoder beside [`crate::output`]'s encoder.
 
 use std::path::Path;
 
-use anyhow::{bail, Context};
-use secdisc_ingest::Label;
 use serde_json::Value;
+
+/// A labels file that cannot be read or that breaks the label-row format.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabelRowsError {
+    /// The file (or standard input) could not be read as UTF-8 text.
+    #[error("cannot read the labels file {name} (the output of `secdisc label`)")]
+    Read {
+        /// The file, or `<stdin>`.
+        name: String,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A row breaks the format; the message starts with `FILE:LINE:` and names the field.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// `bail!` of this module: a located [`LabelRowsError::Invalid`].
+macro_rules! bail {
+    ($($arg:tt)*) => {
+        return Err(LabelRowsError::Invalid(format!($($arg)*)))
+    };
+}
+
+type Result<T> = std::result::Result<T, LabelRowsError>;
 
 /// One row of a labels file.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,18 +66,20 @@ enum Layout {
 
 /// Read a labels file, or standard input for `-`. Every problem is an error naming the file,
 /// the line and the field.
-pub fn read(path: &Path) -> anyhow::Result<(String, Vec<LabelEntry>)> {
+pub fn read(path: &Path) -> Result<(String, Vec<LabelEntry>)> {
     let (name, text) = if path == Path::new("-") {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .context("cannot read the labels from standard input (is it UTF-8?)")?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|source| {
+            LabelRowsError::Read {
+                name: "<stdin>".to_string(),
+                source,
+            }
+        })?;
         ("<stdin>".to_string(), s)
     } else {
-        let s = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "cannot read the labels file {} (the output of `secdisc label`)",
-                path.display()
-            )
+        let s = std::fs::read_to_string(path).map_err(|source| LabelRowsError::Read {
+            name: path.display().to_string(),
+            source,
         })?;
         (path.display().to_string(), s)
     };
@@ -73,7 +101,7 @@ pub fn read(path: &Path) -> anyhow::Result<(String, Vec<LabelEntry>)> {
 }
 
 /// Parse JSON lines; blank lines are skipped.
-pub fn parse_jsonl(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
+pub fn parse_jsonl(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i as u64 + 1;
@@ -81,9 +109,9 @@ pub fn parse_jsonl(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
             continue;
         }
         let value: Value = serde_json::from_str(line).map_err(|e| {
-            anyhow::anyhow!(
+            LabelRowsError::Invalid(format!(
                 "{name}:{line_no}: not a JSON object ({e}); expected a row of `secdisc label --format jsonl`"
-            )
+            ))
         })?;
         let Value::Object(obj) = value else {
             bail!(
@@ -121,14 +149,14 @@ pub fn parse_jsonl(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
 }
 
 /// Parse CSV with a header that has at least `id`, `label` and `score`.
-pub fn parse_csv(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
+pub fn parse_csv(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .with_context(|| format!("{name}:1: cannot read the CSV header"))?
+        .map_err(|e| LabelRowsError::Invalid(format!("{name}:1: cannot read the CSV header: {e}")))?
         .clone();
     let col = |key: &str| header.iter().position(|h| h.trim() == key);
     let Some(id_col) = col("id") else {
@@ -142,7 +170,7 @@ pub fn parse_csv(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
-            anyhow::anyhow!("{name}:{line}: unreadable CSV row: {e}")
+            LabelRowsError::Invalid(format!("{name}:{line}: unreadable CSV row: {e}"))
         })?;
         let line_no = record.position().map(|p| p.line()).unwrap_or(0);
         let get = |c: Option<usize>| {
@@ -156,10 +184,10 @@ pub fn parse_csv(name: &str, text: &str) -> anyhow::Result<Vec<LabelEntry>> {
         };
         let score = match get(score_col) {
             Some(s) => Some(s.parse::<f64>().map_err(|_| {
-                anyhow::anyhow!(
+                LabelRowsError::Invalid(format!(
                     "{name}:{line_no}: field `score` must be a number, found `{}`",
                     short(s)
-                )
+                ))
             })?),
             None => None,
         };
@@ -176,7 +204,7 @@ fn entry(
     label: Option<&str>,
     score: Option<f64>,
     error: Option<String>,
-) -> anyhow::Result<LabelEntry> {
+) -> Result<LabelEntry> {
     if let Some(error) = error {
         return Ok(LabelEntry {
             line,
@@ -193,7 +221,7 @@ fn entry(
     let Some(label) = label else {
         bail!("{name}:{line}: field `label` is missing (id `{id}`)");
     };
-    let Some(parsed) = Label::parse(label) else {
+    let Some(parsed) = secdisc_ingest::Label::parse(label) else {
         bail!(
             "{name}:{line}: field `label` is `{}` (id `{id}`); expected `security` or `non-security`",
             short(label)
@@ -221,7 +249,7 @@ fn short(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn err(r: anyhow::Result<Vec<LabelEntry>>) -> String {
+    fn err(r: Result<Vec<LabelEntry>>) -> String {
         format!("{:#}", r.expect_err("should fail"))
     }
 

@@ -5,14 +5,13 @@
 //! either the old file or the new one, never a partial one. Loading checks the format name and
 //! version before anything else and says what to do on a mismatch.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::ClassifierModel;
-use crate::error::{FeaturesError, Result};
-use crate::tfidf::TfidfVectorizer;
+use crate::error::{ModelError, Result};
+use secdisc_features::TfidfVectorizer;
 
 /// The `format` field of every model file.
 pub const MODEL_FORMAT: &str = "secdisc-model";
@@ -146,9 +145,9 @@ impl ModelBundle {
     fn validate(&self) -> Result<()> {
         self.classifier
             .validate()
-            .map_err(|reason| FeaturesError::InvalidClassifier { reason })?;
+            .map_err(|reason| ModelError::InvalidClassifier { reason })?;
         if self.classifier.n_features() != self.vectorizer.n_features() {
-            return Err(FeaturesError::DimensionMismatch {
+            return Err(ModelError::DimensionMismatch {
                 expected: self.classifier.n_features(),
                 found: self.vectorizer.n_features(),
             });
@@ -165,12 +164,15 @@ impl ModelBundle {
     /// Write atomically to `path`: a temporary file in the same directory, synced, then
     /// renamed over `path`.
     pub fn save(&self, path: &Path) -> Result<()> {
-        write_atomically(path, &self.to_json())
+        secdisc_output::write_atomically(path, &self.to_json()).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     /// Read and check a model file.
     pub fn load(path: &Path) -> Result<ModelBundle> {
-        let bytes = std::fs::read(path).map_err(|source| FeaturesError::Io {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -185,13 +187,13 @@ impl ModelBundle {
         let probe: Probe = match serde_json::from_slice(bytes) {
             Ok(p) => p,
             Err(e) if looks_like_model => {
-                return Err(FeaturesError::CorruptModel {
+                return Err(ModelError::CorruptModel {
                     path: path.to_path_buf(),
                     reason: e.to_string(),
                 })
             }
             Err(e) => {
-                return Err(FeaturesError::NotAModel {
+                return Err(ModelError::NotAModel {
                     path: path.to_path_buf(),
                     reason: if bytes.is_empty() {
                         "the file is empty".into()
@@ -202,7 +204,7 @@ impl ModelBundle {
             }
         };
         if probe.format.as_deref() != Some(MODEL_FORMAT) {
-            return Err(FeaturesError::NotAModel {
+            return Err(ModelError::NotAModel {
                 path: path.to_path_buf(),
                 reason: format!(
                     "its `format` field is {:?}, not {MODEL_FORMAT:?}",
@@ -212,7 +214,7 @@ impl ModelBundle {
         }
         let found = probe.format_version.unwrap_or(0);
         if found != MODEL_FORMAT_VERSION {
-            return Err(FeaturesError::FormatVersion {
+            return Err(ModelError::FormatVersion {
                 path: path.to_path_buf(),
                 found,
                 expected: MODEL_FORMAT_VERSION,
@@ -224,12 +226,12 @@ impl ModelBundle {
             });
         }
         let bundle: ModelBundle =
-            serde_json::from_slice(bytes).map_err(|e| FeaturesError::CorruptModel {
+            serde_json::from_slice(bytes).map_err(|e| ModelError::CorruptModel {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
         bundle.validate().map_err(|e| match e {
-            FeaturesError::InvalidClassifier { reason } => FeaturesError::CorruptModel {
+            ModelError::InvalidClassifier { reason } => ModelError::CorruptModel {
                 path: path.to_path_buf(),
                 reason,
             },
@@ -243,62 +245,10 @@ fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Whether `path` is an existing output that is written in place instead of replaced: anything
-/// that exists and is neither a regular file nor a directory (`/dev/null`, `/dev/full`,
-/// `/dev/stdout`, a FIFO). Renaming a temporary file over such a path would replace the device
-/// itself (as root) or fail.
-pub fn writes_in_place(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
-}
-
-/// Write `bytes` to `path` atomically: temporary file in the same directory, fsync, rename.
-/// On error the temporary file is removed and `path` is untouched. A device or FIFO
-/// ([`writes_in_place`]) is written directly instead.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| FeaturesError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    if writes_in_place(path) {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(io)?;
-        file.write_all(bytes).map_err(io)?;
-        return file.flush().map_err(io);
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secdisc-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    // Through the `File`: `NamedTempFile`'s own errors name the temporary path, which means
-    // nothing to the user.
-    tmp.as_file_mut().write_all(bytes).map_err(io)?;
-    publish(tmp.as_file()).map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
-}
-
-/// Sync a finished temporary file and give it ordinary permissions (`rw-r--r--` on Unix;
-/// temporary files are created private) before it is renamed into place.
-pub fn publish(file: &std::fs::File) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    file.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfidf::TfidfParams;
+    use secdisc_features::TfidfParams;
 
     fn bundle() -> ModelBundle {
         let docs = [
@@ -370,11 +320,11 @@ mod tests {
         let p = Path::new("m.json");
         let json = bundle().to_json();
         let e = ModelBundle::from_json(p, &json[..json.len() / 2]).unwrap_err();
-        assert!(matches!(e, FeaturesError::CorruptModel { .. }), "{e}");
+        assert!(matches!(e, ModelError::CorruptModel { .. }), "{e}");
         let e = ModelBundle::from_json(p, b"id,text,label\n1,a,1\n").unwrap_err();
-        assert!(matches!(e, FeaturesError::NotAModel { .. }), "{e}");
+        assert!(matches!(e, ModelError::NotAModel { .. }), "{e}");
         let e = ModelBundle::from_json(p, b"{\"format\":\"other\"}").unwrap_err();
-        assert!(matches!(e, FeaturesError::NotAModel { .. }), "{e}");
+        assert!(matches!(e, ModelError::NotAModel { .. }), "{e}");
         let e = ModelBundle::from_json(p, b"").unwrap_err();
         assert!(e.to_string().contains("empty"), "{e}");
         let future = String::from_utf8(json).unwrap().replacen(
@@ -397,7 +347,7 @@ mod tests {
         }
         let json = serde_json::to_vec(&b).unwrap();
         let e = ModelBundle::from_json(Path::new("m"), &json).unwrap_err();
-        assert!(matches!(e, FeaturesError::DimensionMismatch { .. }), "{e}");
+        assert!(matches!(e, ModelError::DimensionMismatch { .. }), "{e}");
     }
 
     #[test]

@@ -717,7 +717,7 @@ mod tests {
     /// Per-topic (true positives, false positives, false negatives) of the lexicon on a
     /// hand-labelled topics file in `data/` (`id,topics`, ids from `corpus.csv`).
     fn confusion_on(file: &str, min_rows: usize) -> Vec<(Topic, usize, usize, usize)> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
         let mut texts = HashMap::new();
         let mut corpus = csv::Reader::from_path(root.join("corpus.csv")).expect("corpus.csv");
         let headers = corpus.headers().expect("header").clone();

@@ -13,7 +13,6 @@ pub mod backlog_md;
 pub mod bars;
 pub mod curves;
 pub mod html;
-pub mod label_rows;
 pub mod svg;
 #[cfg(test)]
 mod testutil;
@@ -21,8 +20,8 @@ pub mod topics;
 
 use std::borrow::Cow;
 
-use secdisc_features::MetricSet;
 use secdisc_infer::TopTerms;
+use secdisc_model::MetricSet;
 use secdisc_train::{ClassifierCv, CompareReport, CvReport, FoldResult, PairTest};
 
 pub use html::render;

@@ -124,7 +124,7 @@ pub fn columns(cols: &[Column], width: f64, top_label: &str, color: &str, aria: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testutil::check_well_formed;
+    use crate::testutil::check_well_formed;
 
     #[test]
     fn bars_are_well_formed_and_escape_labels() {

@@ -676,9 +676,9 @@ fn method(s: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::backlog::build;
-    use crate::report::label_rows::{LabelEntry, Outcome};
-    use crate::report::testutil::check_well_formed;
+    use crate::backlog::build;
+    use crate::testutil::check_well_formed;
+    use secdisc_infer::label_rows::{LabelEntry, Outcome};
     use secdisc_ingest::Record;
 
     fn backlog(n_threads: usize, per_thread: usize) -> Backlog {

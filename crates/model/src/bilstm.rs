@@ -25,11 +25,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{FeaturesError, Result};
+use crate::error::{ModelError, Result};
 use crate::linear::{sigmoid, Contribution};
-use crate::sparse::SparseRow;
 use crate::text_cnn::{collect_top, logit};
 use crate::word_embedding::{check_finite, WordEmbedding};
+use secdisc_features::SparseRow;
 
 /// The weights of one LSTM direction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,7 +119,7 @@ struct RawBiLstm {
 }
 
 impl TryFrom<RawBiLstm> for BiLstmModel {
-    type Error = FeaturesError;
+    type Error = ModelError;
 
     fn try_from(r: RawBiLstm) -> Result<Self> {
         BiLstmModel::new(
@@ -138,8 +138,8 @@ impl BiLstmModel {
     /// A model from its parts (layouts as documented on [`LstmWeights`]; `output` holds `2H`
     /// weights).
     ///
-    /// Errors: [`FeaturesError::InvalidSequenceModel`] when a size is zero or a length does not
-    /// match; [`FeaturesError::NonFiniteParameter`] for a NaN or infinity.
+    /// Errors: [`ModelError::InvalidSequenceModel`] when a size is zero or a length does not
+    /// match; [`ModelError::NonFiniteParameter`] for a NaN or infinity.
     pub fn new(
         embedding: WordEmbedding,
         max_len: usize,
@@ -151,7 +151,7 @@ impl BiLstmModel {
     ) -> Result<BiLstmModel> {
         let dim = embedding.dim();
         let bad = |reason: String| {
-            Err(FeaturesError::InvalidSequenceModel {
+            Err(ModelError::InvalidSequenceModel {
                 model: "bilstm",
                 reason,
             })

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{FeaturesError, Result};
+use crate::error::{ModelError, Result};
 use crate::linear::Contribution;
-use crate::sparse::{CsrMatrix, SparseRow};
+use secdisc_features::{CsrMatrix, SparseRow};
 
 /// How neighbours' votes are weighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +33,7 @@ pub struct KnnVoting {
 
 impl KnnVoting {
     fn check(&self) -> Result<()> {
-        let bad = |what: String| Err(FeaturesError::InvalidKnnModel(what));
+        let bad = |what: String| Err(ModelError::InvalidKnnModel(what));
         if self.k == 0 {
             return bad("k must be at least 1, got 0".into());
         }
@@ -158,7 +158,8 @@ impl InvertedIndex {
 /// rebuilt in one counting pass on load, after checking the rows, labels and settings.
 ///
 /// ```
-/// use secdisc_features::{CsrMatrix, KnnModel, KnnVoting, KnnWeighting, SparseRow};
+/// use secdisc_features::{CsrMatrix, SparseRow};
+/// use secdisc_model::{KnnModel, KnnVoting, KnnWeighting};
 /// let mut x = CsrMatrix::new(2);
 /// x.push_row(&[0], &[1.0]); // security
 /// x.push_row(&[1], &[1.0]); // non-security
@@ -173,7 +174,7 @@ impl InvertedIndex {
 /// let query = SparseRow { indices: &[0, 1], values: &[0.8, 0.6], sequence: &[] };
 /// // Nearest: row 0 (similarity 0.8), one security vote of 0.8: (0.8 + 0.5·1) / (0.8 + 1).
 /// assert!((knn.probability(query) - 1.3 / 1.8).abs() < 1e-6);
-/// # Ok::<(), secdisc_features::FeaturesError>(())
+/// # Ok::<(), secdisc_model::ModelError>(())
 /// ```
 #[derive(Clone)]
 pub struct KnnModel {
@@ -208,23 +209,23 @@ impl KnnModel {
     /// A model over training `rows` (L2-normalised for cosine similarity) with one label per
     /// row (`true` for security).
     ///
-    /// Errors with [`FeaturesError::InvalidKnnModel`] when the labels do not match the rows,
+    /// Errors with [`ModelError::InvalidKnnModel`] when the labels do not match the rows,
     /// there are no rows or more than `u32::MAX`, or a [`KnnVoting`] setting is out of range,
-    /// and with [`FeaturesError::InvalidSparseMatrix`] when `rows` is malformed.
+    /// and with [`ModelError::Features`] when `rows` is malformed.
     /// Word sequences of `rows` (see [`CsrMatrix::with_sequences`]) are not kept.
     pub fn new(rows: CsrMatrix, labels: Vec<bool>, voting: KnnVoting) -> Result<KnnModel> {
         let rows = rows.without_sequences();
         voting.check()?;
         rows.check()?;
         if labels.len() != rows.n_rows() {
-            return Err(FeaturesError::InvalidKnnModel(format!(
+            return Err(ModelError::InvalidKnnModel(format!(
                 "{} training rows but {} labels",
                 rows.n_rows(),
                 labels.len()
             )));
         }
         if labels.is_empty() || u32::try_from(labels.len()).is_err() {
-            return Err(FeaturesError::InvalidKnnModel(format!(
+            return Err(ModelError::InvalidKnnModel(format!(
                 "needs between 1 and {} training rows, got {}",
                 u32::MAX,
                 labels.len()
@@ -657,21 +658,14 @@ mod tests {
             vec![],
             voting(1, KnnWeighting::Uniform, 1.0),
         );
-        assert!(matches!(empty, Err(FeaturesError::InvalidKnnModel(_))));
+        assert!(matches!(empty, Err(ModelError::InvalidKnnModel(_))));
     }
 
-    /// SplitMix64, for reproducible random data without a dependency.
-    struct Rng(u64);
+    /// The test's random numbers: `0..n` from the shared generator.
+    struct Rng(secdisc_rng::SplitMix64);
     impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
         fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
+            self.0.below(n as usize) as u64
         }
     }
 
@@ -705,7 +699,7 @@ mod tests {
 
     #[test]
     fn inverted_index_agrees_with_brute_force_dot_products() {
-        let mut rng = Rng(2024);
+        let mut rng = Rng(secdisc_rng::SplitMix64::new(2024));
         let x = random_matrix(&mut rng, 300, 40, 8);
         let labels: Vec<bool> = (0..300).map(|_| rng.below(4) == 0).collect();
         let queries = random_matrix(&mut rng, 200, 40, 8);

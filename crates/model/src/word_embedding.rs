@@ -1,7 +1,7 @@
 //! The word-embedding table of the sequence classifiers ([`crate::TextCnnModel`],
 //! [`crate::BiLstmModel`]).
 //!
-//! A document reaches a sequence classifier as [`crate::SparseRow::sequence`]: the TF-IDF
+//! A document reaches a sequence classifier as [`secdisc_features::SparseRow::sequence`]: the TF-IDF
 //! vectorizer's feature ids of its word unigrams in text order. The table stores a vector only
 //! for the ids that occurred in some training sequence (`vocab`, ascending), not one per
 //! vectorizer feature: most features are bigrams, which never appear in a sequence. An id with
@@ -14,7 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{FeaturesError, Result};
+use crate::error::{ModelError, Result};
 
 /// No vector for this feature id.
 const NO_SLOT: u32 = u32::MAX;
@@ -46,7 +46,7 @@ struct RawWordEmbedding {
 }
 
 impl TryFrom<RawWordEmbedding> for WordEmbedding {
-    type Error = FeaturesError;
+    type Error = ModelError;
 
     fn try_from(raw: RawWordEmbedding) -> Result<Self> {
         WordEmbedding::new(raw.n_features, raw.dim, raw.vocab, raw.vectors)
@@ -57,7 +57,7 @@ impl TryFrom<RawWordEmbedding> for WordEmbedding {
 pub(crate) fn check_finite(parts: &[(&'static str, &[f32])]) -> Result<()> {
     for &(part, values) in parts {
         if let Some(index) = values.iter().position(|v| !v.is_finite()) {
-            return Err(FeaturesError::NonFiniteParameter {
+            return Err(ModelError::NonFiniteParameter {
                 part,
                 index,
                 value: values[index],
@@ -72,8 +72,8 @@ impl WordEmbedding {
     /// feature ids below `n_features`, and `vectors` their `dim`-long vectors row by row (the
     /// vector of `vocab[j]` is `vectors[j·dim..(j+1)·dim]`).
     ///
-    /// Errors: [`FeaturesError::InvalidSequenceModel`] for a zero `dim`, an unordered or
-    /// out-of-range vocabulary or a length mismatch; [`FeaturesError::NonFiniteParameter`].
+    /// Errors: [`ModelError::InvalidSequenceModel`] for a zero `dim`, an unordered or
+    /// out-of-range vocabulary or a length mismatch; [`ModelError::NonFiniteParameter`].
     pub fn new(
         n_features: usize,
         dim: usize,
@@ -81,7 +81,7 @@ impl WordEmbedding {
         vectors: Vec<f32>,
     ) -> Result<WordEmbedding> {
         let bad = |reason: String| {
-            Err(FeaturesError::InvalidSequenceModel {
+            Err(ModelError::InvalidSequenceModel {
                 model: "word embedding",
                 reason,
             })
@@ -189,6 +189,6 @@ mod tests {
             assert!(e.to_string().contains(needle), "{e}");
         }
         let e = WordEmbedding::new(2, 1, vec![0], vec![f32::NAN]).unwrap_err();
-        assert!(matches!(e, FeaturesError::NonFiniteParameter { .. }));
+        assert!(matches!(e, ModelError::NonFiniteParameter { .. }));
     }
 }

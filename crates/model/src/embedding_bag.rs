@@ -19,9 +19,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{FeaturesError, Result};
+use crate::error::{ModelError, Result};
 use crate::linear::{sigmoid, Contribution};
-use crate::sparse::SparseRow;
+use secdisc_features::SparseRow;
 
 /// How the embeddings of a row's features are weighted into the hidden vector: `aᵢ` is
 /// `weight(vᵢ) × row_scale(row)`.
@@ -107,7 +107,7 @@ fn f64_as_f32<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f32, D::Er
 }
 
 impl TryFrom<RawEmbeddingBag> for EmbeddingBagModel {
-    type Error = FeaturesError;
+    type Error = ModelError;
 
     fn try_from(raw: RawEmbeddingBag) -> Result<Self> {
         EmbeddingBagModel::new(
@@ -126,8 +126,8 @@ impl EmbeddingBagModel {
     /// embedding of feature `i` is `embeddings[i·dim..(i+1)·dim]`), `output` the `dim` output
     /// weights.
     ///
-    /// Errors: [`FeaturesError::EmbeddingShape`] when `dim` is 0 or the lengths disagree with
-    /// `n_features` and `dim`; [`FeaturesError::NonFiniteParameter`] for a NaN or infinity.
+    /// Errors: [`ModelError::EmbeddingShape`] when `dim` is 0 or the lengths disagree with
+    /// `n_features` and `dim`; [`ModelError::NonFiniteParameter`] for a NaN or infinity.
     pub fn new(
         n_features: usize,
         dim: usize,
@@ -139,7 +139,7 @@ impl EmbeddingBagModel {
         let shape_ok =
             dim > 0 && n_features.checked_mul(dim) == Some(embeddings.len()) && output.len() == dim;
         if !shape_ok {
-            return Err(FeaturesError::EmbeddingShape {
+            return Err(ModelError::EmbeddingShape {
                 n_features,
                 dim,
                 embeddings: embeddings.len(),
@@ -152,7 +152,7 @@ impl EmbeddingBagModel {
             ("bias", &[bias][..]),
         ] {
             if let Some(index) = values.iter().position(|v| !v.is_finite()) {
-                return Err(FeaturesError::NonFiniteParameter {
+                return Err(ModelError::NonFiniteParameter {
                     part,
                     index,
                     value: values[index],
@@ -365,7 +365,7 @@ mod tests {
                 .unwrap_err();
         assert!(matches!(
             e,
-            FeaturesError::EmbeddingShape {
+            ModelError::EmbeddingShape {
                 n_features: 2,
                 dim: 2,
                 embeddings: 3,

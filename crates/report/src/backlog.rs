@@ -10,12 +10,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::bail;
 use secdisc_ingest::Record;
 use serde::Serialize;
 
-use super::label_rows::{LabelEntry, Outcome};
 use super::topics::{topics_of, Topic, TopicHit, TopicMatcher, NO_TOPIC_WEIGHT};
+use secdisc_infer::label_rows::{LabelEntry, Outcome};
 
 /// One paragraph with its label, topics and provenance.
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +146,40 @@ pub struct Backlog {
     pub threads: Vec<Thread>,
 }
 
+/// Label rows that do not belong to the records they are joined with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BacklogError {
+    /// An id has more label rows than records.
+    #[error("{labels}:{line}: id `{id}` is labelled {labelled} times but occurs {occurs} times in {records}; were the labels made from another file?")]
+    LabelledTooOften {
+        /// The labels file.
+        labels: String,
+        /// 1-based line of the extra row.
+        line: u64,
+        /// The id.
+        id: String,
+        /// Label rows seen so far for it.
+        labelled: usize,
+        /// The records file.
+        records: String,
+        /// Records with this id.
+        occurs: usize,
+    },
+    /// A labelled id is not among the records.
+    #[error("{labels}:{line}: id `{id}` is not in {records}; pass the records file that `secdisc label` read")]
+    UnknownId {
+        /// The labels file.
+        labels: String,
+        /// 1-based line of the row.
+        line: u64,
+        /// The id.
+        id: String,
+        /// The records file.
+        records: String,
+    },
+}
+
 /// Join `labels` (rows of `labels_name`) with `records` (of `records_name`) by id.
 ///
 /// Errors, each naming the labels file and line: a labelled id that is not among the records,
@@ -157,7 +190,7 @@ pub fn build(
     labels: &[LabelEntry],
     records_name: &str,
     records: Vec<(u64, Record)>,
-) -> anyhow::Result<Backlog> {
+) -> Result<Backlog, BacklogError> {
     // Every occurrence of each id, in file order: an id can repeat when the same thread came
     // from two exports, and `secdisc label` keeps one row per record in input order, so the
     // k-th label row of an id belongs to its k-th record.
@@ -173,13 +206,14 @@ pub fn build(
             Some(places) => {
                 let k = used.entry(entry.id.as_str()).or_insert(0);
                 let Some(&i) = places.get(*k) else {
-                    bail!(
-                        "{labels_name}:{}: id `{}` is labelled {} times but occurs {} times in {records_name}; were the labels made from another file?",
-                        entry.line,
-                        entry.id,
-                        *k + 1,
-                        places.len()
-                    );
+                    return Err(BacklogError::LabelledTooOften {
+                        labels: labels_name.to_string(),
+                        line: entry.line,
+                        id: entry.id.clone(),
+                        labelled: *k + 1,
+                        records: records_name.to_string(),
+                        occurs: places.len(),
+                    });
                 };
                 *k += 1;
                 outcome[i] = Some(entry);
@@ -189,11 +223,14 @@ pub fn build(
                     id: entry.id.clone(),
                     error: error.clone(),
                 }),
-                Outcome::Labelled { .. } => bail!(
-                    "{labels_name}:{}: id `{}` is not in {records_name}; pass the records file `secdisc label` read as --records",
-                    entry.line,
-                    entry.id
-                ),
+                Outcome::Labelled { .. } => {
+                    return Err(BacklogError::UnknownId {
+                        labels: labels_name.to_string(),
+                        line: entry.line,
+                        id: entry.id.clone(),
+                        records: records_name.to_string(),
+                    })
+                }
             },
         }
     }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
-use secdisc_features::MetricSet;
 use secdisc_infer::TermWeight;
+use secdisc_model::MetricSet;
 use secdisc_train::metrics::Confusion;
 
 use super::curves::{area, precision_recall, reliability, roc, Bin};
@@ -660,7 +660,7 @@ fn per_fold(s: &mut String, r: &Report<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testutil::check_well_formed;
+    use crate::testutil::check_well_formed;
     use secdisc_infer::TopTerms;
     use secdisc_train::{ClassifierCv, CompareReport, CvReport, FoldResult, PairTest};
 

@@ -2,7 +2,7 @@
 //! Sentence Classification"), scored in plain Rust so inference never links the training
 //! framework (candle, behind secdisc-train's `deep` feature).
 //!
-//! For a document whose word sequence ([`crate::SparseRow::sequence`]) has the known words
+//! For a document whose word sequence ([`secdisc_features::SparseRow::sequence`]) has the known words
 //! `t₁ … t_L` (at most `max_len`; see [`WordEmbedding`]), with vectors `x₁ … x_L`:
 //!
 //! 1. the sequence is padded with zero vectors to `L' = max(L, widest filter)`, so that every
@@ -23,10 +23,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{FeaturesError, Result};
+use crate::error::{ModelError, Result};
 use crate::linear::{sigmoid, Contribution};
-use crate::sparse::SparseRow;
 use crate::word_embedding::{check_finite, WordEmbedding};
+use secdisc_features::SparseRow;
 
 /// Word embeddings, convolution filters and output layer of a fitted text CNN.
 ///
@@ -71,7 +71,7 @@ struct RawTextCnn {
 }
 
 impl TryFrom<RawTextCnn> for TextCnnModel {
-    type Error = FeaturesError;
+    type Error = ModelError;
 
     fn try_from(r: RawTextCnn) -> Result<Self> {
         TextCnnModel::new(
@@ -92,8 +92,8 @@ impl TextCnnModel {
     /// after width, `filters × dim × width` values; `conv_bias` and `output` hold
     /// `widths.len() × filters` values, width-major).
     ///
-    /// Errors: [`FeaturesError::InvalidSequenceModel`] when a count is zero or a length does not
-    /// match; [`FeaturesError::NonFiniteParameter`] for a NaN or infinity.
+    /// Errors: [`ModelError::InvalidSequenceModel`] when a count is zero or a length does not
+    /// match; [`ModelError::NonFiniteParameter`] for a NaN or infinity.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         embedding: WordEmbedding,
@@ -106,7 +106,7 @@ impl TextCnnModel {
         bias: f32,
     ) -> Result<TextCnnModel> {
         let bad = |reason: String| {
-            Err(FeaturesError::InvalidSequenceModel {
+            Err(ModelError::InvalidSequenceModel {
                 model: "cnn",
                 reason,
             })

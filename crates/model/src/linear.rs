@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sparse::SparseRow;
+use secdisc_features::SparseRow;
 
 /// Weights and intercept of a linear decision function `w·x + b`; the probability of the
 /// security class is the logistic sigmoid of it.

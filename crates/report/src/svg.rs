@@ -241,7 +241,7 @@ pub fn line_chart(chart: &Chart<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testutil::check_well_formed;
+    use crate::testutil::check_well_formed;
 
     fn chart() -> Chart<'static> {
         Chart {
