@@ -179,12 +179,14 @@ pub fn bundle(texts: &[String], labels: &[bool]) -> secdisc_model::ModelBundle {
         ..
     } = fit_pipeline(
         &input,
-        &TfidfParams::default(),
-        &lr,
-        None,
-        ThresholdRule::default(),
-        secdisc_train::Sampling::None,
-        0,
+        &secdisc_train::PipelineSettings {
+            tfidf: TfidfParams::default(),
+            classifier: lr.clone(),
+            tune: None,
+            threshold: ThresholdRule::default(),
+            sampling: secdisc_train::Sampling::None,
+            seed: 0,
+        },
     )
     .expect("fit");
     let manifest = secdisc_model::Manifest {

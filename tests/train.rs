@@ -86,7 +86,14 @@ fn centroid_from_the_registry_trains_labels_and_tunes() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(60));
     let o = d.run(&[
-        "train", "data.csv", "-o", "m.json", "--classifier", "centroid", "--min-df", "1",
+        "train",
+        "data.csv",
+        "-o",
+        "m.json",
+        "--classifier",
+        "centroid",
+        "--min-df",
+        "1",
     ]);
     expect_code(&o, 0);
     let model: serde_json::Value =
@@ -96,11 +103,22 @@ fn centroid_from_the_registry_trains_labels_and_tunes() {
     expect_code(&o, 0);
     assert_eq!(stdout(&o).lines().count(), 60);
     let o = d.run(&[
-        "compare", "data.csv", "--classifiers", "lr,centroid", "--folds", "3", "--tune",
-        "--min-df", "1", "--json",
+        "compare",
+        "data.csv",
+        "--classifiers",
+        "lr,centroid",
+        "--folds",
+        "3",
+        "--tune",
+        "--min-df",
+        "1",
+        "--json",
     ]);
     expect_code(&o, 0);
     assert!(stdout(&o).contains("beta="), "{}", stdout(&o));
     let help = stdout(&d.run(&["train", "--help"]));
-    assert!(help.contains("centroid:") && help.contains("Rocchio"), "{help}");
+    assert!(
+        help.contains("centroid:") && help.contains("Rocchio"),
+        "{help}"
+    );
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use secdisc_infer::TopTerms;
 use secdisc_model::{CvSummary, ModelBundle, TrainingData};
+use secdisc_train::TrainingRecipe;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -39,7 +40,11 @@ pub struct Inspection<'a> {
     /// A record is security when its probability is at least this.
     pub threshold: f64,
     /// The rule that chose the threshold, when the manifest records it.
-    pub threshold_rule: Option<&'a str>,
+    pub threshold_rule: Option<String>,
+    /// What a nested-CV search chose at training time (shown in the terminal layout; in
+    /// JSON it is `classifier.params.tuned`).
+    #[serde(skip)]
+    pub tuned: Option<String>,
     /// Training seed.
     pub seed: u64,
     /// The training data.
@@ -80,6 +85,7 @@ impl<'a> Inspection<'a> {
     /// Gather the facts of `bundle`, loaded from `path`.
     pub fn new(path: String, bundle: &'a ModelBundle, top: usize) -> Inspection<'a> {
         let m = &bundle.manifest;
+        let recipe = TrainingRecipe::from_manifest_params(&m.classifier.params);
         // Only the small fields of the fitted classifier: never its weights.
         let (kind, calibration) = match serde_json::to_value(&bundle.classifier) {
             Ok(Value::Object(mut o)) => (
@@ -101,7 +107,8 @@ impl<'a> Inspection<'a> {
                 linear: bundle.classifier.linear().is_some(),
             },
             threshold: bundle.threshold,
-            threshold_rule: m.classifier.params["threshold_rule"].as_str(),
+            threshold_rule: recipe.as_ref().map(|r| r.threshold_rule.clone()),
+            tuned: recipe.and_then(|r| r.tuned),
             seed: m.seed,
             training_data: &m.training_data,
             cv: m.cv.as_ref(),
@@ -151,13 +158,13 @@ impl<'a> Inspection<'a> {
             }
         }
         row(&mut s, "model kind", &kind);
-        if let Some(tuned) = c.params.get("tuned").and_then(Value::as_str) {
+        if let Some(tuned) = &self.tuned {
             row(&mut s, "tuned", &format!("{tuned} (chosen by nested CV)"));
         }
         row(
             &mut s,
             "threshold",
-            &match self.threshold_rule {
+            &match &self.threshold_rule {
                 Some(rule) => format!("{:.4} (rule {rule})", self.threshold),
                 None => format!("{:.4}", self.threshold),
             },

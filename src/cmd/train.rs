@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use secdisc_model::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
-use secdisc_train::{cross_validate, fit_pipeline, CvInput, CvOptions, FittedPipeline};
+use secdisc_train::{
+    cross_validate, fit_pipeline, CvInput, CvOptions, FittedPipeline, PipelineSettings,
+    TrainingRecipe,
+};
 
 use super::cv_args::TuneArgs;
 use super::dataset::{self, InputFormat};
@@ -104,12 +107,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         tuned,
     } = fit_pipeline(
         &input,
-        &tfidf,
-        &classifier,
-        tune.as_ref(),
-        args.model.threshold,
-        args.model.sampling.into(),
-        args.seed,
+        &PipelineSettings {
+            tfidf: tfidf.clone(),
+            classifier: classifier.clone(),
+            tune,
+            threshold: args.model.threshold,
+            sampling: args.model.sampling.into(),
+            seed: args.seed,
+        },
     )
     .with_context(|| format!("cannot train on {}", dataset::display_paths(&args.data)))?;
     let (tfidf, classifier, chosen) = match tuned {
@@ -131,18 +136,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         },
         classifier: ClassifierInfo {
             name: classifier.name().into(),
-            params: {
-                let mut params = serde_json::json!({
-                    "tfidf": tfidf,
-                    "classifier": classifier,
-                    "threshold_rule": args.model.threshold.to_string(),
-                });
-                // Only tuned models carry the key, so other model files keep their bytes.
-                if let (Some(chosen), Some(map)) = (&chosen, params.as_object_mut()) {
-                    map.insert("tuned".into(), chosen.as_str().into());
-                }
-                params
-            },
+            params: TrainingRecipe {
+                tfidf: tfidf.clone(),
+                classifier: classifier.clone(),
+                threshold_rule: args.model.threshold.to_string(),
+                tuned: chosen,
+            }
+            .to_manifest_params(),
         },
         cv,
     };

@@ -12,6 +12,7 @@
 //! ```
 //! use secdisc_infer::{InputItem, LabelOptions, Labeler};
 //! # use secdisc_features::*;
+//! # use secdisc_model::*;
 //! # let docs = ["jwt not verified", "fix css"];
 //! # let vectorizer = TfidfParams::default().min_df(1).check()?.fit(&docs)?;
 //! # let classifier = ClassifierModel::logistic(LinearModel { weights: vec![1.0; vectorizer.n_features()], intercept: -0.5 });

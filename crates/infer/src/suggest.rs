@@ -135,6 +135,7 @@ impl SuggestValidParams {
     /// ```
     /// use secdisc_infer::{Strategy, SuggestParams};
     /// # use secdisc_features::*;
+    /// # use secdisc_model::*;
     /// # let docs = ["jwt not verified", "fix css", "token leaked", "button colour"];
     /// # let vectorizer = TfidfParams::default().min_df(1).check()?.fit(&docs)?;
     /// # let classifier = ClassifierModel::logistic(LinearModel { weights: vec![1.0; vectorizer.n_features()], intercept: -0.5 });

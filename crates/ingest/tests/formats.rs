@@ -417,7 +417,11 @@ fn forced_format_is_checked() {
     let err = ingester
         .ingest_path(&fixture("github_issues_sample.json"), &mut out)
         .unwrap_err();
-    assert!(err.to_string().contains("the format jira-xml was asked for"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the format jira-xml was asked for"),
+        "{err}"
+    );
     let mut ingester = IngestParams::default()
         .format(Some(ExportFormat::GitHub))
         .build()

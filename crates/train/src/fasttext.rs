@@ -397,7 +397,10 @@ mod tests {
             .fit(&x, &y, 0)
             .unwrap_err();
         assert!(matches!(e, TrainError::Diverged { .. }), "{e}");
-        assert!(e.to_string().contains("--ft-lr"), "{e}");
+        assert!(
+            e.to_string().contains("learning rate") && !e.to_string().contains("--"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -58,6 +58,7 @@ mod linfa_lr;
 mod logistic;
 pub mod metrics;
 mod naive_bayes;
+mod pipeline;
 
 mod sampling;
 pub mod stats;
@@ -72,8 +73,8 @@ pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
-    cross_validate, cross_validate_many, fit_pipeline, fit_sampled, ClassifierCv, CvInput,
-    CvOptions, CvReport, FittedPipeline, FoldResult, Split, TunedSettings,
+    cross_validate, cross_validate_many, fit_sampled, ClassifierCv, CvInput, CvOptions, CvReport,
+    FoldResult, Split,
 };
 pub use deep::{BiLstmParams, BiLstmValidParams, CnnParams, CnnValidParams, SequenceTraining};
 pub use error::{Result, TrainError};
@@ -91,6 +92,7 @@ pub use logistic::{
     ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, Penalty, SparseRecords,
 };
 pub use naive_bayes::{NaiveBayesParams, NaiveBayesVariant};
+pub use pipeline::{fit_pipeline, FittedPipeline, PipelineSettings, TrainingRecipe, TunedSettings};
 pub use sampling::Sampling;
 pub use secdisc_rng::SplitMix64;
 pub use svm::{SvmLoss, SvmParams, SvmValidParams};

@@ -1,22 +1,32 @@
 //! Stratified group k-fold cross-validation: any classifiers, identical folds, thresholds
-//! chosen on the training part only.
+//! chosen on the training part only. [`results`] holds what it reports, `inner` the fitting
+//! and threshold choice on a training part, `search` the nested hyperparameter search.
+
+pub(crate) mod inner;
+mod results;
+pub(crate) mod search;
 
 use std::time::Instant;
 
 use rayon::prelude::*;
-use secdisc_features::{
-    CsrMatrix, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus,
-};
-use secdisc_model::{ClassifierModel, MetricSet};
-use serde::Serialize;
+use secdisc_features::TfidfParams;
+use secdisc_model::MetricSet;
 
 use crate::classifier::ClassifierParams;
 use crate::error::{Result, TrainError};
 use crate::folds::Folds;
-use crate::metrics::{average_precision, evaluate, mean_std, roc_auc, Confusion};
+use crate::metrics::{evaluate, mean_std};
+
 use crate::sampling::Sampling;
 use crate::threshold::ThresholdRule;
-use crate::tune::{candidates, joint_candidates, TuneMetric, TuneOptions};
+use crate::tune::TuneOptions;
+pub use inner::fit_sampled;
+use inner::{choose_threshold, TrainingPart};
+pub use results::{ClassifierCv, CvReport, FoldResult};
+use search::{
+    outer_matrices, tune_classifier, tune_jointly, vectorizer_candidates, JointSearch,
+    OuterMatrices,
+};
 
 /// The data to cross-validate: parallel slices, one entry per record.
 #[derive(Debug, Clone, Copy)]
@@ -112,447 +122,6 @@ impl Default for CvOptions {
             tune: None,
         }
     }
-}
-
-/// Results of one fold for one classifier.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FoldResult {
-    /// Name of the fold under a predefined split (for example the held-out source).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// 1-based repetition.
-    pub repeat: usize,
-    /// 1-based fold number.
-    pub fold: usize,
-    /// Training records.
-    pub train: usize,
-    /// Test records.
-    pub test: usize,
-    /// Security records in the test part.
-    pub test_positives: usize,
-    /// Vocabulary size fitted on the training part.
-    pub features: usize,
-    /// Threshold used on this fold.
-    pub threshold: f64,
-    /// Candidate chosen by nested tuning on this fold's training part.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub chosen: Option<String>,
-    /// Metrics on the test part.
-    #[serde(flatten)]
-    pub metrics: MetricSet,
-    /// Confusion matrix on the test part.
-    pub confusion: Confusion,
-}
-
-/// Cross-validation results of one classifier.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClassifierCv {
-    /// Classifier name.
-    pub name: String,
-    /// Mean over all folds of all repetitions.
-    pub mean: MetricSet,
-    /// Population standard deviation over the same.
-    pub std: MetricSet,
-    /// One entry per fold, repetition by repetition.
-    pub per_fold: Vec<FoldResult>,
-    /// Out-of-fold probability of security per record, first repetition.
-    #[serde(skip)]
-    pub oof_scores: Vec<f64>,
-    /// Seconds spent fitting (threshold search included), summed over folds.
-    #[serde(skip)]
-    pub fit_seconds: f64,
-    /// Seconds spent scoring test parts, summed over folds.
-    #[serde(skip)]
-    pub predict_seconds: f64,
-}
-
-/// Cross-validation results. Serialises as
-/// `{"folds","repeats","seed","n","positives","threshold","mean","std","per_fold"}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CvReport {
-    /// Number of folds.
-    pub folds: usize,
-    /// Repetitions.
-    pub repeats: usize,
-    /// Shuffling seed of the first repetition.
-    pub seed: u64,
-    /// Records.
-    pub n: usize,
-    /// Security records.
-    pub positives: usize,
-    /// Threshold rule.
-    pub threshold: String,
-    /// Mean of each metric over folds.
-    pub mean: MetricSet,
-    /// Population standard deviation over folds.
-    pub std: MetricSet,
-    /// One entry per fold, in order.
-    pub per_fold: Vec<FoldResult>,
-    /// Out-of-fold probability of security for each record (first repetition).
-    #[serde(skip)]
-    pub oof_scores: Vec<f64>,
-    /// Test fold (0-based) of each record (first repetition).
-    #[serde(skip)]
-    pub fold_of: Vec<usize>,
-}
-
-impl CvReport {
-    /// Confusion matrix summed over folds.
-    pub fn pooled_confusion(&self) -> Confusion {
-        self.per_fold
-            .iter()
-            .fold(Confusion::default(), |acc, f| acc + f.confusion)
-    }
-}
-
-/// Fit `classifier` on the rows of `x` chosen by `sampling` (what every fit in training and
-/// cross-validation does; no threshold search).
-pub fn fit_sampled(
-    classifier: &ClassifierParams,
-    x: &CsrMatrix,
-    y: &[bool],
-    sampling: Sampling,
-    seed: u64,
-) -> Result<ClassifierModel> {
-    if sampling == Sampling::None {
-        return classifier.fit(x, y, seed);
-    }
-    let rows = sampling.rows(y, seed);
-    let ys: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
-    classifier.fit(&x.select_rows(&rows), &ys, seed)
-}
-
-/// The threshold by `rule` from `inner_folds`-fold out-of-fold probabilities on `x`.
-#[allow(clippy::too_many_arguments)]
-fn choose_threshold(
-    x: &CsrMatrix,
-    y: &[bool],
-    groups: &[Option<&str>],
-    classifier: &ClassifierParams,
-    rule: ThresholdRule,
-    sampling: Sampling,
-    inner_folds: usize,
-    seed: u64,
-) -> Result<f64> {
-    if !rule.needs_predictions() {
-        return Ok(rule.choose(&[], &[]));
-    }
-    let scores = oof_probabilities(x, y, groups, classifier, sampling, inner_folds, seed)?;
-    Ok(rule.choose(&scores, y))
-}
-
-/// Out-of-fold probabilities of `classifier` over `inner_folds` stratified group folds of `x`.
-fn oof_probabilities(
-    x: &CsrMatrix,
-    y: &[bool],
-    groups: &[Option<&str>],
-    classifier: &ClassifierParams,
-    sampling: Sampling,
-    inner_folds: usize,
-    seed: u64,
-) -> Result<Vec<f64>> {
-    let folds = Folds::stratified(y, groups, inner_folds, seed ^ 0x7E57_F01D)?;
-    let mut scores = vec![0.0; y.len()];
-    for f in 0..inner_folds {
-        let (train, test) = folds.split(f);
-        let xt = x.select_rows(&train);
-        let yt: Vec<bool> = train.iter().map(|&r| y[r]).collect();
-        let m = fit_sampled(
-            classifier,
-            &xt,
-            &yt,
-            sampling,
-            seed.wrapping_add(f as u64 + 1),
-        )?;
-        for &r in &test {
-            scores[r] = m.probability(x.row(r));
-        }
-    }
-    Ok(scores)
-}
-
-/// How well out-of-fold `scores` rank or classify `y` by `metric` (F1 at `rule`'s threshold).
-fn tune_score(metric: TuneMetric, scores: &[f64], y: &[bool], rule: ThresholdRule) -> f64 {
-    match metric {
-        TuneMetric::F1 => evaluate(scores, y, rule.choose(scores, y)).0.f1,
-        TuneMetric::Auc => roc_auc(scores, y),
-        TuneMetric::PrAuc => average_precision(scores, y),
-    }
-}
-
-/// What a search knows of the outer training part it runs on, besides its features.
-struct TrainingPart<'a> {
-    /// Labels of the part's rows.
-    y: &'a [bool],
-    /// Threads of the part's rows.
-    groups: &'a [Option<&'a str>],
-    /// Threshold rule that F1 is taken at.
-    rule: ThresholdRule,
-    /// Resampling of training rows.
-    sampling: Sampling,
-    /// Seed of the outer fold.
-    seed: u64,
-}
-
-/// The best candidate for `base` by nested CV on the training part, with its label.
-fn tune_classifier(
-    x: &CsrMatrix,
-    part: &TrainingPart<'_>,
-    base: &ClassifierParams,
-    tune: &TuneOptions,
-) -> Result<(String, ClassifierParams)> {
-    let TrainingPart {
-        y,
-        groups,
-        rule,
-        sampling,
-        seed,
-    } = *part;
-    let mut best: Option<(f64, String, ClassifierParams)> = None;
-    for (label, candidate) in candidates(base, tune.search, seed)? {
-        let oof = oof_probabilities(x, y, groups, &candidate, sampling, tune.inner_folds, seed)?;
-        let score = tune_score(tune.metric, &oof, y, rule);
-        if best.as_ref().map_or(true, |(s, _, _)| score > *s) {
-            best = Some((score, label, candidate));
-        }
-    }
-    let (_, label, params) = best.ok_or_else(|| TrainError::EmptyGrid(base.name().to_string()))?;
-    Ok((label, params))
-}
-
-/// Vectorizer candidates: `tfidf` itself (unlabelled), or the grid `tune` searches.
-fn vectorizer_candidates(
-    tune: Option<&TuneOptions>,
-    tfidf: &TfidfValidParams,
-) -> Result<Vec<(String, TfidfValidParams)>> {
-    match tune {
-        Some(t) => t.vectorizer.candidates(tfidf.params()),
-        None => Ok(vec![(String::new(), tfidf.clone())]),
-    }
-}
-
-/// Settings chosen by the search of [`fit_pipeline`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct TunedSettings {
-    /// What was chosen, for example `min_df=1 ngrams=1-2 c=3`.
-    pub label: String,
-    /// The TF-IDF parameters the pipeline was fitted with.
-    pub tfidf: TfidfParams,
-    /// The classifier parameters the pipeline was fitted with.
-    pub classifier: ClassifierParams,
-}
-
-/// What [`fit_pipeline`] fitted.
-pub struct FittedPipeline {
-    /// The vectorizer, fitted on every record.
-    pub vectorizer: TfidfVectorizer,
-    /// The classifier, fitted on every record.
-    pub model: ClassifierModel,
-    /// The threshold chosen by the rule on inner out-of-fold predictions.
-    pub threshold: f64,
-    /// The settings the search chose, when there was one.
-    pub tuned: Option<TunedSettings>,
-}
-
-/// Fit the vectorizer and the classifier on every record, and choose the threshold by `rule`
-/// on inner out-of-fold predictions: what `secdisc train` ships. With `tune`, the settings are
-/// first chosen by nested CV on all the records (every candidate of `classifier`'s grid, and
-/// of `tune`'s vectorizer grid, scored on `tune.inner_folds` folds, as inside each training
-/// part of [`cross_validate_many`], which estimates how well this procedure does). The text is
-/// tokenized once for the search and the final fit.
-pub fn fit_pipeline(
-    input: &CvInput<'_>,
-    tfidf: &TfidfParams,
-    classifier: &ClassifierParams,
-    tune: Option<&TuneOptions>,
-    rule: ThresholdRule,
-    sampling: Sampling,
-    seed: u64,
-) -> Result<FittedPipeline> {
-    let n = input.labels.len();
-    assert_eq!(input.texts.len(), n, "one text per label");
-    assert_eq!(input.groups.len(), n, "one group per label");
-    classifier.check()?;
-    let valid = tfidf.clone().check()?;
-    let corpus = valid.tokenize(input.texts);
-    let vectorizers = vectorizer_candidates(tune, &valid)?;
-    let search = JointSearch {
-        corpus: &corpus,
-        vectorizers: &vectorizers,
-        sequences: classifier.sequence_len(),
-    };
-    let rows: Vec<usize> = (0..n).collect();
-    let part = TrainingPart {
-        y: input.labels,
-        groups: input.groups,
-        rule,
-        sampling,
-        seed,
-    };
-    // Without a vectorizer grid, the search runs on the matrix the model is then fitted on.
-    let (v, tuned, fitted) = match tune {
-        Some(t) if !t.vectorizer.is_empty() => {
-            let (v, label, params) = tune_jointly(&search, &rows, &part, classifier, t)?;
-            (v, Some((label, params)), None)
-        }
-        Some(t) => {
-            let m = fit_matrices(&search, 0, &rows, &[])?;
-            let chosen = tune_classifier(&m.x_train, &part, classifier, t)?;
-            (0, Some(chosen), Some(m))
-        }
-        None => (0, None, None),
-    };
-    let OuterMatrices {
-        vectorizer,
-        x_train: x,
-        ..
-    } = match fitted {
-        Some(m) => m,
-        None => fit_matrices(&search, v, &rows, &[])?,
-    };
-    let classifier = tuned.as_ref().map_or(classifier, |(_, params)| params);
-    let model = fit_sampled(classifier, &x, input.labels, sampling, seed)?;
-    let threshold = choose_threshold(
-        &x,
-        input.labels,
-        input.groups,
-        classifier,
-        rule,
-        sampling,
-        5,
-        seed,
-    )?;
-    let tuned = tuned.map(|(label, params)| TunedSettings {
-        label,
-        tfidf: vectorizers[v].1.params().clone(),
-        classifier: params,
-    });
-    Ok(FittedPipeline {
-        vectorizer,
-        model,
-        threshold,
-        tuned,
-    })
-}
-
-/// A vectorizer fitted on an outer training part and both parts' matrices.
-struct OuterMatrices {
-    vectorizer: TfidfVectorizer,
-    x_train: CsrMatrix,
-    x_test: CsrMatrix,
-}
-
-/// Vectorizer candidate `v` fitted on the `train` rows, and the matrices of both parts.
-fn fit_matrices(
-    search: &JointSearch<'_>,
-    v: usize,
-    train: &[usize],
-    test: &[usize],
-) -> Result<OuterMatrices> {
-    let vectorizer = search.vectorizers[v]
-        .1
-        .fit_tokenized(search.corpus, train)?;
-    let x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
-    let x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
-    Ok(OuterMatrices {
-        vectorizer,
-        x_train,
-        x_test,
-    })
-}
-
-/// The outer matrices of vectorizer candidate `v` in `slot`, fitted on `train` on first use.
-fn outer_matrices<'a>(
-    slot: &'a mut Option<OuterMatrices>,
-    search: &JointSearch<'_>,
-    v: usize,
-    train: &[usize],
-    test: &[usize],
-) -> Result<&'a OuterMatrices> {
-    if slot.is_none() {
-        *slot = Some(fit_matrices(search, v, train, test)?);
-    }
-    Ok(slot.as_ref().expect("filled above"))
-}
-
-/// What a joint search of vectorizer and classifier settings needs besides the classifier.
-struct JointSearch<'a> {
-    corpus: &'a TokenizedCorpus,
-    /// Vectorizer candidates with their labels.
-    vectorizers: &'a [(String, TfidfValidParams)],
-    /// Word sequences for sequence classifiers.
-    sequences: Option<usize>,
-}
-
-/// The best (vectorizer index, label, classifier) for `base` by nested CV on the training part
-/// `rows` (indices into the corpus) with labels `y` and threads `groups`: each inner fold fits
-/// every vectorizer candidate on its inner training rows only, then scores the classifier
-/// candidates paired with it.
-fn tune_jointly(
-    search: &JointSearch<'_>,
-    rows: &[usize],
-    part: &TrainingPart<'_>,
-    base: &ClassifierParams,
-    tune: &TuneOptions,
-) -> Result<(usize, String, ClassifierParams)> {
-    let TrainingPart {
-        y,
-        groups,
-        rule,
-        sampling,
-        seed,
-    } = *part;
-    // A classifier without a grid of its own (an ensemble) is tuned over the vectorizer only.
-    let mut grid = base.grid();
-    if grid.is_empty() {
-        grid.push((String::new(), base.clone()));
-    }
-    let pairs = joint_candidates(search.vectorizers.len(), grid.len(), tune.search, seed);
-    let folds = Folds::stratified(y, groups, tune.inner_folds, seed ^ 0x7E57_F01D)?;
-    let mut best: Option<(f64, usize, usize)> = None;
-    for (v, (_, vectorizer)) in search.vectorizers.iter().enumerate() {
-        let paired: Vec<usize> = pairs.iter().filter(|p| p.0 == v).map(|p| p.1).collect();
-        if paired.is_empty() {
-            continue;
-        }
-        let mut oof = vec![vec![0.0; y.len()]; paired.len()];
-        for f in 0..tune.inner_folds {
-            let (train, test) = folds.split(f);
-            let train_rows: Vec<usize> = train.iter().map(|&p| rows[p]).collect();
-            let test_rows: Vec<usize> = test.iter().map(|&p| rows[p]).collect();
-            let fitted = vectorizer.fit_tokenized(search.corpus, &train_rows)?;
-            let xt = fitted.transform_tokenized_with(search.corpus, &train_rows, search.sequences);
-            let xe = fitted.transform_tokenized_with(search.corpus, &test_rows, search.sequences);
-            let yt: Vec<bool> = train.iter().map(|&p| y[p]).collect();
-            for (scores, &c) in oof.iter_mut().zip(&paired) {
-                let m = fit_sampled(
-                    &grid[c].1,
-                    &xt,
-                    &yt,
-                    sampling,
-                    seed.wrapping_add(f as u64 + 1),
-                )?;
-                for (k, &p) in test.iter().enumerate() {
-                    scores[p] = m.probability(xe.row(k));
-                }
-            }
-        }
-        for (scores, &c) in oof.iter().zip(&paired) {
-            let score = tune_score(tune.metric, scores, y, rule);
-            if best.map_or(true, |(s, _, _)| score > s) {
-                best = Some((score, v, c));
-            }
-        }
-    }
-    let (_, v, c) = best.ok_or_else(|| TrainError::EmptyGrid(base.name().to_string()))?;
-    let (classifier_label, params) = grid.swap_remove(c);
-    let vectorizer_label = &search.vectorizers[v].0;
-    let label = [vectorizer_label.as_str(), classifier_label.as_str()]
-        .into_iter()
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Ok((v, label, params))
 }
 
 impl CvOptions {
@@ -806,6 +375,7 @@ mod tests {
     use super::*;
     use crate::logistic::LogisticRegressionParams;
     use crate::naive_bayes::NaiveBayesParams;
+    use crate::pipeline::fit_pipeline;
     use crate::svm::SvmParams;
 
     fn toy() -> (Vec<String>, Vec<bool>) {
@@ -1036,16 +606,15 @@ mod tests {
         let t = tune(vec![1, 2]).tune.unwrap();
         let rule = ThresholdRule::default();
         let fit = |t: &TuneOptions| {
-            fit_pipeline(
-                &input,
-                &TfidfParams::default(),
-                lr,
-                Some(t),
-                rule,
-                Sampling::None,
-                7,
-            )
-            .unwrap()
+            let settings = crate::PipelineSettings {
+                tfidf: TfidfParams::default(),
+                classifier: lr.clone(),
+                tune: Some(t.clone()),
+                threshold: rule,
+                sampling: Sampling::None,
+                seed: 7,
+            };
+            fit_pipeline(&input, &settings).unwrap()
         };
         let fitted = fit(&t);
         let s = fitted.tuned.unwrap();

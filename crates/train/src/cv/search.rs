@@ -1,0 +1,183 @@
+//! Nested hyperparameter search inside a training part: the classifier's grid, and jointly
+//! the vectorizer's, each candidate scored on inner folds of the part only.
+
+use secdisc_features::{CsrMatrix, TfidfValidParams, TfidfVectorizer, TokenizedCorpus};
+
+use super::inner::{fit_sampled, oof_probabilities, TrainingPart};
+use crate::classifier::ClassifierParams;
+use crate::error::{Result, TrainError};
+use crate::folds::Folds;
+use crate::metrics::{average_precision, evaluate, roc_auc};
+use crate::threshold::ThresholdRule;
+use crate::tune::{candidates, joint_candidates, TuneMetric, TuneOptions};
+
+/// How well out-of-fold `scores` rank or classify `y` by `metric` (F1 at `rule`'s threshold).
+pub(crate) fn tune_score(
+    metric: TuneMetric,
+    scores: &[f64],
+    y: &[bool],
+    rule: ThresholdRule,
+) -> f64 {
+    match metric {
+        TuneMetric::F1 => evaluate(scores, y, rule.choose(scores, y)).0.f1,
+        TuneMetric::Auc => roc_auc(scores, y),
+        TuneMetric::PrAuc => average_precision(scores, y),
+    }
+}
+
+/// The best candidate for `base` by nested CV on the training part, with its label.
+pub(crate) fn tune_classifier(
+    x: &CsrMatrix,
+    part: &TrainingPart<'_>,
+    base: &ClassifierParams,
+    tune: &TuneOptions,
+) -> Result<(String, ClassifierParams)> {
+    let TrainingPart {
+        y,
+        groups,
+        rule,
+        sampling,
+        seed,
+    } = *part;
+    let mut best: Option<(f64, String, ClassifierParams)> = None;
+    for (label, candidate) in candidates(base, tune.search, seed)? {
+        let oof = oof_probabilities(x, y, groups, &candidate, sampling, tune.inner_folds, seed)?;
+        let score = tune_score(tune.metric, &oof, y, rule);
+        if best.as_ref().map_or(true, |(s, _, _)| score > *s) {
+            best = Some((score, label, candidate));
+        }
+    }
+    let (_, label, params) = best.ok_or_else(|| TrainError::EmptyGrid(base.name().to_string()))?;
+    Ok((label, params))
+}
+
+/// Vectorizer candidates: `tfidf` itself (unlabelled), or the grid `tune` searches.
+pub(crate) fn vectorizer_candidates(
+    tune: Option<&TuneOptions>,
+    tfidf: &TfidfValidParams,
+) -> Result<Vec<(String, TfidfValidParams)>> {
+    match tune {
+        Some(t) => t.vectorizer.candidates(tfidf.params()),
+        None => Ok(vec![(String::new(), tfidf.clone())]),
+    }
+}
+
+/// A vectorizer fitted on an outer training part and both parts' matrices.
+pub(crate) struct OuterMatrices {
+    pub(crate) vectorizer: TfidfVectorizer,
+    pub(crate) x_train: CsrMatrix,
+    pub(crate) x_test: CsrMatrix,
+}
+
+/// Vectorizer candidate `v` fitted on the `train` rows, and the matrices of both parts.
+pub(crate) fn fit_matrices(
+    search: &JointSearch<'_>,
+    v: usize,
+    train: &[usize],
+    test: &[usize],
+) -> Result<OuterMatrices> {
+    let vectorizer = search.vectorizers[v]
+        .1
+        .fit_tokenized(search.corpus, train)?;
+    let x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
+    let x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
+    Ok(OuterMatrices {
+        vectorizer,
+        x_train,
+        x_test,
+    })
+}
+
+/// The outer matrices of vectorizer candidate `v` in `slot`, fitted on `train` on first use.
+pub(crate) fn outer_matrices<'a>(
+    slot: &'a mut Option<OuterMatrices>,
+    search: &JointSearch<'_>,
+    v: usize,
+    train: &[usize],
+    test: &[usize],
+) -> Result<&'a OuterMatrices> {
+    if slot.is_none() {
+        *slot = Some(fit_matrices(search, v, train, test)?);
+    }
+    Ok(slot.as_ref().expect("filled above"))
+}
+
+/// What a joint search of vectorizer and classifier settings needs besides the classifier.
+pub(crate) struct JointSearch<'a> {
+    pub(crate) corpus: &'a TokenizedCorpus,
+    /// Vectorizer candidates with their labels.
+    pub(crate) vectorizers: &'a [(String, TfidfValidParams)],
+    /// Word sequences for sequence classifiers.
+    pub(crate) sequences: Option<usize>,
+}
+
+/// The best (vectorizer index, label, classifier) for `base` by nested CV on the training part
+/// `rows` (indices into the corpus) with labels `y` and threads `groups`: each inner fold fits
+/// every vectorizer candidate on its inner training rows only, then scores the classifier
+/// candidates paired with it.
+pub(crate) fn tune_jointly(
+    search: &JointSearch<'_>,
+    rows: &[usize],
+    part: &TrainingPart<'_>,
+    base: &ClassifierParams,
+    tune: &TuneOptions,
+) -> Result<(usize, String, ClassifierParams)> {
+    let TrainingPart {
+        y,
+        groups,
+        rule,
+        sampling,
+        seed,
+    } = *part;
+    // A classifier without a grid of its own (an ensemble) is tuned over the vectorizer only.
+    let mut grid = base.grid();
+    if grid.is_empty() {
+        grid.push((String::new(), base.clone()));
+    }
+    let pairs = joint_candidates(search.vectorizers.len(), grid.len(), tune.search, seed);
+    let folds = Folds::stratified(y, groups, tune.inner_folds, seed ^ 0x7E57_F01D)?;
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (v, (_, vectorizer)) in search.vectorizers.iter().enumerate() {
+        let paired: Vec<usize> = pairs.iter().filter(|p| p.0 == v).map(|p| p.1).collect();
+        if paired.is_empty() {
+            continue;
+        }
+        let mut oof = vec![vec![0.0; y.len()]; paired.len()];
+        for f in 0..tune.inner_folds {
+            let (train, test) = folds.split(f);
+            let train_rows: Vec<usize> = train.iter().map(|&p| rows[p]).collect();
+            let test_rows: Vec<usize> = test.iter().map(|&p| rows[p]).collect();
+            let fitted = vectorizer.fit_tokenized(search.corpus, &train_rows)?;
+            let xt = fitted.transform_tokenized_with(search.corpus, &train_rows, search.sequences);
+            let xe = fitted.transform_tokenized_with(search.corpus, &test_rows, search.sequences);
+            let yt: Vec<bool> = train.iter().map(|&p| y[p]).collect();
+            for (scores, &c) in oof.iter_mut().zip(&paired) {
+                let m = fit_sampled(
+                    &grid[c].1,
+                    &xt,
+                    &yt,
+                    sampling,
+                    seed.wrapping_add(f as u64 + 1),
+                )?;
+                for (k, &p) in test.iter().enumerate() {
+                    scores[p] = m.probability(xe.row(k));
+                }
+            }
+        }
+        for (scores, &c) in oof.iter().zip(&paired) {
+            let score = tune_score(tune.metric, scores, y, rule);
+            if best.map_or(true, |(s, _, _)| score > s) {
+                best = Some((score, v, c));
+            }
+        }
+    }
+    let (_, v, c) = best.ok_or_else(|| TrainError::EmptyGrid(base.name().to_string()))?;
+    let (classifier_label, params) = grid.swap_remove(c);
+    let vectorizer_label = &search.vectorizers[v].0;
+    let label = [vectorizer_label.as_str(), classifier_label.as_str()]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((v, label, params))
+}
