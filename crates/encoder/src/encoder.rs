@@ -33,6 +33,7 @@ pub struct SentenceEncoder {
     dim: usize,
     pad_id: u32,
     fingerprint: String,
+    dir: PathBuf,
     device: Device,
 }
 
@@ -126,6 +127,7 @@ impl SentenceEncoder {
             dim: config.hidden_size,
             pad_id,
             fingerprint,
+            dir: dir.to_path_buf(),
             device,
         })
     }
@@ -186,6 +188,28 @@ impl SentenceEncoder {
     /// refuse an encoder whose fingerprint differs.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// Checks that this is the encoder with fingerprint `expected`, as recorded by whatever was
+    /// built on its embeddings.
+    ///
+    /// # Errors
+    /// [`EncoderError::FingerprintMismatch`] with both fingerprints if it is another one.
+    pub fn ensure_fingerprint(&self, expected: &str) -> Result<()> {
+        if self.fingerprint == expected {
+            Ok(())
+        } else {
+            Err(EncoderError::FingerprintMismatch {
+                dir: self.dir.clone(),
+                expected: expected.to_string(),
+                found: self.fingerprint.clone(),
+            })
+        }
+    }
+
+    /// The directory the encoder was loaded from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The checked parameters the encoder was loaded with.
@@ -250,6 +274,7 @@ impl fmt::Debug for SentenceEncoder {
             .field("dim", &self.dim)
             .field("params", &self.params)
             .field("fingerprint", &self.fingerprint)
+            .field("dir", &self.dir)
             .finish_non_exhaustive()
     }
 }
@@ -378,7 +403,15 @@ mod tests {
         let bias = weights["embeddings.LayerNorm.bias"].clone();
         weights.insert("embeddings.LayerNorm.bias".into(), (bias + 0.5).unwrap());
         write_weights(dir.path(), &weights);
-        assert_ne!(load(dir.path()).unwrap().fingerprint(), first);
+        let changed = load(dir.path()).unwrap();
+        assert_ne!(changed.fingerprint(), first);
+        assert!(changed.ensure_fingerprint(changed.fingerprint()).is_ok());
+        let err = changed.ensure_fingerprint(&first).unwrap_err();
+        assert!(
+            matches!(err, EncoderError::FingerprintMismatch { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains(&first), "{err}");
     }
 
     #[test]

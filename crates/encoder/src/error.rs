@@ -131,6 +131,19 @@ pub enum EncoderError {
         /// What candle said.
         source: BoxedError,
     },
+    /// The encoder is not the one that something built on its embeddings was made with.
+    #[error(
+        "the encoder in {dir} has fingerprint {found}, but {expected} was expected (the encoder \
+         the embeddings were made with); load that encoder"
+    )]
+    FingerprintMismatch {
+        /// The directory the encoder was loaded from.
+        dir: PathBuf,
+        /// The fingerprint recorded with the embeddings.
+        expected: String,
+        /// The loaded encoder's fingerprint.
+        found: String,
+    },
     /// An embedder returned the wrong number of vectors or vectors of the wrong length.
     #[error("the embedder returned {got} for {expected}")]
     EmbedderOutput {
