@@ -547,6 +547,20 @@ mod tests {
     }
 
     #[test]
+    fn embedding_cache_returns_the_encoders_vectors() {
+        let dir = tiny_dir();
+        let cache_dir = tempfile::tempdir().unwrap();
+        let encoder = load(dir.path()).unwrap();
+        let direct = encoder.embed(TEXTS).unwrap();
+        let mut cache = crate::EmbeddingCache::open(cache_dir.path(), &encoder).unwrap();
+        assert_eq!(cache.embed_cached(&encoder, TEXTS).unwrap(), direct);
+        drop(cache);
+        let mut cache = crate::EmbeddingCache::open(cache_dir.path(), &encoder).unwrap();
+        assert_eq!(cache.embed_cached(&encoder, TEXTS).unwrap(), direct);
+        assert_eq!((cache.hits(), cache.misses()), (TEXTS.len(), 0));
+    }
+
+    #[test]
     fn autotraits() {
         fn has_autotraits<T: Send + Sync + Sized + Unpin>() {}
         has_autotraits::<SentenceEncoder>();

@@ -13,7 +13,7 @@
 
 use std::path::PathBuf;
 
-use secdisc_encoder::{EncoderParams, SentenceEncoder};
+use secdisc_encoder::{EmbeddingCache, EncoderParams, SentenceEncoder};
 
 const TOLERANCE: f32 = 1e-4;
 
@@ -110,5 +110,26 @@ fn same_vectors_one_by_one_and_batched() {
             .map(|(a, b)| (a - b).abs())
             .fold(0f32, f32::max);
         assert!(diff <= 1e-5, "{text:?}: batched and alone differ by {diff}");
+    }
+}
+
+#[test]
+fn embedding_cache_serves_the_reference_vectors() {
+    let Some(dir) = encoder_dir() else { return };
+    let encoder = SentenceEncoder::load(&dir, EncoderParams::default()).unwrap();
+    let references = references();
+    let texts: Vec<&str> = references.iter().map(|r| r.text.as_str()).collect();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let first = {
+        let mut cache = EmbeddingCache::open(cache_dir.path(), &encoder).unwrap();
+        cache.embed_cached(&encoder, &texts).unwrap()
+    };
+    let mut cache = EmbeddingCache::open(cache_dir.path(), &encoder).unwrap();
+    assert_eq!(cache.embed_cached(&encoder, &texts).unwrap(), first);
+    assert_eq!((cache.hits(), cache.misses()), (texts.len(), 0));
+    for (reference, vector) in references.iter().zip(&first) {
+        for (got, want) in vector.iter().zip(&reference.embedding) {
+            assert!((got - want).abs() <= TOLERANCE, "{:?}", reference.text);
+        }
     }
 }
