@@ -8,6 +8,9 @@
 //! published for all-MiniLM-L6-v2 (0.0676569, 0.0634959, ...); one text is cut at 128 tokens and
 //! one is mostly not ASCII.
 //!
+//! To regenerate, feed the `text` fields one per line on stdin:
+//! `python3 minilm_reference.py "$SECDISC_ENCODER" < texts.txt > tests/data/minilm_reference.jsonl`.
+//!
 //! Needs the real encoder: set `SECDISC_ENCODER` to its directory. Without it the test passes
 //! after saying so on stderr.
 
