@@ -170,6 +170,7 @@ pub fn bundle(texts: &[String], labels: &[bool]) -> secdisc_model::ModelBundle {
         texts,
         labels,
         groups: &groups,
+        dense: None,
     };
     let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
     let secdisc_train::FittedPipeline {

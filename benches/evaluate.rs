@@ -22,6 +22,7 @@ fn main() {
         texts: &texts,
         labels: &labels,
         groups: &groups,
+        dense: None,
     };
     let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
     let opts = CvOptions {

@@ -15,7 +15,7 @@ fn main() {
     let path = common::dataset("matomo_github_issues");
     let (texts, labels, _) = common::read(&path);
     let bundle = common::bundle(&texts, &labels);
-    let labeler = Labeler::new(&bundle);
+    let labeler = Labeler::new(&bundle).expect("a TF-IDF model needs no encoder");
     let mean_bytes = texts.iter().map(String::len).sum::<usize>() as f64 / texts.len() as f64;
     println!(
         "data: {} ({} texts, {:.0} bytes each on average), {} threads",

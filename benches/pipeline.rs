@@ -199,7 +199,7 @@ mod classifier {
 fn label(bencher: Bencher) {
     let d = &*DATA;
     let bundle = common::bundle(&d.texts, &d.labels);
-    let labeler = Labeler::new(&bundle);
+    let labeler = Labeler::new(&bundle).expect("a TF-IDF model needs no encoder");
     counters(bencher, &d.texts).bench(|| {
         let items = d.texts.iter().enumerate().map(|(i, t)| InputItem::Record {
             id: i.to_string(),

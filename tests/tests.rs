@@ -16,6 +16,7 @@ mod label_scale;
 mod real_data;
 mod render_html;
 mod report;
+mod sentence_vectors;
 mod serve;
 mod suggest;
 mod train;

@@ -31,9 +31,29 @@ impl Dir {
         self.run_stdin(args, None)
     }
 
+    /// Run `secdisc ARGS` with environment variables set (`Some`) or removed (`None`).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
+        self.run_with(args, None, env)
+    }
+
     /// Run `secdisc ARGS` with `stdin` piped in.
     pub fn run_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        self.run_with(args, stdin, &[])
+    }
+
+    fn run_with(
+        &self,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+        env: &[(&str, Option<&str>)],
+    ) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_secdisc"));
+        for (key, value) in env {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
         cmd.args(args)
             .current_dir(self.dir.path())
             .stdin(if stdin.is_some() {

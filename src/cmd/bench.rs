@@ -129,7 +129,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     stages.push(train_stage(&records, &x, min_time, tb)?);
     drop((corpus, vectorizer));
 
-    let labeler = Labeler::new(&bundle);
+    let labeler = Labeler::new(&bundle)?;
     let (t, _) = time(min_time, || {
         let items = texts.iter().enumerate().map(|(i, t)| InputItem::Record {
             id: i.to_string(),

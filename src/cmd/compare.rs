@@ -71,16 +71,18 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|&k| args.model.classifier(k))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let data = dataset::load_many(
+    let data = args.cv.load(
         &args.data,
         args.input_format,
         dataset::Unlabelled::from_flag(args.skip_unlabelled),
     )?;
     let groups = data.group_refs();
+    let dense = super::vectors::dense_features(&args.model, &data.texts)?;
     let input = CvInput {
         texts: &data.texts,
         labels: &data.labels,
         groups: &groups,
+        dense: dense.as_ref().map(super::vectors::DenseFeatures::input),
     };
     let opts = args.cv.options(&data, &args.model)?;
     let (folds, repeats) = opts.shape();

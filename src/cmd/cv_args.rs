@@ -4,7 +4,9 @@
 use anyhow::bail;
 use secdisc_train::{CvOptions, Search, Split, TuneMetric, TuneOptions, VectorizerGrid};
 
-use super::dataset::Dataset;
+use std::path::PathBuf;
+
+use super::dataset::{Dataset, InputFormat, Unlabelled};
 use super::model_args::ModelArgs;
 
 /// Split flag.
@@ -46,6 +48,10 @@ pub struct CvArgs {
     /// How test folds are formed.
     #[arg(long, value_enum, default_value_t = SplitArg::Stratified)]
     pub split: SplitArg,
+    /// With a leave-one-out split: also train on this labelled file in every fold, and never
+    /// test on it (for example `data/corpus.csv` beside the held-out projects). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub train_only: Vec<PathBuf>,
     /// With leave-one-source-out: use the first N `/`-separated parts of `source` (so
     /// `github/acme/api/issue` with N=1 is `github`); 0 uses the whole value.
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -89,6 +95,27 @@ fn parse_search(s: &str) -> Result<Search, String> {
 }
 
 impl CvArgs {
+    /// Load DATA and then the --train-only files as one data set.
+    pub fn load(
+        &self,
+        data: &[PathBuf],
+        format: Option<InputFormat>,
+        unlabelled: Unlabelled,
+    ) -> anyhow::Result<Dataset> {
+        if !self.train_only.is_empty() && self.split == SplitArg::Stratified {
+            clap::Error::raw(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--train-only needs --split leave-one-file-out or leave-one-source-out (or use evaluate --test)\n",
+            )
+            .exit()
+        }
+        let mut paths = data.to_vec();
+        paths.extend(self.train_only.iter().cloned());
+        let mut loaded = super::dataset::load_many(&paths, format, unlabelled)?;
+        loaded.train_only_from = data.len();
+        Ok(loaded)
+    }
+
     /// Options for the CV engine over `data`.
     pub fn options(&self, data: &Dataset, model: &ModelArgs) -> anyhow::Result<CvOptions> {
         let split = match self.split {
@@ -105,16 +132,16 @@ impl CvArgs {
                     );
                 }
                 let refs: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
-                Split::leave_one_out(&refs)?
+                Split::leave_one_out_training(&refs, &data.train_only())?
             }
             SplitArg::LeaveOneFileOut => {
-                if data.files.len() < 2 {
+                if data.files.len().min(data.train_only_from) < 2 {
                     // A usage error (status 2): the count of DATA arguments is wrong.
                     clap::Error::raw(
                         clap::error::ErrorKind::TooFewValues,
                         format!(
                             "--split leave-one-file-out needs at least two DATA files, got {}\n",
-                            data.files.len()
+                            data.files.len().min(data.train_only_from)
                         ),
                     )
                     .exit()
@@ -125,7 +152,7 @@ impl CvArgs {
                     .iter()
                     .map(|&f| Some(names[f].as_str()))
                     .collect();
-                Split::leave_one_out(&refs)?
+                Split::leave_one_out_training(&refs, &data.train_only())?
             }
         };
         Ok(CvOptions {

@@ -45,12 +45,22 @@ pub struct Dataset {
     pub file_of: Vec<usize>,
     /// The inputs as given on the command line (`<stdin>` for `-`).
     pub files: Vec<String>,
+    /// Inputs from this index on are training data only (`--train-only`): never tested.
+    pub train_only_from: usize,
 }
 
 impl Dataset {
     /// Security records.
     pub fn positives(&self) -> usize {
         self.labels.iter().filter(|&&l| l).count()
+    }
+
+    /// Whether each record is training data only (from a `--train-only` file).
+    pub fn train_only(&self) -> Vec<bool> {
+        self.file_of
+            .iter()
+            .map(|&f| f >= self.train_only_from)
+            .collect()
     }
 
     /// Groups as borrowed strings, as cross-validation wants them.
@@ -111,6 +121,7 @@ pub fn load_many(
         sources: Vec::new(),
         file_of: Vec::new(),
         files: Vec::new(),
+        train_only_from: usize::MAX,
     };
     let mut names = Vec::new();
     let mut all_bytes = Vec::new();

@@ -77,16 +77,18 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     if let Some(model) = &args.saved_model {
         return super::evaluate_saved::run(args, model);
     }
-    let mut data = dataset::load_many(&args.data, args.input_format, unlabelled)?;
+    let mut data = args.cv.load(&args.data, args.input_format, unlabelled)?;
     let holdout = match &args.test {
         Some(test) => Some(append_test(&mut data, test, args.input_format, unlabelled)?),
         None => None,
     };
     let groups = data.group_refs();
+    let dense = super::vectors::dense_features(&args.model, &data.texts)?;
     let input = CvInput {
         texts: &data.texts,
         labels: &data.labels,
         groups: &groups,
+        dense: dense.as_ref().map(super::vectors::DenseFeatures::input),
     };
     let started = std::time::Instant::now();
     let mut opts = args.cv.options(&data, &args.model)?;
@@ -116,7 +118,8 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     // Every record, or with --test those that were scored.
     let scored = |i: usize| match &opts.split {
         Split::Holdout { test, .. } => test[i],
-        _ => true,
+        Split::Predefined { names, fold_of } => fold_of[i] < names.len(),
+        Split::Stratified => true,
     };
     if let Some(path) = &args.oof {
         let rows = data
@@ -154,6 +157,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let terms = html_report::top_terms(
             &training,
@@ -163,8 +167,14 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         );
         let terms = terms.into_iter().next().unwrap_or(Terms::NotLinear);
         let data_path = dataset::display_paths(&args.data);
+        // The curves are drawn from the scored records only (not the training-only ones).
+        let keep: Vec<usize> = (0..data.labels.len()).filter(|&i| scored(i)).collect();
+        let mut shown = report.clone();
+        shown.oof_scores = keep.iter().map(|&i| report.oof_scores[i]).collect();
+        shown.fold_of = keep.iter().map(|&i| report.fold_of[i]).collect();
+        let labels: Vec<bool> = keep.iter().map(|&i| data.labels[i]).collect();
         let page = secdisc_report::render(
-            &Report::from_cv(&report, classifier.name(), &data.name, &data.labels, terms)
+            &Report::from_cv(&shown, classifier.name(), &data.name, &labels, terms)
                 .with_path(&data_path),
         );
         html_report::write(path, &page)?;

@@ -4,8 +4,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use rayon::prelude::*;
-use secdisc_infer::Labeler;
 use secdisc_model::ModelBundle;
 use secdisc_report::{Report, Terms};
 use secdisc_train::metrics::{evaluate, mean_std};
@@ -25,12 +23,10 @@ pub fn run(args: &EvaluateArgs, model: &Path) -> anyhow::Result<ExitCode> {
         dataset::Unlabelled::from_flag(args.skip_unlabelled),
     )?;
     let started = std::time::Instant::now();
-    let labeler = Labeler::new(&bundle);
-    let scores: Vec<f64> = data
-        .texts
-        .par_iter()
-        .map(|text| labeler.predict(text, 0).score)
-        .collect();
+    let vectors = super::vectors::for_model(&bundle, args.model.encoder.encoder.as_deref())?;
+    let labeler = super::vectors::labeler(&bundle, &vectors)?;
+    let texts: Vec<&str> = data.texts.iter().map(String::as_str).collect();
+    let scores = labeler.scores(&texts)?;
     eprintln!(
         "secdisc: scored {} records with {} in {:.2} s",
         data.texts.len(),

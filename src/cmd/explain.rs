@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
-use secdisc_infer::{Explanation, InputItem, Labeler, TermContribution};
+use secdisc_infer::{Explanation, InputItem, TermContribution};
 use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
 use secdisc_model::ModelBundle;
 use serde::Serialize;
@@ -21,6 +21,8 @@ pub struct ExplainArgs {
     /// Model file written by `secdisc train`.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub encoder: super::vectors::EncoderArg,
     /// The text to explain (or give --input).
     #[arg(required_unless_present = "input", conflicts_with = "input")]
     pub text: Option<String>,
@@ -153,7 +155,8 @@ fn text_block(id: Option<&str>, e: &Explanation, top: usize, classifier: &str) -
 pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let bundle = ModelBundle::load(&args.model)?;
     let classifier = bundle.manifest.classifier.name.clone();
-    let labeler = Labeler::new(&bundle);
+    let vectors = super::vectors::for_model(&bundle, args.encoder.encoder.as_deref())?;
+    let labeler = super::vectors::labeler(&bundle, &vectors)?;
     let render = |id: Option<&str>, e: &Explanation| {
         if args.json {
             json_line(id, e, args.top, &classifier)
@@ -169,7 +172,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         if text.trim().is_empty() {
             bail!("the text to explain is empty; pass a text or --input FILE");
         }
-        out.write_all(render(None, &labeler.explain(text)).as_bytes())?;
+        out.write_all(render(None, &labeler.explain(text)?).as_bytes())?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     };
@@ -192,7 +195,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
                 text: Some(text),
             } if !text.trim().is_empty() => {
                 explained += 1;
-                render(Some(id), &labeler.explain(text))
+                render(Some(id), &labeler.explain(text)?)
             }
             InputItem::Record { id, .. } => {
                 errors += 1;

@@ -53,6 +53,9 @@ pub struct Inspection<'a> {
     pub cv: Option<&'a CvSummary>,
     /// Vocabulary size and the TF-IDF parameters (n-grams, document frequencies, analysis).
     pub vocabulary: Vocabulary,
+    /// The sentence-vector block appended to each row, when the model has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentence_vectors: Option<SentenceVectorSummary>,
     /// The most heavily weighted terms per class; `None` for a classifier that is not linear.
     pub top_terms: Option<TopTerms>,
 }
@@ -70,6 +73,21 @@ pub struct ClassifierSummary<'a> {
     pub calibration: Option<Value>,
     /// Whether per-term weights exist.
     pub linear: bool,
+}
+
+/// The sentence-vector part of an [`Inspection`].
+#[derive(Debug, Serialize)]
+pub struct SentenceVectorSummary {
+    /// `encoder` (given at run time).
+    pub source: &'static str,
+    /// The fingerprint of the source the model was trained with.
+    pub fingerprint: String,
+    /// Values per vector.
+    pub dim: usize,
+    /// Weight of the vectors.
+    pub weight: f32,
+    /// Weight of the TF-IDF part (0: vectors alone).
+    pub tfidf_weight: f32,
 }
 
 /// The vocabulary part of an [`Inspection`].
@@ -116,6 +134,17 @@ impl<'a> Inspection<'a> {
                 size: bundle.vectorizer.n_features(),
                 tfidf: serde_json::to_value(bundle.vectorizer.params()).unwrap_or(Value::Null),
             },
+            sentence_vectors: bundle.dense.as_ref().map(|d| SentenceVectorSummary {
+                source: if d.needs_encoder() {
+                    "encoder"
+                } else {
+                    "static"
+                },
+                fingerprint: d.fingerprint().to_string(),
+                dim: d.dim,
+                weight: d.weight,
+                tfidf_weight: d.tfidf_weight,
+            }),
             top_terms: secdisc_infer::top_terms(&bundle.vectorizer, &bundle.classifier, top),
         }
     }
@@ -185,6 +214,16 @@ impl<'a> Inspection<'a> {
             "vocabulary",
             &format!("{} features", self.vocabulary.size),
         );
+        if let Some(v) = &self.sentence_vectors {
+            row(
+                &mut s,
+                "sentence vec.",
+                &format!(
+                    "{} {}, {} dimensions, weight {} (TF-IDF weight {})",
+                    v.source, v.fingerprint, v.dim, v.weight, v.tfidf_weight
+                ),
+            );
+        }
         let t = &self.vocabulary.tfidf;
         let range = |v: &Value| match v.as_array().map(Vec::as_slice) {
             Some([a, b]) => format!("{a}-{b}"),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::error::ErrorKind;
-use secdisc_infer::{LabelOptions, LabelSummary, Labeler, OutputFormat, ParquetSink};
+use secdisc_infer::{LabelOptions, LabelSummary, OutputFormat, ParquetSink};
 use secdisc_ingest::IngestError;
 use secdisc_model::ModelBundle;
 
@@ -39,6 +39,8 @@ pub struct LabelArgs {
     /// Model file written by `secdisc train`.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub encoder: super::vectors::EncoderArg,
     /// Inputs (record files or exports), `-` for stdin; labelled in the order given.
     #[arg(value_name = "INPUT", default_value = "-")]
     pub inputs: Vec<PathBuf>,
@@ -108,7 +110,8 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         usage("--report joins the labels with a records file, and this input is an export: run `secdisc ingest EXPORT -o records.jsonl` first, then `secdisc label records.jsonl -o labels.jsonl --report FILE`");
     }
     let name = inputs.names.join(", ");
-    let labeler = Labeler::new(&bundle);
+    let vectors = super::vectors::for_model(&bundle, args.encoder.encoder.as_deref())?;
+    let labeler = super::vectors::labeler(&bundle, &vectors)?;
     let mut label_opts = LabelOptions {
         format: match args.format {
             OutputFormatArg::Csv => OutputFormat::Csv,

@@ -19,3 +19,4 @@ pub mod report;
 pub mod serve;
 pub mod suggest;
 pub mod train;
+pub mod vectors;

@@ -20,6 +20,33 @@ pub fn classifier_parser() -> impl clap::builder::TypedValueParser<Value = Class
     .try_map(|name| name.parse::<ClassifierKind>())
 }
 
+/// `--features`: which feature blocks make a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FeatureSet {
+    /// TF-IDF word (and character) n-grams alone.
+    Tfidf,
+    /// TF-IDF and the encoder's sentence vector side by side.
+    #[value(name = "tfidf+encoder")]
+    TfidfEncoder,
+    /// The encoder's sentence vector alone.
+    Encoder,
+}
+
+impl FeatureSet {
+    /// Whether rows carry sentence vectors from the encoder.
+    pub fn uses_encoder(self) -> bool {
+        matches!(self, FeatureSet::TfidfEncoder | FeatureSet::Encoder)
+    }
+
+    /// Weight of the TF-IDF part.
+    pub fn tfidf_weight(self) -> f32 {
+        match self {
+            FeatureSet::Encoder => 0.0,
+            FeatureSet::Tfidf | FeatureSet::TfidfEncoder => 1.0,
+        }
+    }
+}
+
 /// Logistic regression penalty flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PenaltyArg {
@@ -109,6 +136,42 @@ pub enum RfSamplingArg {
 /// Flags that define the features and the classifier.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelArgs {
+    /// Feature blocks: TF-IDF, sentence vectors from a pretrained encoder (`--encoder`), or
+    /// both side by side (each block unit length, the vectors times --dense-weight).
+    #[arg(long = "features", value_enum, default_value_t = FeatureSet::Tfidf,
+          help_heading = "Sentence vectors")]
+    pub feature_set: FeatureSet,
+    #[command(flatten)]
+    #[command(next_help_heading = "Sentence vectors")]
+    pub encoder: super::vectors::EncoderArg,
+    /// Weight of the sentence-vector block against the unit-length TF-IDF part.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "W",
+        help_heading = "Sentence vectors"
+    )]
+    pub dense_weight: f32,
+    /// Tokens per text the encoder reads (longer texts are cut).
+    #[arg(
+        long,
+        default_value_t = 128,
+        value_name = "N",
+        help_heading = "Sentence vectors"
+    )]
+    pub max_tokens: usize,
+    /// Folder of the embedding cache: each text is embedded once per encoder, and later runs
+    /// read it back. Default `$SECDISC_CACHE`, else `~/.cache/secdisc`.
+    #[arg(
+        long,
+        env = "SECDISC_CACHE",
+        value_name = "DIR",
+        help_heading = "Sentence vectors"
+    )]
+    pub embedding_cache: Option<std::path::PathBuf>,
+    /// Embed every text afresh and keep no cache.
+    #[arg(long, help_heading = "Sentence vectors")]
+    pub no_embedding_cache: bool,
     /// Longest word n-gram (1 to 4).
     #[arg(long, default_value_t = 2, value_name = "N")]
     #[arg(help_heading = "Features (TF-IDF)")]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use secdisc_model::ModelBundle;
+use secdisc_model::{ModelBundle, SentenceVectors};
 
 use super::inspect::Inspection;
 use crate::serve::{self, ServeConfig};
@@ -15,6 +15,8 @@ pub struct ServeArgs {
     /// Model file written by `secdisc train`.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub encoder: super::vectors::EncoderArg,
     /// Address to listen on; port 0 picks a free port (the bound address is printed on stderr).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
     pub addr: String,
@@ -49,6 +51,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         bail!("--max-body-bytes 0 would refuse every request; use at least 1024");
     }
     let bundle = ModelBundle::load(&args.model)?;
+    let vectors = super::vectors::for_model(&bundle, args.encoder.encoder.as_deref())?;
+    // Checked once here, so that every worker's labeller can be built.
+    super::vectors::labeler(&bundle, &vectors)?;
     let model_json = serde_json::to_vec(&Inspection::new(
         args.model.display().to_string(),
         &bundle,
@@ -62,6 +67,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         top_terms: args.top_terms,
         keep_alive: args.keep_alive,
     };
-    serve::run(&bundle, model_json, &config)?;
+    let vectors = vectors.as_ref().map(|v| v as &dyn SentenceVectors);
+    serve::run(&bundle, vectors, model_json, &config)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -56,6 +56,8 @@ pub struct SuggestArgs {
     /// Model file written by `secdisc train`.
     #[arg(long, short = 'm', value_name = "MODEL")]
     pub model: PathBuf,
+    #[command(flatten)]
+    pub encoder: super::vectors::EncoderArg,
     /// Pool of records: CSV or JSONL with `text` (and usually `id`), or `-` for stdin.
     /// Records that already carry a label, or have no text, are left out (counted on stderr).
     pub pool: PathBuf,
@@ -159,7 +161,9 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         .map(|r| r.text.clone().unwrap_or_default())
         .collect();
     let started = std::time::Instant::now();
-    let picks = params.select(&bundle, &ids, &texts);
+    let vectors = super::vectors::for_model(&bundle, args.encoder.encoder.as_deref())?;
+    let labeler = super::vectors::labeler(&bundle, &vectors)?;
+    let picks = params.select(&labeler, &ids, &texts)?;
     let format = match args.format {
         Some(f) => f,
         None => match RecordFormat::from_path(&args.output)

@@ -62,10 +62,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let classifier = args.model.classifier(args.classifier)?;
     let tune = args.tune.options();
     let groups = data.group_refs();
+    let dense = super::vectors::dense_features(&args.model, &data.texts)?;
     let input = CvInput {
         texts: &data.texts,
         labels: &data.labels,
         groups: &groups,
+        dense: dense.as_ref().map(super::vectors::DenseFeatures::input),
     };
     let started = std::time::Instant::now();
     let cv = match args.cv {
@@ -147,7 +149,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         cv,
     };
     let n_features = vectorizer.n_features();
-    let bundle = ModelBundle::new(manifest, vectorizer, model, threshold)?;
+    let bundle = ModelBundle::with_dense(
+        manifest,
+        vectorizer,
+        dense.map(|d| d.block),
+        model,
+        threshold,
+    )?;
     bundle
         .save(&args.output)
         .with_context(|| format!("cannot write the model to {}", args.output.display()))?;

@@ -188,17 +188,19 @@ fn kind(v: &Value) -> &'static str {
 pub fn label(labeler: &Labeler<'_>, request: &LabelRequest, top_terms: usize) -> Vec<u8> {
     let mut out = Vec::new();
     let row = |item: &Item, out: &mut Vec<u8>| {
-        let p = labeler.predict(&item.text, top_terms);
-        let row = LabelRow {
-            id: &item.id,
-            label: Some(if p.is_security {
-                "security"
-            } else {
-                "non-security"
-            }),
-            score: Some((p.score * 1e6).round() / 1e6),
-            terms: p.terms,
-            error: None,
+        let row = match labeler.predict(&item.text, top_terms) {
+            Ok(p) => LabelRow {
+                id: &item.id,
+                label: Some(if p.is_security {
+                    "security"
+                } else {
+                    "non-security"
+                }),
+                score: Some((p.score * 1e6).round() / 1e6),
+                terms: p.terms,
+                error: None,
+            },
+            Err(e) => LabelRow::failed(&item.id, e.to_string()),
         };
         OutputFormat::Jsonl.encode(&row, out);
         // The JSONL encoding ends with a newline; inside a JSON document it is not needed.

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use secdisc_infer::Labeler;
-use secdisc_model::ModelBundle;
+use secdisc_model::{ModelBundle, SentenceVectors};
 use tiny_http::{Request, Server};
 
 use api::{Reply, Route};
@@ -68,7 +68,12 @@ struct Counters {
 
 /// Serve `bundle` until SIGINT/SIGTERM. `model_json` is the `GET /model` body. Prints the
 /// bound address on stderr (`listening on http://ADDR`) so callers using port 0 can find it.
-pub fn run(bundle: &ModelBundle, model_json: Vec<u8>, config: &ServeConfig) -> anyhow::Result<()> {
+pub fn run(
+    bundle: &ModelBundle,
+    vectors: Option<&dyn SentenceVectors>,
+    model_json: Vec<u8>,
+    config: &ServeConfig,
+) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
@@ -104,7 +109,7 @@ pub fn run(bundle: &ModelBundle, model_json: Vec<u8>, config: &ServeConfig) -> a
     std::thread::scope(|scope| {
         for _ in 0..config.workers {
             let (rx, counters) = (&rx, &counters);
-            scope.spawn(move || worker(bundle, model_json, config, rx, counters));
+            scope.spawn(move || worker(bundle, vectors, model_json, config, rx, counters));
         }
         while !stop.load(Ordering::SeqCst) {
             let request = match server.recv_timeout(Duration::from_millis(50)) {
@@ -160,12 +165,24 @@ pub fn run(bundle: &ModelBundle, model_json: Vec<u8>, config: &ServeConfig) -> a
 
 fn worker(
     bundle: &ModelBundle,
+    vectors: Option<&dyn SentenceVectors>,
     model_json: &[u8],
     config: &ServeConfig,
     rx: &Mutex<Receiver<Request>>,
     counters: &Counters,
 ) {
-    let labeler = Labeler::new(bundle);
+    let labeler = match vectors {
+        Some(v) => Labeler::with_vectors(bundle, v),
+        None => Labeler::new(bundle),
+    };
+    let labeler = match labeler {
+        Ok(l) => l,
+        Err(e) => {
+            // `secdisc serve` builds one before starting the workers, so this does not happen.
+            eprintln!("secdisc: error: {e}");
+            return;
+        }
+    };
     loop {
         // The lock is held only while waiting for the next request, never while labelling.
         let next = match rx.lock() {

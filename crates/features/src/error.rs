@@ -42,6 +42,22 @@ pub enum FeaturesError {
     /// Nothing to fit on.
     #[error("cannot fit a vectorizer on zero documents")]
     NoDocuments,
+    /// Dense rows whose values do not fill whole rows of `dim`.
+    #[error("dense rows of {dim} values cannot hold {values} values (dim must be at least 1 and divide them)")]
+    DenseShape {
+        /// Values per row.
+        dim: usize,
+        /// Values given.
+        values: usize,
+    },
+    /// A dense block with another number of rows than the sparse part.
+    #[error("the sparse part has {sparse} rows but the dense block {dense}")]
+    DenseRows {
+        /// Rows of the sparse matrix.
+        sparse: usize,
+        /// Rows of the dense block.
+        dense: usize,
+    },
     /// A sparse matrix read from a file breaks the layout invariants (see `CsrMatrix::check`).
     #[error("invalid sparse matrix: {0}")]
     InvalidSparseMatrix(String),

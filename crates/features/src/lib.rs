@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+mod dense;
 mod error;
 mod sparse;
 mod stopwords;
@@ -29,6 +30,7 @@ mod tfidf;
 mod tokenizer;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
+pub use dense::{append_dense, push_sparse, DenseRows};
 pub use error::{FeaturesError, Result};
 pub use sparse::{CsrMatrix, SparseRow};
 pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};

@@ -20,6 +20,9 @@ pub struct TermWeight {
     pub weight: f64,
 }
 
+/// How [`explain_row`] names the dense block's share of a decision (the sentence vector).
+pub const SENTENCE_VECTOR: &str = "[sentence vector]";
+
 /// The terms a linear model weighs most in each direction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopTerms {
@@ -90,21 +93,22 @@ fn oriented(classifier: &ClassifierModel) -> Option<(&LinearModel, f64)> {
 /// when the classifier is not linear. Zero weights are never listed; ties go to the term that
 /// comes first in the vocabulary.
 ///
-/// Panics if the classifier and the vectorizer disagree on the number of features (a
-/// [`ModelBundle`] never does).
+/// Only the vectorizer's terms are ranked: the columns of a dense block after them (sentence
+/// vectors) are no terms.
+///
+/// Panics if the classifier has fewer features than the vectorizer (a [`ModelBundle`] never
+/// does).
 pub fn top_terms(
     vectorizer: &TfidfVectorizer,
     classifier: &ClassifierModel,
     n: usize,
 ) -> Option<TopTerms> {
     let (model, sign) = oriented(classifier)?;
-    assert_eq!(
-        model.n_features(),
-        vectorizer.n_features(),
-        "classifier and vectorizer disagree on the number of features"
+    assert!(
+        model.n_features() >= vectorizer.n_features(),
+        "the classifier has fewer features than the vectorizer"
     );
-    let mut order: Vec<(usize, f64)> = model
-        .weights
+    let mut order: Vec<(usize, f64)> = model.weights[..vectorizer.n_features()]
         .iter()
         .map(|w| sign * w)
         .enumerate()
@@ -133,11 +137,21 @@ pub fn top_terms(
 /// Explain the score of one TF-IDF `row` of `bundle`'s vectorizer.
 pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
     let score = bundle.classifier.probability(row);
+    let words = bundle.vectorizer.n_features();
     let linear = oriented(&bundle.classifier).map(|(model, sign)| {
+        // The dense block's columns make one entry: the sentence vector's share.
+        let vector: f64 = row
+            .indices
+            .iter()
+            .zip(row.values)
+            .filter(|(&i, _)| i as usize >= words)
+            .map(|(&i, &v)| sign * model.weights[i as usize] * f64::from(v))
+            .sum();
         let mut terms: Vec<(usize, TermContribution)> = row
             .indices
             .iter()
             .zip(row.values)
+            .filter(|(&i, _)| (i as usize) < words)
             .map(|(&i, &v)| {
                 let weight = sign * model.weights[i as usize];
                 let tfidf = f64::from(v);
@@ -152,6 +166,17 @@ pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
                 )
             })
             .collect();
+        if let Some(block) = &bundle.dense {
+            terms.push((
+                words,
+                TermContribution {
+                    term: SENTENCE_VECTOR.to_string(),
+                    tfidf: f64::from(block.weight),
+                    weight: vector / f64::from(block.weight),
+                    contribution: vector,
+                },
+            ));
+        }
         terms.sort_by(|a, b| {
             b.1.contribution
                 .abs()

@@ -5,8 +5,8 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use secdisc_features::Featurizer;
-use secdisc_model::{Contribution, ModelBundle};
+use secdisc_features::{append_dense, push_sparse, Featurizer, SparseRow};
+use secdisc_model::{Contribution, ModelBundle, ModelError, SentenceVectors};
 
 use crate::explain::{explain_row, Explanation};
 use crate::input::{InputItem, Provenance};
@@ -68,23 +68,71 @@ pub struct Prediction {
 /// use secdisc_model::ModelBundle;
 /// use secdisc_infer::Labeler;
 /// let bundle = ModelBundle::load(std::path::Path::new("models/default.json"))?;
-/// let labeler = Labeler::new(&bundle);
-/// let p = labeler.predict("The gateway forwards the JWT without checking its signature", 3);
+/// let labeler = Labeler::new(&bundle)?;
+/// let p = labeler.predict("The gateway forwards the JWT without checking its signature", 3)?;
 /// println!("{} {:?}", p.score, p.terms);
 /// # Ok::<(), secdisc_model::ModelError>(())
 /// ```
 pub struct Labeler<'m> {
     bundle: &'m ModelBundle,
     featurizers: Vec<Mutex<Featurizer<'m>>>,
+    /// Sentence vectors for the model's dense block, when it has one.
+    vectors: Option<&'m dyn SentenceVectors>,
+}
+
+/// Buffers for a row with its dense block appended.
+#[derive(Default)]
+struct RowScratch {
+    indices: Vec<u32>,
+    values: Vec<f32>,
 }
 
 const PIECE: usize = 256;
 
 impl<'m> Labeler<'m> {
     /// A labeller with one reusable featurizer per rayon thread.
-    pub fn new(bundle: &'m ModelBundle) -> Labeler<'m> {
+    ///
+    /// # Errors
+    /// [`ModelError::EncoderRequired`] when the model reads sentence vectors from an encoder
+    /// (use [`Labeler::with_vectors`]).
+    pub fn new(bundle: &'m ModelBundle) -> Result<Labeler<'m>, ModelError> {
+        match &bundle.dense {
+            Some(block) if block.needs_encoder() => Err(ModelError::EncoderRequired {
+                fingerprint: block.fingerprint().to_string(),
+            }),
+            Some(block) => Ok(Labeler::build(bundle, block.carried_vectors())),
+            None => Ok(Labeler::build(bundle, None)),
+        }
+    }
+
+    /// A labeller for a model whose dense block reads sentence vectors from `vectors` (an
+    /// encoder loaded by the caller).
+    ///
+    /// # Errors
+    /// [`ModelError::WrongEncoder`] when `vectors` is not the source the model was trained
+    /// with; a model without an encoder block ignores `vectors`.
+    pub fn with_vectors(
+        bundle: &'m ModelBundle,
+        vectors: &'m dyn SentenceVectors,
+    ) -> Result<Labeler<'m>, ModelError> {
+        match &bundle.dense {
+            Some(block) if block.needs_encoder() => {
+                block.accepts(vectors)?;
+                Ok(Labeler::build(bundle, Some(vectors)))
+            }
+            _ => Labeler::new(bundle),
+        }
+    }
+
+    /// The model this labeller applies.
+    pub fn bundle(&self) -> &'m ModelBundle {
+        self.bundle
+    }
+
+    fn build(bundle: &'m ModelBundle, vectors: Option<&'m dyn SentenceVectors>) -> Labeler<'m> {
         let n = rayon::current_num_threads().max(1) + 1;
         Labeler {
+            vectors,
             bundle,
             featurizers: (0..n)
                 .map(|_| {
@@ -106,21 +154,63 @@ impl<'m> Labeler<'m> {
             .unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The row of `text`: its TF-IDF features, then `dense` (weighted) when the model has a
+    /// dense block.
+    fn row<'r>(
+        &self,
+        f: &'r mut Featurizer<'m>,
+        text: &str,
+        dense: Option<&[f32]>,
+        scratch: &'r mut RowScratch,
+    ) -> SparseRow<'r> {
+        let row = f.transform(text);
+        let (Some(block), Some(vector)) = (&self.bundle.dense, dense) else {
+            return row;
+        };
+        scratch.indices.clear();
+        scratch.values.clear();
+        push_sparse(
+            &mut scratch.indices,
+            &mut scratch.values,
+            row,
+            block.tfidf_weight,
+        );
+        append_dense(
+            &mut scratch.indices,
+            &mut scratch.values,
+            self.bundle.vectorizer.n_features(),
+            vector,
+            block.weight,
+        );
+        SparseRow {
+            indices: &scratch.indices,
+            values: &scratch.values,
+            sequence: row.sequence,
+        }
+    }
+
     fn predict_with(
         &self,
         f: &mut Featurizer<'m>,
         text: &str,
+        dense: Option<&[f32]>,
         k: usize,
         buf: &mut Vec<Contribution>,
+        scratch: &mut RowScratch,
     ) -> Prediction {
-        let row = f.transform(text);
+        let words = self.bundle.vectorizer.n_features();
+        let extra = self.bundle.dense.as_ref().map_or(0, |d| d.dim);
+        let row = self.row(f, text, dense, scratch);
         let model = &self.bundle.classifier;
-        let score = model.probability_and_contributions(row, k, buf);
+        // The dense block's columns are no terms: ask for enough to fill `k` without them.
+        let score = model.probability_and_contributions(row, k + extra, buf);
         Prediction {
             score,
             is_security: score >= self.bundle.threshold,
             terms: buf
                 .iter()
+                .filter(|c| (c.feature as usize) < words)
+                .take(k)
                 .map(|c| {
                     self.bundle
                         .vectorizer
@@ -131,27 +221,92 @@ impl<'m> Labeler<'m> {
         }
     }
 
+    /// The sentence vectors of `texts` when the model has a dense block.
+    fn dense_vectors(&self, texts: &[&str]) -> Result<Option<Vec<Vec<f32>>>, ModelError> {
+        match self.vectors {
+            Some(v) if self.bundle.dense.is_some() => v
+                .vectors(texts)
+                .map(Some)
+                .map_err(|message| ModelError::Vectors { message }),
+            _ => Ok(None),
+        }
+    }
+
     /// Label one text, reporting its `k` strongest security terms.
-    pub fn predict(&self, text: &str, k: usize) -> Prediction {
+    ///
+    /// # Errors
+    /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
+    pub fn predict(&self, text: &str, k: usize) -> Result<Prediction, ModelError> {
+        let dense = self.dense_vectors(&[text])?;
         let mut f = self.featurizer();
-        self.predict_with(&mut f, text, k, &mut Vec::new())
+        Ok(self.predict_with(
+            &mut f,
+            text,
+            dense.as_ref().map(|d| d[0].as_slice()),
+            k,
+            &mut Vec::new(),
+            &mut RowScratch::default(),
+        ))
+    }
+
+    /// The probability of security of each text, in order (sentence vectors computed in
+    /// batches).
+    ///
+    /// # Errors
+    /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
+    pub fn scores(&self, texts: &[&str]) -> Result<Vec<f64>, ModelError> {
+        let pieces: Vec<Result<Vec<f64>, ModelError>> = texts
+            .par_chunks(PIECE)
+            .map(|piece| {
+                let dense = self.dense_vectors(piece)?;
+                let mut f = self.featurizer();
+                let mut scratch = RowScratch::default();
+                Ok(piece
+                    .iter()
+                    .enumerate()
+                    .map(|(i, text)| {
+                        let vector = dense.as_ref().map(|d| d[i].as_slice());
+                        let row = self.row(&mut f, text, vector, &mut scratch);
+                        self.bundle.classifier.probability(row)
+                    })
+                    .collect())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for p in pieces {
+            out.extend(p?);
+        }
+        Ok(out)
     }
 
     /// Label one text and decompose its score into per-term contributions (see
     /// [`crate::explain_row`]); for a classifier that is not linear only the score is given.
-    pub fn explain(&self, text: &str) -> Explanation {
+    ///
+    /// # Errors
+    /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
+    pub fn explain(&self, text: &str) -> Result<Explanation, ModelError> {
+        let dense = self.dense_vectors(&[text])?;
         let mut f = self.featurizer();
-        let row = f.transform(text);
-        explain_row(self.bundle, row)
+        let mut scratch = RowScratch::default();
+        let row = self.row(
+            &mut f,
+            text,
+            dense.as_ref().map(|d| d[0].as_slice()),
+            &mut scratch,
+        );
+        Ok(explain_row(self.bundle, row))
     }
 
     /// The output row of one item; counts it in `summary`.
+    #[allow(clippy::too_many_arguments)]
     fn label_one<'a>(
         &self,
         f: &mut Featurizer<'m>,
         item: &'a InputItem,
+        dense: &Dense,
         k: usize,
         contributions: &mut Vec<Contribution>,
+        scratch: &mut RowScratch,
         summary: &mut LabelSummary,
     ) -> LabelRow<'a> {
         summary.records += 1;
@@ -161,7 +316,21 @@ impl<'m> Labeler<'m> {
                 text: Some(text),
             } if !text.trim().is_empty() => {
                 summary.text_bytes += text.len() as u64;
-                let p = self.predict_with(f, text, k, contributions);
+                let vector = match dense {
+                    Dense::None => None,
+                    Dense::Vectors(v, next) => {
+                        let i = next.get();
+                        next.set(i + 1);
+                        match &v[i] {
+                            Ok(vector) => Some(vector.as_slice()),
+                            Err(message) => {
+                                summary.errors += 1;
+                                return LabelRow::failed(id, message.clone());
+                            }
+                        }
+                    }
+                };
+                let p = self.predict_with(f, text, vector, k, contributions, scratch);
                 summary.security += u64::from(p.is_security);
                 LabelRow {
                     id,
@@ -186,6 +355,35 @@ impl<'m> Labeler<'m> {
         }
     }
 
+    /// The sentence vectors of the labelled items of one piece, in order, computed together.
+    fn piece_vectors<'a>(&self, items: impl Iterator<Item = &'a InputItem>) -> Dense {
+        if self.vectors.is_none() || self.bundle.dense.is_none() {
+            return Dense::None;
+        }
+        let texts: Vec<&str> = items
+            .filter_map(|item| match item {
+                InputItem::Record {
+                    text: Some(text), ..
+                } if !text.trim().is_empty() => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        let vectors = match self.dense_vectors(&texts) {
+            Ok(Some(v)) => v.into_iter().map(Ok).collect(),
+            Ok(None) => return Dense::None,
+            // One text spoilt the batch: embed them one by one, so only that one fails.
+            Err(_) => texts
+                .iter()
+                .map(|t| match self.dense_vectors(&[t]) {
+                    Ok(Some(mut v)) => Ok(v.remove(0)),
+                    Ok(None) => Err("no sentence vector".to_string()),
+                    Err(e) => Err(e.to_string()),
+                })
+                .collect(),
+        };
+        Dense::Vectors(vectors, std::cell::Cell::new(0))
+    }
+
     /// Encode one output row per item of `items` into `out`.
     fn label_batch(
         &self,
@@ -196,16 +394,20 @@ impl<'m> Labeler<'m> {
         let pieces: Vec<(Vec<u8>, LabelSummary)> = items
             .par_chunks(PIECE)
             .map(|piece| {
+                let dense = self.piece_vectors(piece.iter());
                 let mut f = self.featurizer();
                 let mut buf = Vec::new();
                 let mut contributions = Vec::new();
+                let mut scratch = RowScratch::default();
                 let mut summary = LabelSummary::default();
                 for item in piece {
                     let row = self.label_one(
                         &mut f,
                         item,
+                        &dense,
                         opts.top_terms,
                         &mut contributions,
+                        &mut scratch,
                         &mut summary,
                     );
                     opts.format.encode(&row, &mut buf);
@@ -230,8 +432,10 @@ impl<'m> Labeler<'m> {
         let pieces: Vec<(Vec<LabelRow<'a>>, LabelSummary)> = items
             .par_chunks(PIECE)
             .map(|piece| {
+                let dense = self.piece_vectors(piece.iter().map(|(item, _)| item));
                 let mut f = self.featurizer();
                 let mut contributions = Vec::new();
+                let mut scratch = RowScratch::default();
                 let mut summary = LabelSummary::default();
                 let rows = piece
                     .iter()
@@ -239,8 +443,10 @@ impl<'m> Labeler<'m> {
                         self.label_one(
                             &mut f,
                             item,
+                            &dense,
                             opts.top_terms,
                             &mut contributions,
+                            &mut scratch,
                             &mut summary,
                         )
                     })
@@ -315,6 +521,13 @@ impl<'m> Labeler<'m> {
     }
 }
 
+/// The sentence vectors of one piece of items: none, or one per labelled item (taken in
+/// order), each a vector or why it could not be computed.
+enum Dense {
+    None,
+    Vectors(Vec<Result<Vec<f32>, String>>, std::cell::Cell<usize>),
+}
+
 /// Takes batches of labelled rows: [`Labeler::label_stream_rows`] calls it once per batch.
 pub trait RowSink {
     /// Write `rows`; `rows[i]` is the row of `items[i]`.
@@ -380,4 +593,151 @@ where
         Ok::<(), std::io::Error>(())
     })?;
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secdisc_features::TfidfParams;
+    use secdisc_model::{
+        ClassifierInfo, ClassifierModel, DenseBlock, DenseSource, LinearModel, Manifest,
+        TrainingData,
+    };
+
+    /// A source whose vector says "security" for texts with `token`, whatever the words.
+    struct Fake(&'static str);
+
+    impl SentenceVectors for Fake {
+        fn fingerprint(&self) -> &str {
+            self.0
+        }
+
+        fn dim(&self) -> usize {
+            2
+        }
+
+        fn vectors(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+            if texts.iter().any(|t| t.contains("explode")) {
+                return Err("the fake cannot embed this".into());
+            }
+            Ok(texts
+                .iter()
+                .map(|t| {
+                    if t.contains("token") {
+                        vec![1.0, 0.0]
+                    } else {
+                        vec![0.0, 1.0]
+                    }
+                })
+                .collect())
+        }
+    }
+
+    /// Words weigh nothing; the first vector dimension decides.
+    fn bundle() -> ModelBundle {
+        let docs = ["token leak", "css fix", "explode now"];
+        let vectorizer = TfidfParams::default()
+            .min_df(1)
+            .check()
+            .unwrap()
+            .fit(&docs)
+            .unwrap();
+        let mut weights = vec![0.0; vectorizer.n_features()];
+        weights.extend([4.0, -4.0]);
+        let classifier = ClassifierModel::logistic(LinearModel {
+            weights,
+            intercept: 0.0,
+        });
+        let manifest = Manifest {
+            secdisc_version: "0".into(),
+            seed: 0,
+            training_data: TrainingData {
+                name: "d".into(),
+                sha256: "0".into(),
+                rows: 2,
+                positives: 1,
+                negatives: 1,
+            },
+            classifier: ClassifierInfo {
+                name: "lr".into(),
+                params: serde_json::json!({}),
+            },
+            cv: None,
+        };
+        let block = DenseBlock {
+            source: DenseSource::Encoder {
+                fingerprint: "fake".into(),
+                max_tokens: 128,
+            },
+            dim: 2,
+            weight: 1.0,
+            tfidf_weight: 1.0,
+        };
+        ModelBundle::with_dense(manifest, vectorizer, Some(block), classifier, 0.5).unwrap()
+    }
+
+    #[test]
+    fn a_dense_block_scores_with_its_encoder_and_refuses_others() {
+        let bundle = bundle();
+        assert!(matches!(
+            Labeler::new(&bundle),
+            Err(ModelError::EncoderRequired { .. })
+        ));
+        let other = Fake("other");
+        assert!(matches!(
+            Labeler::with_vectors(&bundle, &other),
+            Err(ModelError::WrongEncoder { .. })
+        ));
+        let fake = Fake("fake");
+        let labeler = Labeler::with_vectors(&bundle, &fake).unwrap();
+        let p = labeler.predict("a token in the header", 3).unwrap();
+        assert!(p.is_security && p.score > 0.95, "{p:?}");
+        assert!(p.terms.iter().all(|t| !t.starts_with('[')), "{:?}", p.terms);
+        let q = labeler.predict("css fix", 3).unwrap();
+        assert!(!q.is_security, "{q:?}");
+        let scores = labeler.scores(&["token", "css", "token again"]).unwrap();
+        assert!(
+            scores[0] > 0.95 && scores[1] < 0.05 && scores[2] > 0.95,
+            "{scores:?}"
+        );
+        let e = labeler.explain("token").unwrap();
+        let linear = e.linear.unwrap();
+        assert!(linear
+            .terms
+            .iter()
+            .any(|t| t.term == crate::explain::SENTENCE_VECTOR && t.contribution > 3.9));
+    }
+
+    #[test]
+    fn a_source_that_fails_gives_error_rows_and_keeps_the_others() {
+        let bundle = bundle();
+        let fake = Fake("fake");
+        let labeler = Labeler::with_vectors(&bundle, &fake).unwrap();
+        let items = vec![
+            InputItem::Record {
+                id: "1".into(),
+                text: Some("token".into()),
+            },
+            InputItem::Record {
+                id: "2".into(),
+                text: Some("explode".into()),
+            },
+        ];
+        let mut out = Vec::new();
+        let opts = LabelOptions::default();
+        let summary = labeler
+            .label_stream(items.into_iter(), &mut out, &opts, &mut |_| {})
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(summary.records, 2);
+        assert_eq!(text.lines().count(), 2, "one row per record: {text}");
+        let rows: Vec<&str> = text.lines().collect();
+        assert!(rows[0].contains("\"security\""), "{text}");
+        assert!(
+            rows[1].contains("cannot compute sentence vectors"),
+            "{text}"
+        );
+        assert_eq!(summary.errors, 1);
+        assert!(labeler.predict("explode", 1).is_err());
+    }
 }

@@ -20,7 +20,7 @@
 //! #     training_data: TrainingData { name: "d".into(), sha256: "0".into(), rows: 2, positives: 1, negatives: 1 },
 //! #     classifier: ClassifierInfo { name: "lr".into(), params: serde_json::json!({}) }, cv: None };
 //! # let bundle = ModelBundle::new(manifest, vectorizer, classifier, 0.5)?;
-//! let labeler = Labeler::new(&bundle);
+//! let labeler = Labeler::new(&bundle)?;
 //! let items = vec![
 //!     InputItem::Record { id: "1".into(), text: Some("jwt not verified".into()) },
 //!     InputItem::Record { id: "2".into(), text: None },

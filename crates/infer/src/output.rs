@@ -1,5 +1,7 @@
 //! Output rows and their JSONL / CSV encodings.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 /// Output encodings of `secdisc label`.
@@ -24,18 +26,18 @@ pub struct LabelRow<'a> {
     pub terms: Vec<String>,
     /// Why the record could not be labelled.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<&'a str>,
+    pub error: Option<Cow<'a, str>>,
 }
 
 impl<'a> LabelRow<'a> {
     /// The row of a record that could not be labelled.
-    pub fn failed(id: &'a str, error: &'a str) -> LabelRow<'a> {
+    pub fn failed(id: &'a str, error: impl Into<Cow<'a, str>>) -> LabelRow<'a> {
         LabelRow {
             id,
             label: None,
             score: None,
             terms: Vec::new(),
-            error: Some(error),
+            error: Some(error.into()),
         }
     }
 }
@@ -65,7 +67,7 @@ impl OutputFormat {
                     row.label.unwrap_or(""),
                     &score,
                     &terms,
-                    row.error.unwrap_or(""),
+                    row.error.as_deref().unwrap_or(""),
                 ];
                 let mut w = csv::WriterBuilder::new()
                     .has_headers(false)

@@ -106,7 +106,7 @@ impl<W: Write + Send> RowSink for ParquetSink<W> {
                 terms.values().append_value(t);
             }
             terms.append(true);
-            error.append_option(row.error);
+            error.append_option(row.error.as_deref());
             source.append_option(prov.source.as_deref());
             url.append_option(prov.url.as_deref());
             thread.append_option(prov.thread.as_deref());

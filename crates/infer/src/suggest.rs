@@ -16,7 +16,9 @@
 
 use rayon::prelude::*;
 use secdisc_features::CsrMatrix;
-use secdisc_model::ModelBundle;
+use secdisc_model::ModelError;
+
+use crate::Labeler;
 
 /// How [`SuggestValidParams::select`] ranks the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,23 +148,27 @@ impl SuggestValidParams {
     /// let ids: Vec<String> = (1..=4).map(|i| i.to_string()).collect();
     /// let texts: Vec<String> = docs.iter().map(|s| s.to_string()).collect();
     /// let params = SuggestParams::default().n(2).strategy(Strategy::Uncertainty).check()?;
-    /// let picks = params.select(&bundle, &ids, &texts);
+    /// let labeler = secdisc_infer::Labeler::new(&bundle)?;
+    /// let picks = params.select(&labeler, &ids, &texts)?;
     /// assert_eq!(picks.len(), 2);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// # Errors
+    /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
     pub fn select(
         &self,
-        bundle: &ModelBundle,
+        labeler: &Labeler<'_>,
         ids: &[String],
         texts: &[String],
-    ) -> Vec<Suggestion> {
+    ) -> Result<Vec<Suggestion>, ModelError> {
         assert_eq!(ids.len(), texts.len(), "one id per text");
         let p = &self.0;
+        let bundle = labeler.bundle();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let scores = labeler.scores(&refs)?;
+        // Diversity is measured on the words (TF-IDF rows).
         let matrix = bundle.vectorizer.transform(texts);
-        let scores: Vec<f64> = (0..matrix.n_rows())
-            .into_par_iter()
-            .map(|i| bundle.classifier.probability(matrix.row(i)))
-            .collect();
         let threshold = bundle.threshold;
         let margin = |i: usize| (scores[i] - threshold).abs();
         let by_uncertainty = || {
@@ -183,7 +189,7 @@ impl SuggestValidParams {
                 margin(i)
             )
         };
-        match p.strategy {
+        let picks = match p.strategy {
             Strategy::Uncertainty => by_uncertainty()
                 .into_iter()
                 .take(p.n)
@@ -221,7 +227,8 @@ impl SuggestValidParams {
                     })
                     .collect()
             }
-        }
+        };
+        Ok(picks)
     }
 }
 
@@ -334,7 +341,9 @@ fn kmeans_pp(
 mod tests {
     use super::*;
     use secdisc_features::TfidfParams;
-    use secdisc_model::{ClassifierInfo, ClassifierModel, LinearModel, Manifest, TrainingData};
+    use secdisc_model::{
+        ClassifierInfo, ClassifierModel, LinearModel, Manifest, ModelBundle, TrainingData,
+    };
 
     fn bundle(docs: &[&str], weights: impl Fn(&str) -> f64) -> ModelBundle {
         let vectorizer = TfidfParams::default()
@@ -387,7 +396,8 @@ mod tests {
             .strategy(Strategy::Uncertainty)
             .check()
             .unwrap()
-            .select(&b, &ids, &strings(&docs));
+            .select(&Labeler::new(&b).unwrap(), &ids, &strings(&docs))
+            .unwrap();
         // "jwt css" and "css jwt" score exactly 0.5; the tie goes to the smaller id ("a").
         assert_eq!(picks[0].index, 3);
         assert_eq!(picks[1].index, 1);
@@ -414,18 +424,26 @@ mod tests {
             .seed(7)
             .check()
             .unwrap();
-        let picks = params.select(&b, &ids, &texts);
+        let picks = params
+            .select(&Labeler::new(&b).unwrap(), &ids, &texts)
+            .unwrap();
         let mut clusters: Vec<usize> = picks.iter().map(|p| p.index % 3).collect();
         clusters.sort_unstable();
         assert_eq!(clusters, vec![0, 1, 2], "{picks:?}");
-        assert_eq!(picks, params.select(&b, &ids, &texts));
+        assert_eq!(
+            picks,
+            params
+                .select(&Labeler::new(&b).unwrap(), &ids, &texts)
+                .unwrap()
+        );
         // A fourth pick can only duplicate a cluster: distance 0, taken in order, no panic.
         let four = SuggestParams::default()
             .n(4)
             .strategy(Strategy::Diversity)
             .check()
             .unwrap()
-            .select(&b, &ids, &texts);
+            .select(&Labeler::new(&b).unwrap(), &ids, &texts)
+            .unwrap();
         assert_eq!(four.len(), 4);
         let mut seen: Vec<usize> = four.iter().map(|p| p.index).collect();
         seen.dedup();
@@ -454,7 +472,8 @@ mod tests {
             .strategy(Strategy::Mixed)
             .check()
             .unwrap()
-            .select(&b, &ids, &strings(&docs));
+            .select(&Labeler::new(&b).unwrap(), &ids, &strings(&docs))
+            .unwrap();
         assert_eq!(picks.len(), 1);
         // The three closest to 0.5 are "jwt css", "css jwt kafka" and "kafka".
         assert!([1, 2, 4].contains(&picks[0].index), "{picks:?}");
@@ -483,7 +502,12 @@ mod tests {
                 .strategy(s)
                 .check()
                 .unwrap()
-                .select(&b, &strings(&["1", "2"]), &strings(&docs));
+                .select(
+                    &Labeler::new(&b).unwrap(),
+                    &strings(&["1", "2"]),
+                    &strings(&docs),
+                )
+                .unwrap();
             assert_eq!(picks.len(), 2, "{s:?}");
         }
     }

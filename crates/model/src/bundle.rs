@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::ClassifierModel;
+use crate::dense::DenseBlock;
 use crate::error::{ModelError, Result};
 use secdisc_features::TfidfVectorizer;
 
@@ -104,6 +105,10 @@ pub struct ModelBundle {
     pub manifest: Manifest,
     /// Text to features.
     pub vectorizer: TfidfVectorizer,
+    /// Sentence vectors appended to each TF-IDF row, when the model reads them; absent (and
+    /// not written) for TF-IDF-only models, whose files keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dense: Option<DenseBlock>,
     /// Features to score.
     pub classifier: ClassifierModel,
     /// A record is `security` when its probability is at least this.
@@ -130,11 +135,24 @@ impl ModelBundle {
         classifier: ClassifierModel,
         threshold: f64,
     ) -> Result<ModelBundle> {
+        ModelBundle::with_dense(manifest, vectorizer, None, classifier, threshold)
+    }
+
+    /// Assemble a bundle whose rows may carry a dense block after the TF-IDF columns,
+    /// checking that the classifier fits both.
+    pub fn with_dense(
+        manifest: Manifest,
+        vectorizer: TfidfVectorizer,
+        dense: Option<DenseBlock>,
+        classifier: ClassifierModel,
+        threshold: f64,
+    ) -> Result<ModelBundle> {
         let bundle = ModelBundle {
             format: MODEL_FORMAT.to_string(),
             format_version: MODEL_FORMAT_VERSION,
             manifest,
             vectorizer,
+            dense,
             classifier,
             threshold,
         };
@@ -142,14 +160,19 @@ impl ModelBundle {
         Ok(bundle)
     }
 
+    /// Columns of a row: the TF-IDF features, then the dense block's.
+    pub fn n_features(&self) -> usize {
+        self.vectorizer.n_features() + self.dense.as_ref().map_or(0, |d| d.dim)
+    }
+
     fn validate(&self) -> Result<()> {
         self.classifier
             .validate()
             .map_err(|reason| ModelError::InvalidClassifier { reason })?;
-        if self.classifier.n_features() != self.vectorizer.n_features() {
+        if self.classifier.n_features() != self.n_features() {
             return Err(ModelError::DimensionMismatch {
                 expected: self.classifier.n_features(),
-                found: self.vectorizer.n_features(),
+                found: self.n_features(),
             });
         }
         Ok(())

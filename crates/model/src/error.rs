@@ -104,6 +104,26 @@ pub enum ModelError {
     /// A k-nearest-neighbours model's parts disagree or a setting is out of range.
     #[error("invalid k-nearest-neighbours model: {0}")]
     InvalidKnnModel(String),
+    /// A model with a dense block was given another encoder than it was trained with.
+    #[error("the model was trained with the encoder {expected} but was given {found}")]
+    WrongEncoder {
+        /// Fingerprint recorded in the model.
+        expected: String,
+        /// Fingerprint of the encoder given.
+        found: String,
+    },
+    /// A model whose dense block comes from an encoder was used without one.
+    #[error("the model reads sentence vectors from the encoder {fingerprint}, and none was given")]
+    EncoderRequired {
+        /// Fingerprint recorded in the model.
+        fingerprint: String,
+    },
+    /// Sentence vectors could not be computed.
+    #[error("cannot compute sentence vectors: {message}")]
+    Vectors {
+        /// What the source said.
+        message: String,
+    },
     /// The model's vectorizer or feature matrix is invalid.
     #[error(transparent)]
     Features(#[from] FeaturesError),

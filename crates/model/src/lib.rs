@@ -21,6 +21,7 @@ mod base64;
 mod bilstm;
 mod bundle;
 mod classifier;
+mod dense;
 mod embedding_bag;
 mod error;
 mod knn;
@@ -35,6 +36,7 @@ pub use bundle::{
     MODEL_FORMAT_VERSION,
 };
 pub use classifier::{Calibration, ClassifierModel};
+pub use dense::{DenseBlock, DenseSource, SentenceVectors};
 pub use embedding_bag::{BagWeighting, EmbeddingBagModel};
 pub use error::{ModelError, Result};
 pub use knn::{KnnModel, KnnVoting, KnnWeighting, Neighbour};

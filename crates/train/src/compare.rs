@@ -160,6 +160,7 @@ mod tests {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let classifiers = [
             ClassifierParams::Lr(LogisticRegressionParams::default()),

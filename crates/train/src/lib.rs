@@ -28,7 +28,7 @@
 //!     .map(|i| if i % 4 == 0 { format!("jwt token leak {i}") } else { format!("css layout bug {i}") })
 //!     .collect();
 //! let labels: Vec<bool> = (0..40).map(|i| i % 4 == 0).collect();
-//! let input = CvInput { texts: &texts, labels: &labels, groups: &vec![None; 40] };
+//! let input = CvInput { texts: &texts, labels: &labels, groups: &vec![None; 40], dense: None };
 //! let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
 //! let opts = CvOptions { folds: 5, ..CvOptions::default() };
 //! let report = cross_validate(&input, &TfidfParams::default().min_df(1), &lr, &opts, &|| {})?;
@@ -74,7 +74,7 @@ pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
     cross_validate, cross_validate_many, fit_sampled, ClassifierCv, CvInput, CvOptions, CvReport,
-    FoldResult, Split,
+    DenseInput, FoldResult, Split,
 };
 pub use deep::{BiLstmParams, BiLstmValidParams, CnnParams, CnnValidParams, SequenceTraining};
 pub use error::{Result, TrainError};

@@ -81,6 +81,7 @@ pub fn fit_pipeline(input: &CvInput<'_>, settings: &PipelineSettings) -> Result<
         corpus: &corpus,
         vectorizers: &vectorizers,
         sequences: classifier.sequence_len(),
+        dense: input.dense,
     };
     let rows: Vec<usize> = (0..n).collect();
     let part = TrainingPart {

@@ -9,7 +9,7 @@ pub(crate) mod search;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use secdisc_features::TfidfParams;
+use secdisc_features::{DenseRows, TfidfParams};
 use secdisc_model::MetricSet;
 
 use crate::classifier::ClassifierParams;
@@ -37,6 +37,22 @@ pub struct CvInput<'a> {
     pub labels: &'a [bool],
     /// Thread of each record (`None`: a thread of its own); threads never straddle folds.
     pub groups: &'a [Option<&'a str>],
+    /// Sentence vectors of every record, appended to each fold's TF-IDF rows; `None` for
+    /// TF-IDF alone.
+    pub dense: Option<DenseInput<'a>>,
+}
+
+/// Sentence vectors of every record (one row each, L2-normalised) and the weight of their block
+/// against the unit-length TF-IDF part (see [`secdisc_features::CsrMatrix::with_dense`]). They
+/// depend on no label, so computing them once for all folds leaks nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct DenseInput<'a> {
+    /// One vector per record.
+    pub rows: &'a DenseRows,
+    /// Weight of the vectors.
+    pub weight: f32,
+    /// Weight of the TF-IDF part: 1 beside the vectors, 0 for the vectors alone.
+    pub tfidf_weight: f32,
 }
 
 /// How records are split into test folds.
@@ -46,7 +62,8 @@ pub enum Split {
     #[default]
     Stratified,
     /// Fixed test folds, one per named part, for example one per source
-    /// ([`Split::leave_one_out`]); `folds` and `repeats` are ignored.
+    /// ([`Split::leave_one_out`]); `folds` and `repeats` are ignored. A record in fold
+    /// `names.len()` is trained on in every fold and never tested.
     Predefined {
         /// Name of each fold.
         names: Vec<String>,
@@ -68,9 +85,23 @@ impl Split {
     /// One test fold per distinct key (for example each record's source), named after it,
     /// in order of first appearance. Records without a key form the fold `(none)`.
     pub fn leave_one_out(keys: &[Option<&str>]) -> Result<Split> {
+        Split::leave_one_out_training(keys, &vec![false; keys.len()])
+    }
+
+    /// As [`Split::leave_one_out`], but the records marked in `train_only` form no test fold:
+    /// they are trained on in every fold (extra training data, such as a corpus written for
+    /// the purpose) and left out of the scores.
+    pub fn leave_one_out_training(keys: &[Option<&str>], train_only: &[bool]) -> Result<Split> {
+        assert_eq!(keys.len(), train_only.len(), "one mark per key");
         let mut names: Vec<String> = Vec::new();
         let mut fold_of = Vec::with_capacity(keys.len());
-        for key in keys {
+        let mut trained_only = Vec::new();
+        for (r, key) in keys.iter().enumerate() {
+            if train_only[r] {
+                trained_only.push(r);
+                fold_of.push(0);
+                continue;
+            }
             let name = key.unwrap_or("(none)");
             let f = match names.iter().position(|n| n == name) {
                 Some(f) => f,
@@ -83,6 +114,9 @@ impl Split {
         }
         if names.len() < 2 {
             return Err(TrainError::TooFewSources(names.len()));
+        }
+        for r in trained_only {
+            fold_of[r] = names.len();
         }
         Ok(Split::Predefined { names, fold_of })
     }
@@ -155,7 +189,8 @@ pub fn cross_validate(
     // A holdout report speaks of its test records only.
     let counted = |i: &usize| match &opts.split {
         Split::Holdout { test, .. } => test[*i],
-        _ => true,
+        Split::Predefined { names, fold_of } => fold_of[*i] < names.len(),
+        Split::Stratified => true,
     };
     Ok(CvReport {
         folds,
@@ -214,7 +249,8 @@ pub fn cross_validate_many(
             .collect::<Result<_>>()?,
         Split::Predefined { names, fold_of } => {
             assert_eq!(fold_of.len(), n, "one predefined fold per record");
-            vec![Folds::predefined(fold_of.clone(), names.len())]
+            // Fold `names.len()` holds the training-only records: never a test fold.
+            vec![Folds::predefined(fold_of.clone(), names.len() + 1)]
         }
         Split::Holdout { test, .. } => {
             assert_eq!(test.len(), n, "one holdout mark per record");
@@ -248,6 +284,7 @@ pub fn cross_validate_many(
         corpus: &corpus,
         vectorizers: &vectorizers,
         sequences,
+        dense: input.dense,
     };
     let jobs: Vec<(usize, usize)> = (0..repeats)
         .flat_map(|r| (0..n_folds).map(move |f| (r, f)))
@@ -424,6 +461,7 @@ mod tests {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let tfidf = TfidfParams::default().min_df(1);
         let opts = CvOptions {
@@ -461,6 +499,7 @@ mod tests {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let opts = CvOptions {
             folds: 3,
@@ -490,6 +529,7 @@ mod tests {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let opts = CvOptions {
             split: Split::leave_one_out(&sources).unwrap(),
@@ -519,6 +559,7 @@ mod tests {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let opts = CvOptions {
             folds: 3,
@@ -560,6 +601,7 @@ mod tests {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let tune = |ngram_max: Vec<usize>| CvOptions {
             folds: 3,
@@ -641,6 +683,7 @@ mod tests {
             texts: &texts,
             labels: &labels,
             groups: &groups,
+            dense: None,
         };
         let e = cross_validate(
             &input,
@@ -654,5 +697,122 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, TrainError::SingleClass { .. }));
+    }
+}
+
+#[cfg(test)]
+mod dense_tests {
+    use super::*;
+    use crate::logistic::LogisticRegressionParams;
+
+    /// Texts that carry no signal, and sentence vectors that do: only the dense block can
+    /// separate the classes.
+    fn meaning_only() -> (Vec<String>, Vec<bool>, DenseRows) {
+        let mut texts = Vec::new();
+        let mut labels = Vec::new();
+        let mut values = Vec::new();
+        for i in 0..90 {
+            let security = i % 3 == 0;
+            texts.push(format!("paragraph number {} about things", i % 7));
+            labels.push(security);
+            let (a, b) = if security {
+                (0.9f32, 0.1f32)
+            } else {
+                (0.1, 0.9)
+            };
+            let norm = (a * a + b * b).sqrt();
+            values.extend_from_slice(&[a / norm, b / norm]);
+        }
+        (texts, labels, DenseRows::new(2, values).unwrap())
+    }
+
+    fn auc(input: &CvInput<'_>) -> f64 {
+        let opts = CvOptions {
+            folds: 3,
+            ..CvOptions::default()
+        };
+        let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
+        let tfidf = TfidfParams::default().min_df(1);
+        cross_validate(input, &tfidf, &lr, &opts, &|| {})
+            .unwrap()
+            .mean
+            .auc
+    }
+
+    #[test]
+    fn the_dense_block_reaches_every_fold() {
+        let (texts, labels, rows) = meaning_only();
+        let groups = vec![None; texts.len()];
+        let mut input = CvInput {
+            texts: &texts,
+            labels: &labels,
+            groups: &groups,
+            dense: None,
+        };
+        let words_alone = auc(&input);
+        assert!(
+            words_alone < 0.8,
+            "TF-IDF alone has no signal here: {words_alone}"
+        );
+        for tfidf_weight in [1.0, 0.0] {
+            input.dense = Some(DenseInput {
+                rows: &rows,
+                weight: 1.0,
+                tfidf_weight,
+            });
+            let with_vectors = auc(&input);
+            assert!(with_vectors > 0.99, "{tfidf_weight}: {with_vectors}");
+        }
+    }
+
+    #[test]
+    fn training_only_records_are_never_tested() {
+        let keys = [Some("a"), Some("b"), Some("c"), Some("a"), None];
+        let train_only = [false, false, true, false, true];
+        let Split::Predefined { names, fold_of } =
+            Split::leave_one_out_training(&keys, &train_only).unwrap()
+        else {
+            panic!("a predefined split");
+        };
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(fold_of, [0, 1, 2, 0, 2]);
+        let (texts, labels) = {
+            let mut t = Vec::new();
+            let mut l = Vec::new();
+            for i in 0..60 {
+                t.push(if i % 3 == 0 {
+                    format!("jwt token leak {i}")
+                } else {
+                    format!("css layout bug {i}")
+                });
+                l.push(i % 3 == 0);
+            }
+            (t, l)
+        };
+        let keys: Vec<Option<&str>> = (0..60)
+            .map(|i| Some(["p", "q", "r"][(i / 3) % 3]))
+            .collect();
+        // Every fifth record (of both classes) trains only.
+        let train_only: Vec<bool> = (0..60).map(|i| i % 5 == 0).collect();
+        let groups = vec![None; 60];
+        let input = CvInput {
+            texts: &texts,
+            labels: &labels,
+            groups: &groups,
+            dense: None,
+        };
+        let opts = CvOptions {
+            split: Split::leave_one_out_training(&keys, &train_only).unwrap(),
+            ..CvOptions::default()
+        };
+        let lr = ClassifierParams::Lr(LogisticRegressionParams::default());
+        let tfidf = TfidfParams::default().min_df(1);
+        let r = cross_validate(&input, &tfidf, &lr, &opts, &|| {}).unwrap();
+        let tested = train_only.iter().filter(|&&t| !t).count();
+        assert_eq!(r.n, tested);
+        assert_eq!(r.per_fold.iter().map(|f| f.test).sum::<usize>(), tested);
+        for (i, &t) in train_only.iter().enumerate() {
+            assert_eq!(r.oof_scores[i].is_nan(), t, "record {i}");
+        }
     }
 }

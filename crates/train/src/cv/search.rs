@@ -79,8 +79,13 @@ pub(crate) fn fit_matrices(
     let vectorizer = search.vectorizers[v]
         .1
         .fit_tokenized(search.corpus, train)?;
-    let x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
-    let x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
+    let mut x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
+    let mut x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
+    if let Some(dense) = search.dense {
+        let (sparse, weight) = (dense.tfidf_weight, dense.weight);
+        x_train = x_train.with_dense(&dense.rows.select_rows(train), sparse, weight)?;
+        x_test = x_test.with_dense(&dense.rows.select_rows(test), sparse, weight)?;
+    }
     Ok(OuterMatrices {
         vectorizer,
         x_train,
@@ -109,6 +114,8 @@ pub(crate) struct JointSearch<'a> {
     pub(crate) vectorizers: &'a [(String, TfidfValidParams)],
     /// Word sequences for sequence classifiers.
     pub(crate) sequences: Option<usize>,
+    /// Sentence vectors appended to every matrix, when the run has them.
+    pub(crate) dense: Option<super::DenseInput<'a>>,
 }
 
 /// The best (vectorizer index, label, classifier) for `base` by nested CV on the training part

@@ -1,0 +1,103 @@
+//! The dense block of a model: sentence vectors appended to each TF-IDF row as extra columns,
+//! so a linear model weighs meaning (from a pretrained encoder) beside words (from TF-IDF).
+//!
+//! The vectors come from a [`SentenceVectors`] source: a pretrained encoder given at run time
+//! (identified by its fingerprint, never stored in the model file), or a static table carried in
+//! the model. A model records which, and refuses another.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ModelError, Result};
+
+/// What a model's dense block is made of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenseBlock {
+    /// Where the vectors come from.
+    pub source: DenseSource,
+    /// Values per vector.
+    pub dim: usize,
+    /// Weight of the (L2-normalised) vector against the unit-length TF-IDF part.
+    pub weight: f32,
+    /// Weight of the TF-IDF part: 1 (the default, not written) beside the vectors, 0 for the
+    /// vectors alone.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub tfidf_weight: f32,
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+fn is_one(w: &f32) -> bool {
+    *w == 1.0
+}
+
+/// The source of a model's sentence vectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum DenseSource {
+    /// A pretrained sentence encoder, loaded at run time from a folder and identified by the
+    /// fingerprint of its files.
+    Encoder {
+        /// SHA-256 over the encoder's files (`secdisc_encoder::SentenceEncoder::fingerprint`).
+        fingerprint: String,
+        /// Tokens per text the encoder reads (longer texts are truncated).
+        max_tokens: usize,
+    },
+}
+
+/// Sentence vectors for a batch of texts: one L2-normalised vector of [`SentenceVectors::dim`]
+/// values per text, in input order.
+pub trait SentenceVectors: Sync {
+    /// Identifies the source: a model trained with another source refuses this one.
+    fn fingerprint(&self) -> &str;
+
+    /// Values per vector.
+    fn dim(&self) -> usize;
+
+    /// The vectors of `texts`, in order.
+    ///
+    /// # Errors
+    /// Whatever keeps the source from embedding (the message says what).
+    fn vectors(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String>;
+}
+
+impl DenseBlock {
+    /// Check that `source` is the one this block was trained with.
+    ///
+    /// # Errors
+    /// [`ModelError::WrongEncoder`] when its fingerprint or dimension differ.
+    pub fn accepts(&self, source: &dyn SentenceVectors) -> Result<()> {
+        match &self.source {
+            DenseSource::Encoder { fingerprint, .. } => {
+                if fingerprint != source.fingerprint() || self.dim != source.dim() {
+                    return Err(ModelError::WrongEncoder {
+                        expected: fingerprint.clone(),
+                        found: source.fingerprint().to_string(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the vectors come from an encoder given at run time (else the model carries
+    /// them).
+    pub fn needs_encoder(&self) -> bool {
+        matches!(self.source, DenseSource::Encoder { .. })
+    }
+
+    /// The fingerprint of the source the block was trained with.
+    pub fn fingerprint(&self) -> &str {
+        match &self.source {
+            DenseSource::Encoder { fingerprint, .. } => fingerprint,
+        }
+    }
+
+    /// The source the model carries itself (a static table), if any.
+    pub fn carried_vectors(&self) -> Option<&dyn SentenceVectors> {
+        match &self.source {
+            DenseSource::Encoder { .. } => None,
+        }
+    }
+}

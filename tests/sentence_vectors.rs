@@ -1,0 +1,133 @@
+//! `--features tfidf+encoder` and `--encoder` (issue 12). The tests that run the real encoder
+//! skip loudly unless `SECDISC_ENCODER` names its folder (`scripts/fetch-encoder.sh`).
+
+use crate::util::{expect_code, stdout, toy_csv, Dir};
+
+fn encoder() -> Option<String> {
+    match std::env::var("SECDISC_ENCODER") {
+        Ok(dir) if !dir.is_empty() => Some(dir),
+        _ => {
+            eprintln!("SKIPPED: SECDISC_ENCODER is not set (run scripts/fetch-encoder.sh)");
+            None
+        }
+    }
+}
+
+#[test]
+fn the_encoder_block_without_an_encoder_is_refused_with_what_to_do() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(30));
+    let o = d.run_env(
+        &[
+            "train",
+            "data.csv",
+            "-o",
+            "m.json",
+            "--features",
+            "tfidf+encoder",
+        ],
+        &[("SECDISC_ENCODER", None)],
+    );
+    let err = expect_code(&o, 1);
+    assert!(
+        err.contains("--encoder DIR") && err.contains("SECDISC_ENCODER"),
+        "{err}"
+    );
+    assert!(!d.path("m.json").exists());
+    let o = d.run_env(
+        &[
+            "train",
+            "data.csv",
+            "-o",
+            "m.json",
+            "--features",
+            "tfidf+encoder",
+            "--encoder",
+            "no-such-folder",
+        ],
+        &[("SECDISC_ENCODER", None)],
+    );
+    let err = expect_code(&o, 1);
+    assert!(
+        err.contains("no-such-folder") && err.contains("fetch-encoder.sh"),
+        "{err}"
+    );
+    assert!(!d.path("m.json").exists());
+}
+
+#[test]
+fn train_only_needs_a_leave_one_out_split() {
+    let d = Dir::new();
+    d.write("a.csv", toy_csv(30));
+    d.write("b.csv", toy_csv(30));
+    let o = d.run(&["evaluate", "a.csv", "--train-only", "b.csv"]);
+    let err = expect_code(&o, 2);
+    assert!(err.contains("--train-only needs --split"), "{err}");
+}
+
+#[test]
+fn a_model_with_sentence_vectors_trains_labels_and_refuses_another_encoder() {
+    let Some(dir) = encoder() else { return };
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(45));
+    let cache = d.path("cache");
+    let cache = cache.to_str().unwrap();
+    let train = [
+        "train",
+        "data.csv",
+        "-o",
+        "m.json",
+        "--features",
+        "tfidf+encoder",
+        "--encoder",
+        &dir,
+        "--embedding-cache",
+        cache,
+        "--min-df",
+        "1",
+    ];
+    let first = d.run(&train);
+    let err = expect_code(&first, 0);
+    assert!(err.contains("0 from the cache, 45 embedded"), "{err}");
+    let model = std::fs::read(d.path("m.json")).unwrap();
+    let second = d.run(&train);
+    let err = expect_code(&second, 0);
+    assert!(err.contains("45 from the cache, 0 embedded"), "{err}");
+    assert_eq!(
+        model,
+        std::fs::read(d.path("m.json")).unwrap(),
+        "same bytes from the cache"
+    );
+    let o = d.run_env(
+        &["label", "-m", "m.json", "data.csv", "--encoder", &dir],
+        &[("SECDISC_ENCODER", None)],
+    );
+    expect_code(&o, 0);
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 45);
+    // The toy data is separable: the model labels its own training data right.
+    let right = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| (r["label"] == "security") == (i % 3 == 0))
+        .count();
+    assert!(right >= 43, "{right} of 45");
+    let o = d.run_env(
+        &["label", "-m", "m.json", "data.csv"],
+        &[("SECDISC_ENCODER", None)],
+    );
+    let err = expect_code(&o, 1);
+    assert!(err.contains("--encoder DIR"), "{err}");
+    let o = d.run(&[
+        "explain",
+        "-m",
+        "m.json",
+        "--encoder",
+        &dir,
+        "rotate the leaked key",
+    ]);
+    assert!(stdout(&o).contains("[sentence vector]"), "{}", stdout(&o));
+}
