@@ -1,7 +1,7 @@
 //! Cross-project evaluation: `evaluate --test`, `evaluate --model` and
 //! `--split leave-one-file-out` (issue 12).
 
-use crate::util::{expect_code, stdout, toy_csv, Dir};
+use crate::util::{expect_code, fold_names, stdout, toy_csv, Dir};
 
 /// `toy_csv(n)` with ids prefixed, so two files do not share ids.
 fn project(prefix: &str, n: usize) -> String {
@@ -119,13 +119,7 @@ fn leave_one_file_out_gives_a_row_per_file_for_evaluate_and_compare() {
     let o = d.run(&args);
     expect_code(&o, 0);
     let v = json(&o);
-    let names: Vec<&str> = v["per_fold"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["x/data.csv", "y/data.csv", "z/data.csv"]);
+    assert_eq!(fold_names(&v), ["x/data.csv", "y/data.csv", "z/data.csv"]);
     for f in v["per_fold"].as_array().unwrap() {
         assert_eq!(f["train"], 60);
         assert_eq!(f["test"], 30);

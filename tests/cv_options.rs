@@ -1,6 +1,6 @@
 //! Leave-one-source-out, nested tuning and sampling flags of `evaluate` and `compare`.
 
-use crate::util::{expect_code, stdout, Dir};
+use crate::util::{expect_code, fold_names, stdout, Dir};
 
 /// Records from three sources, each with security and other texts.
 fn sourced_csv() -> String {
@@ -48,13 +48,7 @@ fn leave_one_source_out_reports_a_row_per_source() {
     ]);
     expect_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let names: Vec<&str> = v["per_fold"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["github", "jira", "stackoverflow"]);
+    assert_eq!(fold_names(&v), ["github", "jira", "stackoverflow"]);
     assert_eq!(v["folds"], 3);
     d.write("nosource.csv", "text,label\na b,1\nc d,0\na c,1\nd b,0\n");
     let e = expect_code(

@@ -17,42 +17,27 @@ fn encoder() -> Option<String> {
 fn the_encoder_block_without_an_encoder_is_refused_with_what_to_do() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let o = d.run_env(
-        &[
-            "train",
-            "data.csv",
-            "-o",
-            "m.json",
-            "--features",
-            "tfidf+encoder",
-        ],
-        &[("SECDISC_ENCODER", None)],
-    );
-    let err = expect_code(&o, 1);
-    assert!(
-        err.contains("--encoder DIR") && err.contains("SECDISC_ENCODER"),
-        "{err}"
-    );
-    assert!(!d.path("m.json").exists());
-    let o = d.run_env(
-        &[
-            "train",
-            "data.csv",
-            "-o",
-            "m.json",
-            "--features",
-            "tfidf+encoder",
-            "--encoder",
-            "no-such-folder",
-        ],
-        &[("SECDISC_ENCODER", None)],
-    );
-    let err = expect_code(&o, 1);
-    assert!(
-        err.contains("no-such-folder") && err.contains("fetch-encoder.sh"),
-        "{err}"
-    );
-    assert!(!d.path("m.json").exists());
+    let train = [
+        "train",
+        "data.csv",
+        "-o",
+        "m.json",
+        "--features",
+        "tfidf+encoder",
+    ];
+    let cases: [(&[&str], &[&str]); 2] = [
+        (&[], &["--encoder DIR", "SECDISC_ENCODER"]),
+        (
+            &["--encoder", "no-such-folder"],
+            &["no-such-folder", "fetch-encoder.sh"],
+        ),
+    ];
+    for (extra, needles) in cases {
+        let args: Vec<&str> = train.iter().chain(extra).copied().collect();
+        let err = expect_code(&d.run_env(&args, &[("SECDISC_ENCODER", None)]), 1);
+        assert!(needles.iter().all(|n| err.contains(n)), "{err}");
+        assert!(!d.path("m.json").exists());
+    }
 }
 
 #[test]

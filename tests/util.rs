@@ -97,6 +97,16 @@ pub fn expect_code(o: &Output, code: i32) -> String {
     stderr(o)
 }
 
+/// The `name` of every fold of an `evaluate --json` report, in order.
+pub fn fold_names(report: &serde_json::Value) -> Vec<&str> {
+    report["per_fold"]
+        .as_array()
+        .expect("per_fold is an array")
+        .iter()
+        .map(|f| f["name"].as_str().expect("a named fold"))
+        .collect()
+}
+
 /// A small separable labelled CSV: `n` records, every third security, threads of three.
 pub fn toy_csv(n: usize) -> String {
     let sec = [

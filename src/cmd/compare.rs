@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use secdisc_train::{compare, ClassifierKind, CompareReport, CvInput};
+use secdisc_train::{compare, ClassifierKind, CompareReport};
 
 use super::cv_args::CvArgs;
-use super::dataset::{self, InputFormat};
+use super::dataset;
 use super::html_report;
 use super::model_args::ModelArgs;
 use super::output;
@@ -39,9 +39,6 @@ pub struct CompareArgs {
     /// confusion matrices, top-weighted terms, folds) to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Input layout; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
     #[command(flatten)]
     pub cv: CvArgs,
     #[command(flatten)]
@@ -73,17 +70,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let data = args.cv.load(
         &args.data,
-        args.input_format,
+        args.cv.input_format,
         dataset::Unlabelled::from_flag(args.skip_unlabelled),
     )?;
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
-    let input = CvInput {
-        texts: &data.texts,
-        labels: &data.labels,
-        groups: &groups,
-        dense: dense.as_ref().map(super::vectors::DenseFeatures::input),
-    };
+    let input = data.cv_input(&groups, dense.as_ref());
     let opts = args.cv.options(&data, &args.model)?;
     let (folds, repeats) = opts.shape();
     let started = std::time::Instant::now();

@@ -48,6 +48,9 @@ pub struct CvArgs {
     /// How test folds are formed.
     #[arg(long, value_enum, default_value_t = SplitArg::Stratified)]
     pub split: SplitArg,
+    /// Input layout; guessed from the extension, then the first byte.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
     /// With a leave-one-out split: also train on this labelled file in every fold, and never
     /// test on it (for example `data/corpus.csv` beside the held-out projects). Repeatable.
     #[arg(long, value_name = "FILE")]

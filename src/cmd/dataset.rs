@@ -63,6 +63,21 @@ impl Dataset {
             .collect()
     }
 
+    /// The records as cross-validation and training take them, with `groups` from
+    /// [`Dataset::group_refs`] and the sentence vectors when the run has them.
+    pub fn cv_input<'a>(
+        &'a self,
+        groups: &'a [Option<&'a str>],
+        dense: Option<&'a super::vectors::DenseFeatures>,
+    ) -> secdisc_train::CvInput<'a> {
+        secdisc_train::CvInput {
+            texts: &self.texts,
+            labels: &self.labels,
+            groups,
+            dense: dense.map(super::vectors::DenseFeatures::input),
+        }
+    }
+
     /// Groups as borrowed strings, as cross-validation wants them.
     pub fn group_refs(&self) -> Vec<Option<&str>> {
         self.groups.iter().map(|g| g.as_deref()).collect()

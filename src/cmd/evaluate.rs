@@ -56,9 +56,6 @@ pub struct EvaluateArgs {
     /// Write the fold of every record (`row,id,fold`, 0-based) as CSV to FILE, for peers.
     #[arg(long, value_name = "FILE")]
     pub folds_out: Option<PathBuf>,
-    /// Input layout; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
     #[command(flatten)]
     pub cv: CvArgs,
     #[command(flatten)]
@@ -77,19 +74,19 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     if let Some(model) = &args.saved_model {
         return super::evaluate_saved::run(args, model);
     }
-    let mut data = args.cv.load(&args.data, args.input_format, unlabelled)?;
+    let mut data = args.cv.load(&args.data, args.cv.input_format, unlabelled)?;
     let holdout = match &args.test {
-        Some(test) => Some(append_test(&mut data, test, args.input_format, unlabelled)?),
+        Some(test) => Some(append_test(
+            &mut data,
+            test,
+            args.cv.input_format,
+            unlabelled,
+        )?),
         None => None,
     };
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
-    let input = CvInput {
-        texts: &data.texts,
-        labels: &data.labels,
-        groups: &groups,
-        dense: dense.as_ref().map(super::vectors::DenseFeatures::input),
-    };
+    let input = data.cv_input(&groups, dense.as_ref());
     let started = std::time::Instant::now();
     let mut opts = args.cv.options(&data, &args.model)?;
     if let Some(split) = holdout {

@@ -19,7 +19,7 @@ pub fn run(args: &EvaluateArgs, model: &Path) -> anyhow::Result<ExitCode> {
     let bundle = ModelBundle::load(model)?;
     let data = dataset::load_many(
         &args.data,
-        args.input_format,
+        args.cv.input_format,
         dataset::Unlabelled::from_flag(args.skip_unlabelled),
     )?;
     let started = std::time::Instant::now();

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use secdisc_model::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
 use secdisc_train::{
-    cross_validate, fit_pipeline, CvInput, CvOptions, FittedPipeline, PipelineSettings,
-    TrainingRecipe,
+    cross_validate, fit_pipeline, CvOptions, FittedPipeline, PipelineSettings, TrainingRecipe,
 };
 
 use super::cv_args::TuneArgs;
@@ -63,12 +62,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let tune = args.tune.options();
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
-    let input = CvInput {
-        texts: &data.texts,
-        labels: &data.labels,
-        groups: &groups,
-        dense: dense.as_ref().map(super::vectors::DenseFeatures::input),
-    };
+    let input = data.cv_input(&groups, dense.as_ref());
     let started = std::time::Instant::now();
     let cv = match args.cv {
         Some(k) => {

@@ -202,7 +202,6 @@ pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
 mod tests {
     use super::*;
     use secdisc_features::TfidfParams;
-    use secdisc_model::{ClassifierInfo, Manifest, TrainingData};
 
     fn bundle(calibration: Calibration) -> ModelBundle {
         let docs = ["jwt token leak", "css layout fix", "jwt layout"];
@@ -230,22 +229,7 @@ mod tests {
             },
             calibration,
         };
-        let manifest = Manifest {
-            secdisc_version: "0".into(),
-            seed: 0,
-            training_data: TrainingData {
-                name: "d".into(),
-                sha256: "0".into(),
-                rows: 3,
-                positives: 1,
-                negatives: 2,
-            },
-            classifier: ClassifierInfo {
-                name: "lr".into(),
-                params: serde_json::json!({}),
-            },
-            cv: None,
-        };
+        let manifest = crate::testutil::manifest();
         ModelBundle::new(manifest, vectorizer, classifier, 0.5).unwrap()
     }
 

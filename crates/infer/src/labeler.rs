@@ -384,6 +384,42 @@ impl<'m> Labeler<'m> {
         Dense::Vectors(vectors, std::cell::Cell::new(0))
     }
 
+    /// Label `items` in pieces on the rayon pool, folding each piece's rows into an `O` with
+    /// `fold` (encoded bytes, or the rows themselves); the pieces come back in input order with
+    /// their counts.
+    fn in_pieces<'a, T: Sync, O: Default + Send>(
+        &self,
+        items: &'a [T],
+        item: impl Fn(&'a T) -> &'a InputItem + Sync,
+        top_terms: usize,
+        fold: impl Fn(&mut O, LabelRow<'a>) + Sync,
+    ) -> Vec<(O, LabelSummary)> {
+        items
+            .par_chunks(PIECE)
+            .map(|piece| {
+                let dense = self.piece_vectors(piece.iter().map(&item));
+                let mut f = self.featurizer();
+                let mut contributions = Vec::new();
+                let mut scratch = RowScratch::default();
+                let mut summary = LabelSummary::default();
+                let mut out = O::default();
+                for t in piece {
+                    let row = self.label_one(
+                        &mut f,
+                        item(t),
+                        &dense,
+                        top_terms,
+                        &mut contributions,
+                        &mut scratch,
+                        &mut summary,
+                    );
+                    fold(&mut out, row);
+                }
+                (out, summary)
+            })
+            .collect()
+    }
+
     /// Encode one output row per item of `items` into `out`.
     fn label_batch(
         &self,
@@ -391,30 +427,12 @@ impl<'m> Labeler<'m> {
         opts: &LabelOptions,
         out: &mut Vec<u8>,
     ) -> LabelSummary {
-        let pieces: Vec<(Vec<u8>, LabelSummary)> = items
-            .par_chunks(PIECE)
-            .map(|piece| {
-                let dense = self.piece_vectors(piece.iter());
-                let mut f = self.featurizer();
-                let mut buf = Vec::new();
-                let mut contributions = Vec::new();
-                let mut scratch = RowScratch::default();
-                let mut summary = LabelSummary::default();
-                for item in piece {
-                    let row = self.label_one(
-                        &mut f,
-                        item,
-                        &dense,
-                        opts.top_terms,
-                        &mut contributions,
-                        &mut scratch,
-                        &mut summary,
-                    );
-                    opts.format.encode(&row, &mut buf);
-                }
-                (buf, summary)
-            })
-            .collect();
+        let pieces = self.in_pieces(
+            items,
+            |i| i,
+            opts.top_terms,
+            |buf: &mut Vec<u8>, row| opts.format.encode(&row, buf),
+        );
         let mut total = LabelSummary::default();
         for (bytes, s) in pieces {
             out.extend_from_slice(&bytes);
@@ -429,31 +447,12 @@ impl<'m> Labeler<'m> {
         items: &'a [(InputItem, Provenance)],
         opts: &LabelOptions,
     ) -> (Vec<LabelRow<'a>>, LabelSummary) {
-        let pieces: Vec<(Vec<LabelRow<'a>>, LabelSummary)> = items
-            .par_chunks(PIECE)
-            .map(|piece| {
-                let dense = self.piece_vectors(piece.iter().map(|(item, _)| item));
-                let mut f = self.featurizer();
-                let mut contributions = Vec::new();
-                let mut scratch = RowScratch::default();
-                let mut summary = LabelSummary::default();
-                let rows = piece
-                    .iter()
-                    .map(|(item, _)| {
-                        self.label_one(
-                            &mut f,
-                            item,
-                            &dense,
-                            opts.top_terms,
-                            &mut contributions,
-                            &mut scratch,
-                            &mut summary,
-                        )
-                    })
-                    .collect();
-                (rows, summary)
-            })
-            .collect();
+        let pieces = self.in_pieces(
+            items,
+            |(i, _)| i,
+            opts.top_terms,
+            |rows: &mut Vec<LabelRow<'a>>, row| rows.push(row),
+        );
         let mut total = LabelSummary::default();
         let mut rows = Vec::with_capacity(items.len());
         for (r, s) in pieces {
@@ -598,11 +597,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secdisc_features::TfidfParams;
-    use secdisc_model::{
-        ClassifierInfo, ClassifierModel, DenseBlock, DenseSource, LinearModel, Manifest,
-        TrainingData,
-    };
+    use secdisc_model::{ClassifierModel, DenseBlock, DenseSource, LinearModel};
 
     /// A source whose vector says "security" for texts with `token`, whatever the words.
     struct Fake(&'static str);
@@ -636,34 +631,14 @@ mod tests {
     /// Words weigh nothing; the first vector dimension decides.
     fn bundle() -> ModelBundle {
         let docs = ["token leak", "css fix", "explode now"];
-        let vectorizer = TfidfParams::default()
-            .min_df(1)
-            .check()
-            .unwrap()
-            .fit(&docs)
-            .unwrap();
+        let vectorizer = crate::testutil::vectorizer(&docs);
         let mut weights = vec![0.0; vectorizer.n_features()];
         weights.extend([4.0, -4.0]);
         let classifier = ClassifierModel::logistic(LinearModel {
             weights,
             intercept: 0.0,
         });
-        let manifest = Manifest {
-            secdisc_version: "0".into(),
-            seed: 0,
-            training_data: TrainingData {
-                name: "d".into(),
-                sha256: "0".into(),
-                rows: 2,
-                positives: 1,
-                negatives: 1,
-            },
-            classifier: ClassifierInfo {
-                name: "lr".into(),
-                params: serde_json::json!({}),
-            },
-            cv: None,
-        };
+        let manifest = crate::testutil::manifest();
         let block = DenseBlock {
             source: DenseSource::Encoder {
                 fingerprint: "fake".into(),

@@ -41,6 +41,8 @@ mod output;
 #[cfg(feature = "parquet")]
 mod parquet_sink;
 mod suggest;
+#[cfg(test)]
+mod testutil;
 
 pub use explain::{
     explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,

@@ -340,37 +340,14 @@ fn kmeans_pp(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secdisc_features::TfidfParams;
-    use secdisc_model::{
-        ClassifierInfo, ClassifierModel, LinearModel, Manifest, ModelBundle, TrainingData,
-    };
+    use secdisc_model::{ClassifierModel, LinearModel, ModelBundle};
 
     fn bundle(docs: &[&str], weights: impl Fn(&str) -> f64) -> ModelBundle {
-        let vectorizer = TfidfParams::default()
-            .min_df(1)
-            .check()
-            .unwrap()
-            .fit(docs)
-            .unwrap();
+        let vectorizer = crate::testutil::vectorizer(docs);
         let w = (0..vectorizer.n_features())
             .map(|i| weights(&vectorizer.feature_name(i)))
             .collect();
-        let manifest = Manifest {
-            secdisc_version: "0".into(),
-            seed: 0,
-            training_data: TrainingData {
-                name: "d".into(),
-                sha256: "0".into(),
-                rows: 2,
-                positives: 1,
-                negatives: 1,
-            },
-            classifier: ClassifierInfo {
-                name: "lr".into(),
-                params: serde_json::json!({}),
-            },
-            cv: None,
-        };
+        let manifest = crate::testutil::manifest();
         let classifier = ClassifierModel::logistic(LinearModel {
             weights: w,
             intercept: 0.0,

@@ -22,7 +22,7 @@ use secdisc_model::ClassifierModel;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 use crate::logistic::{class_weights, ClassWeight};
 
 /// Settings shared by both sequence classifiers.
@@ -329,49 +329,17 @@ impl BiLstmValidParams {
     }
 }
 
-impl Estimator for CnnParams {
-    type Valid = CnnValidParams;
+estimator!(CnnParams => CnnValidParams,
+    check = |p| p.clone().check(),
+    grid = ("lr", &[0.001, 0.002, 0.005], CnnParams::learning_rate),
+    fit = |v, x, y, seed| v.fit(x, y, seed),
+    sequence_len = |p| Some(p.max_len_value()));
 
-    fn checked(&self) -> Result<CnnValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "lr", &[0.001, 0.002, 0.005], Self::learning_rate)
-    }
-
-    fn sequence_len(&self) -> Option<usize> {
-        Some(self.max_len_value())
-    }
-}
-
-impl FitRows for CnnValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y, seed)
-    }
-}
-
-impl Estimator for BiLstmParams {
-    type Valid = BiLstmValidParams;
-
-    fn checked(&self) -> Result<BiLstmValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "lr", &[0.001, 0.003, 0.01], Self::learning_rate)
-    }
-
-    fn sequence_len(&self) -> Option<usize> {
-        Some(self.max_len_value())
-    }
-}
-
-impl FitRows for BiLstmValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y, seed)
-    }
-}
+estimator!(BiLstmParams => BiLstmValidParams,
+    check = |p| p.clone().check(),
+    grid = ("lr", &[0.001, 0.003, 0.01], BiLstmParams::learning_rate),
+    fit = |v, x, y, seed| v.fit(x, y, seed),
+    sequence_len = |p| Some(p.max_len_value()));
 
 #[cfg(test)]
 mod tests {

@@ -47,3 +47,56 @@ pub(crate) fn grid_over<P: Clone, V: std::fmt::Display + Copy>(
         .map(|&v| (format!("{label}={v}"), set(params.clone(), v)))
         .collect()
 }
+
+/// Implements [`Estimator`] and [`FitRows`] for a classifier whose parameter type already
+/// checks itself and whose checked type already fits: one invocation in the classifier's file
+/// instead of two impl blocks.
+///
+/// ```ignore
+/// estimator!(SvmParams => SvmValidParams,
+///     check = |p| p.clone().check(),
+///     grid = ("c", &[0.01, 0.1, 1.0], SvmParams::c),
+///     fit = |v, x, y, seed| v.fit(x, y, seed));
+/// ```
+macro_rules! estimator {
+    (
+        $params:ty => $valid:ty,
+        check = |$cp:ident| $check:expr,
+        grid = ($label:literal, $values:expr, $setter:path),
+        fit = |$fp:ident, $x:ident, $y:ident, $seed:ident| $fit:expr
+        $(, sequence_len = |$sp:ident| $seq:expr)? $(,)?
+    ) => {
+        impl $crate::estimator::Estimator for $params {
+            type Valid = $valid;
+
+            fn checked(&self) -> $crate::error::Result<$valid> {
+                let $cp = self;
+                $check
+            }
+
+            fn grid(&self) -> Vec<(String, Self)> {
+                $crate::estimator::grid_over(self, $label, $values, $setter)
+            }
+
+            $(
+                fn sequence_len(&self) -> Option<usize> {
+                    let $sp = self;
+                    $seq
+                }
+            )?
+        }
+
+        impl $crate::estimator::FitRows for $valid {
+            fn fit_rows(
+                &self,
+                $x: &secdisc_features::CsrMatrix,
+                $y: &[bool],
+                $seed: u64,
+            ) -> $crate::error::Result<secdisc_model::ClassifierModel> {
+                let $fp = self;
+                $fit
+            }
+        }
+    };
+}
+pub(crate) use estimator;

@@ -33,7 +33,7 @@ use secdisc_model::{BagWeighting, ClassifierModel, EmbeddingBagModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 use crate::logistic::{class_weights, ClassWeight};
 use secdisc_rng::SplitMix64;
 
@@ -274,23 +274,10 @@ impl FastTextValidParams {
     }
 }
 
-impl Estimator for FastTextParams {
-    type Valid = FastTextValidParams;
-
-    fn checked(&self) -> Result<FastTextValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "lr", &[0.1, 0.2, 0.5], Self::learning_rate)
-    }
-}
-
-impl FitRows for FastTextValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y, seed)
-    }
-}
+estimator!(FastTextParams => FastTextValidParams,
+    check = |p| p.clone().check(),
+    grid = ("lr", &[0.1, 0.2, 0.5], FastTextParams::learning_rate),
+    fit = |v, x, y, seed| v.fit(x, y, seed));
 
 #[cfg(test)]
 mod tests {

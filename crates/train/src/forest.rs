@@ -52,7 +52,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chi2::{dense_columns, Chi2Selection};
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 use crate::logistic::{class_weights, ClassWeight};
 use secdisc_rng::SplitMix64;
 
@@ -603,41 +603,15 @@ impl RandomForestValidParams {
     }
 }
 
-impl Estimator for DecisionTreeParams {
-    type Valid = DecisionTreeValidParams;
+estimator!(DecisionTreeParams => DecisionTreeValidParams,
+    check = |p| p.clone().check(),
+    grid = ("max_depth", &[5usize, 10, 20, 40], DecisionTreeParams::max_depth),
+    fit = |v, x, y, _seed| v.fit(x, y));
 
-    fn checked(&self) -> Result<DecisionTreeValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "max_depth", &[5usize, 10, 20, 40], Self::max_depth)
-    }
-}
-
-impl FitRows for DecisionTreeValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y)
-    }
-}
-
-impl Estimator for RandomForestParams {
-    type Valid = RandomForestValidParams;
-
-    fn checked(&self) -> Result<RandomForestValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "max_depth", &[10usize, 20, 40], Self::max_depth)
-    }
-}
-
-impl FitRows for RandomForestValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y, seed)
-    }
-}
+estimator!(RandomForestParams => RandomForestValidParams,
+    check = |p| p.clone().check(),
+    grid = ("max_depth", &[10usize, 20, 40], RandomForestParams::max_depth),
+    fit = |v, x, y, seed| v.fit(x, y, seed));
 
 #[cfg(test)]
 mod tests {

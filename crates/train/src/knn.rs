@@ -13,7 +13,7 @@ use secdisc_model::{ClassifierModel, KnnModel, KnnVoting, KnnWeighting};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 use crate::logistic::{class_weights, ClassWeight};
 
 /// Checked kNN parameters (build with [`KnnParams`]).
@@ -104,23 +104,10 @@ impl KnnValidParams {
     }
 }
 
-impl Estimator for KnnParams {
-    type Valid = KnnValidParams;
-
-    fn checked(&self) -> Result<KnnValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "k", &[1usize, 3, 5, 10, 20, 50], Self::k)
-    }
-}
-
-impl FitRows for KnnValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y)
-    }
-}
+estimator!(KnnParams => KnnValidParams,
+    check = |p| p.clone().check(),
+    grid = ("k", &[1usize, 3, 5, 10, 20, 50], KnnParams::k),
+    fit = |v, x, y, _seed| v.fit(x, y));
 
 #[cfg(test)]
 mod tests {

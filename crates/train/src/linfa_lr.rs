@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chi2::Chi2Selection;
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 use crate::logistic::{class_weights, ClassWeight};
 
 /// Checked `linfa-lr` parameters (build with [`LinfaLogisticParams`]).
@@ -191,23 +191,10 @@ pub fn to_linear(
     }
 }
 
-impl Estimator for LinfaLogisticParams {
-    type Valid = LinfaLogisticValidParams;
-
-    fn checked(&self) -> Result<LinfaLogisticValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "c", &[0.1, 1.0, 10.0], Self::c)
-    }
-}
-
-impl FitRows for LinfaLogisticValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y)
-    }
-}
+estimator!(LinfaLogisticParams => LinfaLogisticValidParams,
+    check = |p| p.clone().check(),
+    grid = ("c", &[0.1, 1.0, 10.0], LinfaLogisticParams::c),
+    fit = |v, x, y, _seed| v.fit(x, y));
 
 #[cfg(test)]
 mod tests {

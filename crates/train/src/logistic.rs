@@ -20,11 +20,11 @@ use linfa::param_guard::ParamGuard;
 use linfa::traits::{Fit, PredictInplace};
 use rayon::prelude::*;
 use secdisc_features::CsrMatrix;
-use secdisc_model::{sigmoid, ClassifierModel, LinearModel};
+use secdisc_model::{sigmoid, LinearModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 
 /// The regulariser of logistic regression.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -415,23 +415,10 @@ impl Gradient for Objective<'_> {
     }
 }
 
-impl Estimator for LogisticRegressionParams {
-    type Valid = LogisticRegressionValidParams;
-
-    fn checked(&self) -> Result<LogisticRegressionValidParams> {
-        ParamGuard::check(self.clone())
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "c", &[0.1, 0.3, 1.0, 3.0, 10.0, 30.0], Self::c)
-    }
-}
-
-impl FitRows for LogisticRegressionValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y)
-    }
-}
+estimator!(LogisticRegressionParams => LogisticRegressionValidParams,
+    check = |p| ParamGuard::check(p.clone()),
+    grid = ("c", &[0.1, 0.3, 1.0, 3.0, 10.0, 30.0], LogisticRegressionParams::c),
+    fit = |v, x, y, _seed| v.fit(x, y));
 
 #[cfg(test)]
 mod tests {

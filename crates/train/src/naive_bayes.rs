@@ -11,7 +11,7 @@ use secdisc_model::{ClassifierModel, LinearModel};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 
 /// Which naive Bayes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,28 +89,10 @@ impl NaiveBayesParams {
     }
 }
 
-impl Estimator for NaiveBayesParams {
-    type Valid = NaiveBayesParams;
-
-    fn checked(&self) -> Result<NaiveBayesParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(
-            self,
-            "alpha",
-            &[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
-            Self::alpha,
-        )
-    }
-}
-
-impl FitRows for NaiveBayesParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y)
-    }
-}
+estimator!(NaiveBayesParams => NaiveBayesParams,
+    check = |p| p.clone().check(),
+    grid = ("alpha", &[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0], NaiveBayesParams::alpha),
+    fit = |v, x, y, _seed| v.fit(x, y));
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calibration::fit_platt;
 use crate::error::{Result, TrainError};
-use crate::estimator::{grid_over, Estimator, FitRows};
+use crate::estimator::estimator;
 use crate::folds::Folds;
 use crate::logistic::{class_weights, ClassWeight};
 use secdisc_rng::SplitMix64;
@@ -195,23 +195,10 @@ impl SvmValidParams {
     }
 }
 
-impl Estimator for SvmParams {
-    type Valid = SvmValidParams;
-
-    fn checked(&self) -> Result<SvmValidParams> {
-        self.clone().check()
-    }
-
-    fn grid(&self) -> Vec<(String, Self)> {
-        grid_over(self, "c", &[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], Self::c)
-    }
-}
-
-impl FitRows for SvmValidParams {
-    fn fit_rows(&self, x: &CsrMatrix, y: &[bool], seed: u64) -> Result<ClassifierModel> {
-        self.fit(x, y, seed)
-    }
-}
+estimator!(SvmParams => SvmValidParams,
+    check = |p| p.clone().check(),
+    grid = ("c", &[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], SvmParams::c),
+    fit = |v, x, y, seed| v.fit(x, y, seed));
 
 #[cfg(test)]
 mod tests {
