@@ -38,6 +38,8 @@ enum Command {
     Suggest(cmd::suggest::SuggestArgs),
     /// Serve a model over HTTP: POST /label, GET /health, GET /model.
     Serve(cmd::serve::ServeArgs),
+    /// Adapt a trained model to a new project from a few hundred of its labels.
+    Adapt(cmd::adapt::AdaptArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -55,5 +57,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Bench(args) => cmd::bench::run(&args),
         Command::Suggest(args) => cmd::suggest::run(&args),
         Command::Serve(args) => cmd::serve::run(&args),
+        Command::Adapt(args) => cmd::adapt::run(&args),
     }
 }

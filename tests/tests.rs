@@ -2,6 +2,7 @@
 
 mod util;
 
+mod adapt;
 mod bad_input;
 mod bench;
 mod compare;

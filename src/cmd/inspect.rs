@@ -78,7 +78,7 @@ pub struct ClassifierSummary<'a> {
 /// The sentence-vector part of an [`Inspection`].
 #[derive(Debug, Serialize)]
 pub struct SentenceVectorSummary {
-    /// `encoder` (given at run time).
+    /// `encoder` (given at run time) or `base model` (carried, from `secdisc adapt`).
     pub source: &'static str,
     /// The fingerprint of the source the model was trained with.
     pub fingerprint: String,
@@ -135,10 +135,9 @@ impl<'a> Inspection<'a> {
                 tfidf: serde_json::to_value(bundle.vectorizer.params()).unwrap_or(Value::Null),
             },
             sentence_vectors: bundle.dense.as_ref().map(|d| SentenceVectorSummary {
-                source: if d.needs_encoder() {
-                    "encoder"
-                } else {
-                    "static"
+                source: match d.source {
+                    secdisc_model::DenseSource::Encoder { .. } => "encoder",
+                    secdisc_model::DenseSource::Model { .. } => "base model",
                 },
                 fingerprint: d.fingerprint().to_string(),
                 dim: d.dim,

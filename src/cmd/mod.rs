@@ -1,5 +1,6 @@
 //! One module per subcommand, plus the flag groups they share.
 
+pub mod adapt;
 pub mod bench;
 pub mod compare;
 pub mod cv_args;

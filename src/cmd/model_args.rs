@@ -354,7 +354,7 @@ pub struct ModelArgs {
     pub threshold: ThresholdRule,
 }
 
-fn parse_rule(s: &str) -> Result<ThresholdRule, String> {
+pub fn parse_rule(s: &str) -> Result<ThresholdRule, String> {
     // A bare probability is accepted as fixed:P.
     if let Ok(p) = s.trim().parse::<f64>() {
         return format!("fixed:{p}")

@@ -137,6 +137,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
                 classifier: classifier.clone(),
                 threshold_rule: args.model.threshold.to_string(),
                 tuned: chosen,
+                adapted_from: None,
             }
             .to_manifest_params(),
         },

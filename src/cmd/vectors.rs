@@ -55,7 +55,9 @@ pub fn for_model(
     let Some(block) = &bundle.dense else {
         return Ok(None);
     };
-    let DenseSource::Encoder { max_tokens, .. } = &block.source;
+    let DenseSource::Encoder { max_tokens, .. } = &block.source else {
+        return Ok(None);
+    };
     let Some(dir) = dir else {
         anyhow::bail!(
             "the model reads sentence vectors from the encoder {}; pass its folder with --encoder DIR or SECDISC_ENCODER (scripts/fetch-encoder.sh fetches it)",

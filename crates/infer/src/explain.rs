@@ -23,6 +23,9 @@ pub struct TermWeight {
 /// How [`explain_row`] names the dense block's share of a decision (the sentence vector).
 pub const SENTENCE_VECTOR: &str = "[sentence vector]";
 
+/// How [`explain_row`] names a carried base model's share of an adapted model's decision.
+pub const BASE_MODEL: &str = "[base model]";
+
 /// The terms a linear model weighs most in each direction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopTerms {
@@ -170,7 +173,11 @@ pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
             terms.push((
                 words,
                 TermContribution {
-                    term: SENTENCE_VECTOR.to_string(),
+                    term: match block.source {
+                        secdisc_model::DenseSource::Model { .. } => BASE_MODEL,
+                        secdisc_model::DenseSource::Encoder { .. } => SENTENCE_VECTOR,
+                    }
+                    .to_string(),
                     tfidf: f64::from(block.weight),
                     weight: vector / f64::from(block.weight),
                     contribution: vector,

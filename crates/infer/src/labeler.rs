@@ -5,7 +5,7 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use secdisc_features::{append_dense, push_sparse, Featurizer, SparseRow};
+use secdisc_features::{append_dense, push_sparse, CsrMatrix, Featurizer, SparseRow};
 use secdisc_model::{Contribution, ModelBundle, ModelError, SentenceVectors};
 
 use crate::explain::{explain_row, Explanation};
@@ -277,6 +277,24 @@ impl<'m> Labeler<'m> {
             out.extend(p?);
         }
         Ok(out)
+    }
+
+    /// The model's rows of `texts` (TF-IDF columns, then the dense block's), as its classifier
+    /// reads them.
+    ///
+    /// # Errors
+    /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
+    pub fn rows(&self, texts: &[&str]) -> Result<CsrMatrix, ModelError> {
+        let dense = self.dense_vectors(texts)?;
+        let mut f = self.featurizer();
+        let mut scratch = RowScratch::default();
+        let mut x = CsrMatrix::new(self.bundle.n_features());
+        for (i, text) in texts.iter().enumerate() {
+            let vector = dense.as_ref().map(|d| d[i].as_slice());
+            let row = self.row(&mut f, text, vector, &mut scratch);
+            x.push_row(row.indices, row.values);
+        }
+        Ok(x)
     }
 
     /// Label one text and decompose its score into per-term contributions (see

@@ -160,6 +160,37 @@ impl ModelBundle {
         Ok(bundle)
     }
 
+    /// The log-odds of security `ln(p / (1 - p))` of each text (p clamped to [1e-6, 1 - 1e-6]),
+    /// for a model that carries everything it scores with.
+    ///
+    /// # Errors
+    /// [`ModelError::EncoderRequired`] for a model whose dense block reads an encoder given at
+    /// run time; [`ModelError::Vectors`] when a carried source fails.
+    pub fn log_odds(&self, texts: &[&str]) -> Result<Vec<f32>> {
+        let mut x = self
+            .vectorizer
+            .transform_with(texts, self.classifier.sequence_len());
+        if let Some(block) = &self.dense {
+            let source = block
+                .carried_vectors()
+                .ok_or_else(|| ModelError::EncoderRequired {
+                    fingerprint: block.fingerprint().to_string(),
+                })?;
+            let vectors = source
+                .vectors(texts)
+                .map_err(|message| ModelError::Vectors { message })?;
+            let values = vectors.into_iter().flatten().collect();
+            let rows = secdisc_features::DenseRows::new(block.dim, values)?;
+            x = x.with_dense(&rows, block.tfidf_weight, block.weight)?;
+        }
+        Ok(x.rows()
+            .map(|row| {
+                let p = self.classifier.probability(row).clamp(1e-6, 1.0 - 1e-6);
+                (p / (1.0 - p)).ln() as f32
+            })
+            .collect())
+    }
+
     /// Columns of a row: the TF-IDF features, then the dense block's.
     pub fn n_features(&self) -> usize {
         self.vectorizer.n_features() + self.dense.as_ref().map_or(0, |d| d.dim)

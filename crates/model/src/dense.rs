@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ModelError, Result};
 
 /// What a model's dense block is made of.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DenseBlock {
     /// Where the vectors come from.
     pub source: DenseSource,
@@ -32,8 +32,8 @@ fn is_one(w: &f32) -> bool {
     *w == 1.0
 }
 
-/// The source of a model's sentence vectors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The source of a model's dense block.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum DenseSource {
     /// A pretrained sentence encoder, loaded at run time from a folder and identified by the
@@ -43,6 +43,12 @@ pub enum DenseSource {
         fingerprint: String,
         /// Tokens per text the encoder reads (longer texts are truncated).
         max_tokens: usize,
+    },
+    /// Another model carried inside this one, whose log-odds of security is the block's one
+    /// value (a base model adapted to a new project by `secdisc adapt`).
+    Model {
+        /// The base model.
+        model: Box<crate::ModelBundle>,
     },
 }
 
@@ -78,6 +84,8 @@ impl DenseBlock {
                 }
                 Ok(())
             }
+            // Carried in the model: nothing to check.
+            DenseSource::Model { .. } => Ok(()),
         }
     }
 
@@ -91,13 +99,34 @@ impl DenseBlock {
     pub fn fingerprint(&self) -> &str {
         match &self.source {
             DenseSource::Encoder { fingerprint, .. } => fingerprint,
+            DenseSource::Model { .. } => MODEL_SOURCE,
         }
     }
 
-    /// The source the model carries itself (a static table), if any.
+    /// The source the model carries itself (a base model), if any.
     pub fn carried_vectors(&self) -> Option<&dyn SentenceVectors> {
         match &self.source {
             DenseSource::Encoder { .. } => None,
+            DenseSource::Model { model } => Some(model.as_ref()),
         }
+    }
+}
+
+/// The fingerprint of a carried base model as a source.
+const MODEL_SOURCE: &str = "carried-model";
+
+impl SentenceVectors for crate::ModelBundle {
+    fn fingerprint(&self) -> &str {
+        MODEL_SOURCE
+    }
+
+    fn dim(&self) -> usize {
+        1
+    }
+
+    fn vectors(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        self.log_odds(texts)
+            .map(|v| v.into_iter().map(|s| vec![s]).collect())
+            .map_err(|e| e.to_string())
     }
 }

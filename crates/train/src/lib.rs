@@ -37,6 +37,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod adapt;
 mod calibration;
 mod centroid;
 mod checks;
@@ -67,6 +68,7 @@ mod threshold;
 
 mod tune;
 
+pub use adapt::{adapt, AdaptParams, Adapted, BASE_COLUMN_WEIGHT};
 pub use calibration::fit_platt;
 pub use centroid::{CentroidParams, CentroidValidParams};
 pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
@@ -92,7 +94,9 @@ pub use logistic::{
     ClassWeight, LogisticRegressionParams, LogisticRegressionValidParams, Penalty, SparseRecords,
 };
 pub use naive_bayes::{NaiveBayesParams, NaiveBayesVariant};
-pub use pipeline::{fit_pipeline, FittedPipeline, PipelineSettings, TrainingRecipe, TunedSettings};
+pub use pipeline::{
+    fit_pipeline, AdaptedFrom, FittedPipeline, PipelineSettings, TrainingRecipe, TunedSettings,
+};
 pub use sampling::Sampling;
 pub use secdisc_rng::SplitMix64;
 pub use svm::{SvmLoss, SvmParams, SvmValidParams};

@@ -152,6 +152,20 @@ pub struct TrainingRecipe {
     /// untuned model files keep their bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tuned: Option<String>,
+    /// The base model this one was adapted from (`secdisc adapt`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adapted_from: Option<AdaptedFrom>,
+}
+
+/// Where an adapted model came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AdaptedFrom {
+    /// The base model file's name.
+    pub model: String,
+    /// SHA-256 of the base model file.
+    pub sha256: String,
+    /// The weight the fit gave the base model's log-odds.
+    pub base_weight: f64,
 }
 
 impl TrainingRecipe {
