@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+pub mod base64;
 mod error;
 mod sparse;
 mod stopwords;
