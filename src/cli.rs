@@ -38,6 +38,8 @@ enum Command {
     Suggest(cmd::suggest::SuggestArgs),
     /// Serve a model over HTTP: POST /label, GET /health, GET /model.
     Serve(cmd::serve::ServeArgs),
+    /// Distil a sentence encoder into a static token-embedding table (no encoder at run time).
+    Distill(cmd::distill::DistillArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -55,5 +57,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Bench(args) => cmd::bench::run(&args),
         Command::Suggest(args) => cmd::suggest::run(&args),
         Command::Serve(args) => cmd::serve::run(&args),
+        Command::Distill(args) => cmd::distill::run(&args),
     }
 }
