@@ -1,15 +1,15 @@
 //! Static distillation (model2vec's recipe): every vocabulary token goes through the encoder on
 //! its own (`[CLS] token [SEP]`; by default the token's own hidden state, which kept the
-//! encoder's similarities better than model2vec's mean over the three positions), PCA brings the vectors down to `dim`, each token
-//! gets a weight, and the result is a quantized [`StaticEmbedding`] that embeds texts with no
-//! neural network.
+//! encoder's similarities better than model2vec's mean over the three positions), PCA brings
+//! the vectors down to `dim`, each token gets a weight, and the result is a quantized
+//! [`StaticEmbedding`] that embeds texts with no neural network.
 //!
 //! Weights: special tokens (`[PAD]`, `[UNK]`, `[CLS]`, `[SEP]`, `[MASK]`, `[unusedN]`) weigh 0.
 //! [`TokenWeighting::Sif`] follows model2vec: it takes the vocabulary order as a frequency rank
 //! (BERT's vocabulary puts frequent words first after its single characters), assumes Zipf's law
-//! `p(rank) ∝ 1 / rank` and weighs `a / (a + p)`, so frequent tokens count less, as smooth inverse
-//! frequency does. A token that is one character, neither letter nor digit (punctuation, symbols),
-//! weighs `punctuation_weight` times that.
+//! `p(rank) ∝ 1 / rank` and weighs `a / (a + p)`, so frequent tokens count less, as smooth
+//! inverse frequency does. A token that is one character, neither letter nor digit
+//! (punctuation, symbols), weighs `punctuation_weight` times that.
 
 use sha2::{Digest, Sha256};
 
@@ -18,7 +18,7 @@ use secdisc_features::{StaticEmbedding, WordPiece};
 use crate::encoder::SentenceEncoder;
 use crate::error::{EncoderError, Result};
 
-/// Default for [`DistillParams::dim`]: 128, which keeps a 30,522-token table near 5.5 MB.
+/// Default for [`DistillParams::dim`]: 128, which keeps a 30,522-token table near 5.8 MB.
 pub const DEFAULT_DISTILL_DIM: usize = 128;
 /// Default for [`DistillParams::batch_size`].
 pub const DEFAULT_DISTILL_BATCH_SIZE: usize = 256;

@@ -4,7 +4,7 @@
 //!
 //! Stored compactly: each token's vector as `i8` with one `f32` scale per token (value =
 //! `scale * i8`), 1 byte per value against 2 for `f16`, which is what lets a 30,522-token table
-//! of 128 dimensions fit in about 5.5 MB of JSON. The arrays are base64 strings
+//! of 128 dimensions fit in about 5.8 MB of JSON. The arrays are base64 strings
 //! ([`crate::base64`]), so the table can be a field of a JSON model file.
 
 use std::cell::RefCell;

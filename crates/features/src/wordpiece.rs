@@ -62,7 +62,8 @@ impl Default for WordPieceSettings {
 /// ```
 /// use secdisc_features::{WordPiece, WordPieceSettings};
 /// let vocab = ["[UNK]", "fix", "x", "##ss", "in", "cafe", "."];
-/// let wp = WordPiece::new(vocab.iter().map(|t| t.to_string()).collect(), WordPieceSettings::default())?;
+/// let vocab = vocab.iter().map(|t| t.to_string()).collect();
+/// let wp = WordPiece::new(vocab, WordPieceSettings::default())?;
 /// let mut ids = Vec::new();
 /// wp.tokenize_ids("Fix XSS in Café.", &mut ids);
 /// assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
