@@ -40,6 +40,8 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// Adapt a trained model to a new project from a few hundred of its labels.
     Adapt(cmd::adapt::AdaptArgs),
+    /// Distil a sentence encoder into a static token-embedding table (no encoder at run time).
+    Distill(cmd::distill::DistillArgs),
 }
 
 /// Parse the command line and run the chosen command.
@@ -58,5 +60,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Suggest(args) => cmd::suggest::run(&args),
         Command::Serve(args) => cmd::serve::run(&args),
         Command::Adapt(args) => cmd::adapt::run(&args),
+        Command::Distill(args) => cmd::distill::run(&args),
     }
 }

@@ -8,6 +8,7 @@ mod bench;
 mod compare;
 mod cross_project;
 mod cv_options;
+mod distill;
 mod evaluate;
 mod fault;
 mod ingest;

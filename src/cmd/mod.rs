@@ -5,6 +5,7 @@ pub mod bench;
 pub mod compare;
 pub mod cv_args;
 pub mod dataset;
+pub mod distill;
 pub mod evaluate;
 pub mod evaluate_saved;
 pub mod explain;

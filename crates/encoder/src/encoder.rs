@@ -35,6 +35,8 @@ pub struct SentenceEncoder {
     fingerprint: String,
     dir: PathBuf,
     device: Device,
+    /// The bytes of `tokenizer.json`, for distilling.
+    tokenizer_json: Vec<u8>,
 }
 
 impl SentenceEncoder {
@@ -129,6 +131,7 @@ impl SentenceEncoder {
             fingerprint,
             dir: dir.to_path_buf(),
             device,
+            tokenizer_json: tokenizer_bytes,
         })
     }
 
@@ -221,8 +224,23 @@ impl SentenceEncoder {
         Ok(self.tokenizer.encode(text, true)?.get_ids().to_vec())
     }
 
+    /// The bytes of the `tokenizer.json` the encoder was loaded with.
+    pub(crate) fn tokenizer_json(&self) -> &[u8] {
+        &self.tokenizer_json
+    }
+
     /// Forward pass on one batch, then mean pooling over the real tokens and L2 normalisation.
     fn embed_batch(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let mut vectors = self.pool_batch(batch)?;
+        for vector in &mut vectors {
+            l2_normalize(vector);
+        }
+        Ok(vectors)
+    }
+
+    /// Forward pass on one batch of token ids (special tokens included), then mean pooling
+    /// over the real tokens; not normalised.
+    pub(crate) fn pool_batch(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
         let rows = batch.len();
         let width = batch.iter().map(|ids| ids.len()).max().unwrap_or(0);
         if rows == 0 || width == 0 {
@@ -242,11 +260,29 @@ impl SentenceEncoder {
         let hidden = self.model.forward(&input, &token_types, Some(&mask))?;
         let summed = hidden.broadcast_mul(&mask.unsqueeze(2)?)?.sum(1)?;
         let mean = summed.broadcast_div(&mask.sum_keepdim(1)?)?;
-        let mut vectors = mean.to_vec2::<f32>()?;
-        for vector in &mut vectors {
-            l2_normalize(vector);
+        mean.to_vec2::<f32>()
+    }
+
+    /// Forward pass on one batch of equally long token-id sequences (special tokens included);
+    /// the last hidden state at `position` of each.
+    pub(crate) fn hidden_at(
+        &self,
+        batch: &[&[u32]],
+        position: usize,
+    ) -> candle_core::Result<Vec<Vec<f32>>> {
+        let rows = batch.len();
+        let width = batch.first().map_or(0, |ids| ids.len());
+        if rows == 0 || position >= width || batch.iter().any(|ids| ids.len() != width) {
+            return Err(candle_core::Error::Msg(format!(
+                "hidden_at needs {rows} sequences of one length above {position}"
+            )));
         }
-        Ok(vectors)
+        let input: Vec<u32> = batch.iter().flat_map(|ids| ids.iter().copied()).collect();
+        let input = Tensor::from_vec(input, (rows, width), &self.device)?;
+        let token_types = input.zeros_like()?;
+        let mask = Tensor::ones((rows, width), DType::F32, &self.device)?;
+        let hidden = self.model.forward(&input, &token_types, Some(&mask))?;
+        hidden.narrow(1, position, 1)?.squeeze(1)?.to_vec2::<f32>()
     }
 }
 

@@ -169,6 +169,37 @@ pub enum EncoderError {
         /// max_tokens of the encoder given.
         given_max_tokens: usize,
     },
+    /// A distill setting out of range.
+    #[error("invalid distill settings: {reason}")]
+    InvalidDistillParams {
+        /// Which setting and why.
+        reason: String,
+    },
+    /// The distilled dimension exceeds the encoder's.
+    #[error("cannot distil to {dim} dimensions: the encoder has only {encoder_dim}")]
+    DistillDimTooLarge {
+        /// Dimension asked for.
+        dim: usize,
+        /// The encoder's.
+        encoder_dim: usize,
+    },
+    /// The encoder's `tokenizer.json` is not one the static table can reproduce.
+    #[error(
+        "cannot distil with tokenizer {}: {source}; only BERT WordPiece tokenizers are supported",
+        path.display()
+    )]
+    DistillTokenizer {
+        /// The tokenizer file.
+        path: PathBuf,
+        /// Why it was refused.
+        source: secdisc_features::FeaturesError,
+    },
+    /// The distilled vectors did not make a valid table (not expected).
+    #[error("the distilled table is invalid: {source}")]
+    DistillTable {
+        /// What was wrong.
+        source: secdisc_features::FeaturesError,
+    },
 }
 
 /// `Result` with [`EncoderError`].

@@ -16,6 +16,9 @@
 //! - [`EmbeddingCache`]: embeddings on disk, keyed by encoder fingerprint, `max_tokens` and the
 //!   SHA-256 of the text, so that each text is embedded once.
 //! - [`Embed`]: the trait the cache works with, implemented by [`SentenceEncoder`].
+//! - [`distill`] with [`DistillParams`]: the encoder distilled into a
+//!   [`secdisc_features::StaticEmbedding`], a table of token vectors that embeds texts with no
+//!   neural network (model2vec's recipe).
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -33,6 +36,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod distill;
 mod embed;
 mod encoder;
 mod error;
@@ -41,6 +45,10 @@ mod params;
 mod testutil;
 
 pub use cache::EmbeddingCache;
+pub use distill::{
+    distill, token_weights, DistillParams, DistillPooling, DistillValidParams, TokenWeighting,
+    DEFAULT_DISTILL_BATCH_SIZE, DEFAULT_DISTILL_DIM, DEFAULT_SIF_COEFFICIENT,
+};
 pub use embed::Embed;
 pub use encoder::{SentenceEncoder, CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE};
 pub use error::{BoxedError, EncoderError, Result};

@@ -61,6 +61,31 @@ pub enum FeaturesError {
     /// A sparse matrix read from a file breaks the layout invariants (see `CsrMatrix::check`).
     #[error("invalid sparse matrix: {0}")]
     InvalidSparseMatrix(String),
+    /// A WordPiece vocabulary or `tokenizer.json` that cannot be used.
+    #[error("invalid WordPiece tokenizer: {0}")]
+    InvalidWordPiece(String),
+    /// A static embedding table whose parts disagree (see `StaticEmbedding::check`).
+    #[error("invalid static embedding table: {0}")]
+    InvalidStaticEmbedding(String),
+    /// A static embedding file could not be read or written.
+    #[error("cannot access static embedding table {}: {source}", path.display())]
+    StaticEmbeddingIo {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// A static embedding file that is not a valid table.
+    #[error(
+        "{} is not a valid static embedding table ({reason}); distil it again with `secdisc distill`",
+        path.display()
+    )]
+    StaticEmbeddingFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Result alias for this crate.

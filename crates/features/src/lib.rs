@@ -9,6 +9,11 @@
 //! [`CsrMatrix::with_sequences`] stores them beside the TF-IDF rows. Fitted classifiers and the
 //! model file that stores a vectorizer with one live in `secdisc-model`.
 //!
+//! Dense text vectors without a neural network: [`WordPiece`] is BERT's tokenizer in plain Rust
+//! (the ids of all-MiniLM-L6-v2's `tokenizer.json`), and [`StaticEmbedding`] a table of one
+//! vector per WordPiece token distilled from a sentence encoder (`secdisc-encoder`), which embeds
+//! a text as the weighted mean of its tokens' vectors. [`base64`] stores arrays in model files.
+//!
 //! ```
 //! use secdisc_features::TfidfParams;
 //! let docs = ["the JWT is not validated", "bump lodash", "validate JWT audience"];
@@ -22,19 +27,24 @@
 #![deny(missing_docs)]
 
 mod analyzer;
+pub mod base64;
 mod dense;
 mod error;
 mod sparse;
+mod static_embedding;
 mod stopwords;
 mod tfidf;
 mod tokenizer;
+mod wordpiece;
 
 pub use analyzer::{Analyzer, Stemming, StopWords};
 pub use dense::{append_dense, push_sparse, DenseRows};
 pub use error::{FeaturesError, Result};
 pub use sparse::{CsrMatrix, SparseRow};
+pub use static_embedding::StaticEmbedding;
 pub use stopwords::{is_stop_word, ENGLISH_STOP_WORDS, SIGNAL_WORDS};
 pub use tfidf::{
     CharCase, Featurizer, TfidfParams, TfidfValidParams, TfidfVectorizer, TokenizedCorpus,
 };
 pub use tokenizer::for_each_token;
+pub use wordpiece::{WordPiece, WordPieceSettings};

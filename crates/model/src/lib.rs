@@ -17,7 +17,7 @@
 //! ```
 #![deny(missing_docs)]
 
-mod base64;
+use secdisc_features::base64;
 mod bilstm;
 mod bundle;
 mod classifier;

@@ -2,8 +2,10 @@
 //! exactly and compactly: 4 little-endian bytes per float, 5.33 characters per float in the
 //! JSON, against 10 to 15 for a decimal and no rounding on the way back.
 //!
+//! `i8` arrays (quantized vectors) take 1.33 characters per value.
+//!
 //! Hand-written (about 80 lines) rather than a dependency: the model format needs only encode
-//! and a strict decode.
+//! and a strict decode. Shared by every crate that stores arrays in a model file.
 
 use std::fmt;
 
@@ -11,14 +13,22 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Why a base64 string was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Base64Error {
+#[non_exhaustive]
+pub enum Base64Error {
     /// The length is not a multiple of 4.
     Length(usize),
     /// A byte outside the alphabet, or padding in the wrong place, at this offset.
-    Byte { offset: usize, byte: u8 },
+    Byte {
+        /// Offset of the byte in the text.
+        offset: usize,
+        /// The byte.
+        byte: u8,
+    },
     /// The decoded byte count is not a multiple of 4, so not whole `f32`s.
     NotFloats(usize),
 }
+
+impl std::error::Error for Base64Error {}
 
 impl fmt::Display for Base64Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -35,7 +45,7 @@ impl fmt::Display for Base64Error {
 }
 
 /// Encode bytes as padded standard base64.
-pub(crate) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -67,7 +77,7 @@ fn sextet(byte: u8) -> Option<u32> {
 }
 
 /// Decode padded standard base64. Strict: no whitespace, padding only at the very end.
-pub(crate) fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
+pub fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
     let bytes = text.as_bytes();
     if bytes.len() % 4 != 0 {
         return Err(Base64Error::Length(bytes.len()));
@@ -102,13 +112,13 @@ pub(crate) fn decode(text: &str) -> Result<Vec<u8>, Base64Error> {
 }
 
 /// Base64 of the little-endian bytes of `values`.
-pub(crate) fn encode_f32s(values: &[f32]) -> String {
+pub fn encode_f32s(values: &[f32]) -> String {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     encode(&bytes)
 }
 
 /// The `f32` values of [`encode_f32s`] output, bit for bit.
-pub(crate) fn decode_f32s(text: &str) -> Result<Vec<f32>, Base64Error> {
+pub fn decode_f32s(text: &str) -> Result<Vec<f32>, Base64Error> {
     let bytes = decode(text)?;
     if bytes.len() % 4 != 0 {
         return Err(Base64Error::NotFloats(bytes.len()));
@@ -119,15 +129,36 @@ pub(crate) fn decode_f32s(text: &str) -> Result<Vec<f32>, Base64Error> {
         .collect())
 }
 
-/// `#[serde(with = "crate::base64::f32s")]`: a `Vec<f32>` as one base64 string.
-pub(crate) mod f32s {
+/// `#[serde(with = "secdisc_features::base64::i8s")]`: a `Vec<i8>` as one base64 string of its
+/// bytes (1.33 characters per value).
+pub mod i8s {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(values: &[f32], s: S) -> Result<S::Ok, S::Error> {
+    /// Writes `values` as one base64 string.
+    pub fn serialize<S: Serializer>(values: &[i8], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = values.iter().map(|&v| v as u8).collect();
+        s.serialize_str(&super::encode(&bytes))
+    }
+
+    /// Reads a base64 string written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let bytes = super::decode(&text).map_err(serde::de::Error::custom)?;
+        Ok(bytes.into_iter().map(|b| b as i8).collect())
+    }
+}
+
+/// `#[serde(with = "secdisc_features::base64::f32s")]`: a `Vec<f32>` as one base64 string.
+pub mod f32s {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `values` as one base64 string.
+    pub fn serialize<S: Serializer>(values: &[f32], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::encode_f32s(values))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+    /// Reads a base64 string written by [`serialize`].
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         super::decode_f32s(&text).map_err(serde::de::Error::custom)
     }

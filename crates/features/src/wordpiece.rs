@@ -1,0 +1,559 @@
+//! [`WordPiece`]: BERT's tokenizer (uncased all-MiniLM-L6-v2 and friends) in plain Rust, giving
+//! the same ids as the `tokenizers` library for a `tokenizer.json` with a `BertNormalizer`, a
+//! `BertPreTokenizer` and a `WordPiece` model.
+//!
+//! Steps, as in `tokenizers`: added tokens (`[CLS]`, ...) written literally in the text are
+//! split out first and kept whole; the rest is normalised (drop NUL, U+FFFD and control
+//! characters, turn whitespace into spaces, put spaces around CJK ideographs, NFD and drop
+//! non-spacing marks, lower-case), split on whitespace and around each punctuation character,
+//! and each word becomes the longest vocabulary prefix, then the longest `##` continuation, and
+//! so on; a word with a part that matches nothing, or of over `max_input_chars_per_word`
+//! characters, is one `[UNK]`. Character classes come from the `unicode_categories` tables that
+//! `tokenizers` itself uses, so both agree on every character.
+
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use unicode_categories::UnicodeCategories;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::{FeaturesError, Result};
+
+/// How a [`WordPiece`] normalises and splits text; the defaults are BERT uncased's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WordPieceSettings {
+    /// Drop control characters and turn whitespace into spaces (default true).
+    pub clean_text: bool,
+    /// Put spaces around CJK ideographs, so each is a word (default true).
+    pub handle_chinese_chars: bool,
+    /// Decompose (NFD) and drop non-spacing marks: `é` becomes `e` (default true).
+    pub strip_accents: bool,
+    /// Lower-case (default true).
+    pub lowercase: bool,
+    /// The token for unknown words (default `[UNK]`).
+    pub unk_token: String,
+    /// Prefix of tokens that continue a word (default `##`).
+    pub continuing_subword_prefix: String,
+    /// Words of more characters than this are one unknown token (default 100).
+    pub max_input_chars_per_word: usize,
+    /// Tokens matched literally in the raw text before anything else, such as `[CLS]`
+    /// (default none).
+    pub added_tokens: Vec<String>,
+}
+
+impl Default for WordPieceSettings {
+    fn default() -> Self {
+        Self {
+            clean_text: true,
+            handle_chinese_chars: true,
+            strip_accents: true,
+            lowercase: true,
+            unk_token: "[UNK]".to_string(),
+            continuing_subword_prefix: "##".to_string(),
+            max_input_chars_per_word: 100,
+            added_tokens: Vec::new(),
+        }
+    }
+}
+
+/// A BERT WordPiece tokenizer: text to vocabulary ids, without `[CLS]`/`[SEP]`.
+///
+/// ```
+/// use secdisc_features::{WordPiece, WordPieceSettings};
+/// let vocab = ["[UNK]", "fix", "x", "##ss", "in", "cafe", "."];
+/// let vocab = vocab.iter().map(|t| t.to_string()).collect();
+/// let wp = WordPiece::new(vocab, WordPieceSettings::default())?;
+/// let mut ids = Vec::new();
+/// wp.tokenize_ids("Fix XSS in Café.", &mut ids);
+/// assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+/// # Ok::<(), secdisc_features::FeaturesError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct WordPiece {
+    vocab: Vec<String>,
+    settings: WordPieceSettings,
+    /// Tokens that start a word.
+    starts: FxHashMap<Box<str>, u32>,
+    /// Tokens that continue a word, keyed without their prefix.
+    continuations: FxHashMap<Box<str>, u32>,
+    /// Added tokens and their ids, longest first.
+    added: Vec<(String, u32)>,
+    unk_id: u32,
+    /// Longest start or continuation token, in bytes: longer candidates are not looked up.
+    max_piece_bytes: usize,
+}
+
+thread_local! {
+    /// The normalised text of the call in progress, kept between calls.
+    static NORMALIZED: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+impl WordPiece {
+    /// A tokenizer over `vocab` (token `i` has id `i`) with `settings`.
+    ///
+    /// # Errors
+    /// [`FeaturesError::InvalidWordPiece`] if the vocabulary lacks the unknown token or an
+    /// added token, repeats a token, or holds more than `u32::MAX` tokens.
+    pub fn new(vocab: Vec<String>, settings: WordPieceSettings) -> Result<Self> {
+        let invalid = |reason: String| FeaturesError::InvalidWordPiece(reason);
+        if u32::try_from(vocab.len()).is_err() {
+            return Err(invalid(format!("{} tokens is too many", vocab.len())));
+        }
+        let mut ids: FxHashMap<&str, u32> = FxHashMap::default();
+        for (id, token) in vocab.iter().enumerate() {
+            if ids.insert(token, id as u32).is_some() {
+                return Err(invalid(format!("token {token:?} appears twice")));
+            }
+        }
+        let id_of = |token: &str| {
+            ids.get(token)
+                .copied()
+                .ok_or_else(|| invalid(format!("token {token:?} is not in the vocabulary")))
+        };
+        let unk_id = id_of(&settings.unk_token)?;
+        let mut added = settings
+            .added_tokens
+            .iter()
+            .filter(|t| !t.is_empty())
+            .map(|t| Ok((t.clone(), id_of(t)?)))
+            .collect::<Result<Vec<_>>>()?;
+        added.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
+        let prefix = settings.continuing_subword_prefix.as_str();
+        let mut starts = FxHashMap::default();
+        let mut continuations = FxHashMap::default();
+        let mut max_piece_bytes = 0;
+        for (id, token) in vocab.iter().enumerate() {
+            starts.insert(token.as_str().into(), id as u32);
+            max_piece_bytes = max_piece_bytes.max(token.len());
+            if let Some(rest) = token.strip_prefix(prefix).filter(|_| !prefix.is_empty()) {
+                continuations.insert(rest.into(), id as u32);
+            }
+        }
+        Ok(Self {
+            vocab,
+            settings,
+            starts,
+            continuations,
+            added,
+            unk_id,
+            max_piece_bytes,
+        })
+    }
+
+    /// The tokenizer a `tokenizer.json` of the `tokenizers` library describes.
+    ///
+    /// # Errors
+    /// [`FeaturesError::InvalidWordPiece`] if it is not JSON, or not a `WordPiece` model with
+    /// a `BertNormalizer` and a `BertPreTokenizer` (or none), or its vocabulary is invalid.
+    pub fn from_tokenizer_json(bytes: &[u8]) -> Result<Self> {
+        let invalid = |reason: String| FeaturesError::InvalidWordPiece(reason);
+        let json: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| invalid(format!("not JSON: {e}")))?;
+        let model = &json["model"];
+        if model["type"] != "WordPiece" {
+            return Err(invalid(format!(
+                "model type {} is not WordPiece",
+                model["type"]
+            )));
+        }
+        let mut settings = WordPieceSettings::default();
+        if let Some(unk) = model["unk_token"].as_str() {
+            settings.unk_token = unk.to_string();
+        }
+        if let Some(prefix) = model["continuing_subword_prefix"].as_str() {
+            settings.continuing_subword_prefix = prefix.to_string();
+        }
+        if let Some(max) = model["max_input_chars_per_word"].as_u64() {
+            settings.max_input_chars_per_word = usize::try_from(max).unwrap_or(usize::MAX);
+        }
+        let normalizer = &json["normalizer"];
+        match normalizer["type"].as_str() {
+            Some("BertNormalizer") => {
+                let flag =
+                    |name: &str, default: bool| normalizer[name].as_bool().unwrap_or(default);
+                settings.clean_text = flag("clean_text", true);
+                settings.handle_chinese_chars = flag("handle_chinese_chars", true);
+                settings.lowercase = flag("lowercase", true);
+                settings.strip_accents = flag("strip_accents", settings.lowercase);
+            }
+            other => {
+                return Err(invalid(format!(
+                    "normalizer {other:?} is not BertNormalizer"
+                )))
+            }
+        }
+        match json["pre_tokenizer"]["type"].as_str() {
+            Some("BertPreTokenizer") => {}
+            other => {
+                return Err(invalid(format!(
+                    "pre-tokenizer {other:?} is not BertPreTokenizer"
+                )))
+            }
+        }
+        let entries = model["vocab"]
+            .as_object()
+            .ok_or_else(|| invalid("model.vocab is not an object".to_string()))?;
+        let mut vocab = vec![None; entries.len()];
+        for (token, id) in entries {
+            let slot = id
+                .as_u64()
+                .and_then(|id| usize::try_from(id).ok())
+                .and_then(|id| vocab.get_mut(id))
+                .ok_or_else(|| invalid(format!("token {token:?} has id {id}, out of range")))?;
+            *slot = Some(token.clone());
+        }
+        let vocab = vocab
+            .into_iter()
+            .enumerate()
+            .map(|(id, token)| token.ok_or_else(|| invalid(format!("no token has id {id}"))))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(added) = json["added_tokens"].as_array() {
+            settings.added_tokens = added
+                .iter()
+                .filter_map(|t| t["content"].as_str())
+                .filter(|t| entries.contains_key(*t))
+                .map(str::to_string)
+                .collect();
+        }
+        Self::new(vocab, settings)
+    }
+
+    /// The vocabulary: token `i` has id `i`.
+    pub fn vocab(&self) -> &[String] {
+        &self.vocab
+    }
+
+    /// The settings it was built with.
+    pub fn settings(&self) -> &WordPieceSettings {
+        &self.settings
+    }
+
+    /// Id of the unknown token.
+    pub fn unk_id(&self) -> u32 {
+        self.unk_id
+    }
+
+    /// Appends the ids of `text`'s tokens to `out` (no `[CLS]` or `[SEP]`, no truncation).
+    pub fn tokenize_ids(&self, text: &str, out: &mut Vec<u32>) {
+        NORMALIZED.with(|buf| {
+            // A re-entrant call (not expected) gets its own buffer.
+            let mut owned = String::new();
+            let mut guard = buf.try_borrow_mut();
+            let buf = match guard.as_deref_mut() {
+                Ok(buf) => buf,
+                Err(_) => &mut owned,
+            };
+            let mut rest = text;
+            while !rest.is_empty() {
+                let (before, added, after) = self.split_added(rest);
+                self.tokenize_plain(before, buf, out);
+                match added {
+                    Some(id) => out.push(id),
+                    None => break,
+                }
+                rest = after;
+            }
+        });
+    }
+
+    /// The text before the first added token, that token's id, and the text after it.
+    fn split_added<'t>(&self, text: &'t str) -> (&'t str, Option<u32>, &'t str) {
+        if self.added.is_empty() {
+            return (text, None, "");
+        }
+        for (start, _) in text.char_indices() {
+            let tail = &text[start..];
+            for (token, id) in &self.added {
+                if tail.starts_with(token.as_str()) {
+                    return (&text[..start], Some(*id), &tail[token.len()..]);
+                }
+            }
+        }
+        (text, None, "")
+    }
+
+    fn tokenize_plain(&self, text: &str, buf: &mut String, out: &mut Vec<u32>) {
+        buf.clear();
+        self.normalize(text, buf);
+        let mut start = None;
+        for (i, c) in buf.char_indices() {
+            if c.is_whitespace() {
+                if let Some(s) = start.take() {
+                    self.word_ids(&buf[s..i], out);
+                }
+            } else if is_punctuation(c) {
+                if let Some(s) = start.take() {
+                    self.word_ids(&buf[s..i], out);
+                }
+                self.word_ids(&buf[i..i + c.len_utf8()], out);
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(s) = start {
+            self.word_ids(&buf[s..], out);
+        }
+    }
+
+    /// Appends `text` normalised as `BertNormalizer` does to `out`.
+    fn normalize(&self, text: &str, out: &mut String) {
+        let s = &self.settings;
+        if text.is_ascii() {
+            // No CJK, no accents, one-to-one lower-casing.
+            out.extend(text.chars().filter_map(|c| {
+                if s.clean_text {
+                    if is_whitespace(c) {
+                        return Some(' ');
+                    }
+                    if c == '\0' || is_control(c) {
+                        return None;
+                    }
+                }
+                Some(if s.lowercase {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                })
+            }));
+            return;
+        }
+        let cleaned = text.chars().filter_map(|c| {
+            if !s.clean_text {
+                return Some(c);
+            }
+            if c == '\0' || c == '\u{fffd}' || is_control(c) {
+                None
+            } else if is_whitespace(c) {
+                Some(' ')
+            } else {
+                Some(c)
+            }
+        });
+        let spaced = cleaned.flat_map(|c| {
+            let pad = s.handle_chinese_chars && is_chinese_char(c);
+            let (before, after) = if pad {
+                (Some(' '), Some(' '))
+            } else {
+                (None, None)
+            };
+            before.into_iter().chain(Some(c)).chain(after)
+        });
+        let lower = |c: char| -> Lower {
+            if s.lowercase {
+                Lower::Many(c.to_lowercase())
+            } else {
+                Lower::One(Some(c))
+            }
+        };
+        if s.strip_accents {
+            out.extend(
+                spaced
+                    .nfd()
+                    .filter(|c| !c.is_mark_nonspacing())
+                    .flat_map(lower),
+            );
+        } else {
+            out.extend(spaced.flat_map(lower));
+        }
+    }
+
+    /// Appends the ids of one pre-tokenized word.
+    fn word_ids(&self, word: &str, out: &mut Vec<u32>) {
+        if word.chars().count() > self.settings.max_input_chars_per_word {
+            out.push(self.unk_id);
+            return;
+        }
+        let mark = out.len();
+        let mut start = 0;
+        while start < word.len() {
+            let table = if start == 0 {
+                &self.starts
+            } else {
+                &self.continuations
+            };
+            let mut end = word.len().min(start + self.max_piece_bytes);
+            while !word.is_char_boundary(end) {
+                end -= 1;
+            }
+            let mut found = None;
+            while end > start {
+                if let Some(&id) = table.get(&word[start..end]) {
+                    found = Some(id);
+                    break;
+                }
+                end -= word[start..end]
+                    .chars()
+                    .next_back()
+                    .map_or(1, char::len_utf8);
+            }
+            match found {
+                Some(id) => out.push(id),
+                None => {
+                    out.truncate(mark);
+                    out.push(self.unk_id);
+                    return;
+                }
+            }
+            start = end;
+        }
+    }
+}
+
+/// `char::to_lowercase` or the character as it is, as one iterator type.
+enum Lower {
+    Many(std::char::ToLowercase),
+    One(Option<char>),
+}
+
+impl Iterator for Lower {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        match self {
+            Lower::Many(it) => it.next(),
+            Lower::One(c) => c.take(),
+        }
+    }
+}
+
+/// Whitespace for `BertNormalizer`: tab, newline, carriage return and Unicode `White_Space`.
+fn is_whitespace(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || c.is_whitespace()
+}
+
+/// Control for `BertNormalizer`: categories Cc, Cf and Co, except tab, newline and return.
+fn is_control(c: char) -> bool {
+    !matches!(c, '\t' | '\n' | '\r') && c.is_other()
+}
+
+/// ASCII punctuation (which includes `$`, `+`, `<`, `^`, `` ` ``, `|`, `~`) and Unicode P*.
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation() || c.is_punctuation()
+}
+
+/// The CJK ideograph blocks BERT puts spaces around.
+fn is_chinese_char(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x4E00..=0x9FFF
+            | 0x3400..=0x4DBF
+            | 0x20000..=0x2A6DF
+            | 0x2A700..=0x2B73F
+            | 0x2B740..=0x2B81F
+            | 0x2B920..=0x2CEAF
+            | 0xF900..=0xFAFF
+            | 0x2F800..=0x2FA1F
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VOCAB: &[&str] = &[
+        "[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "jwt", "is", "not", "valid", "##ated", "x",
+        "##ss", "cafe", "!", ".", "(", ")", "漢", "字", "un", "##known", "i", "\u{307}",
+    ];
+
+    fn tiny() -> WordPiece {
+        let settings = WordPieceSettings {
+            added_tokens: vec!["[CLS]".into(), "[SEP]".into()],
+            ..WordPieceSettings::default()
+        };
+        WordPiece::new(VOCAB.iter().map(|t| t.to_string()).collect(), settings).unwrap()
+    }
+
+    fn tokens(wp: &WordPiece, text: &str) -> Vec<&'static str> {
+        let mut ids = Vec::new();
+        wp.tokenize_ids(text, &mut ids);
+        ids.iter().map(|&id| VOCAB[id as usize]).collect()
+    }
+
+    #[test]
+    fn splits_words_pieces_and_punctuation() {
+        let wp = tiny();
+        assert_eq!(
+            tokens(&wp, "The JWT is not validated!"),
+            ["the", "jwt", "is", "not", "valid", "##ated", "!"]
+        );
+        assert_eq!(
+            tokens(&wp, "(XSS)..."),
+            ["(", "x", "##ss", ")", ".", ".", "."]
+        );
+        assert_eq!(tokens(&wp, "unknown"), ["un", "##known"]);
+        assert_eq!(tokens(&wp, ""), Vec::<&str>::new());
+        assert_eq!(tokens(&wp, " \t\n "), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn unknown_words_are_one_unk() {
+        let wp = tiny();
+        // "validx": "valid" then no "##x": the whole word is [UNK].
+        assert_eq!(tokens(&wp, "validx the"), ["[UNK]", "the"]);
+        let long = "x".repeat(101);
+        assert_eq!(tokens(&wp, &long), ["[UNK]"]);
+        assert_eq!(tokens(&wp, "😀"), ["[UNK]"]);
+    }
+
+    #[test]
+    fn normalizes_like_bert() {
+        let wp = tiny();
+        assert_eq!(tokens(&wp, "CAFÉ café"), ["cafe", "cafe"]);
+        assert_eq!(tokens(&wp, "漢字"), ["漢", "字"]);
+        assert_eq!(tokens(&wp, "the \u{0}\u{7}jwt\u{200b}"), ["the", "jwt"]);
+        assert_eq!(tokens(&wp, "the\u{a0}jwt"), ["the", "jwt"]);
+        // İ decomposes to I + combining dot above, and the dot goes with the accents.
+        assert_eq!(tokens(&wp, "İ"), ["i"]);
+    }
+
+    #[test]
+    fn added_tokens_are_matched_before_normalizing() {
+        let wp = tiny();
+        assert_eq!(
+            tokens(&wp, "the[CLS]jwt [SEP]"),
+            ["the", "[CLS]", "jwt", "[SEP]"]
+        );
+        assert_eq!(tokens(&wp, "[cls]"), ["[UNK]", "[UNK]", "[UNK]"]);
+    }
+
+    #[test]
+    fn reads_a_tokenizer_json() {
+        let vocab: serde_json::Map<String, serde_json::Value> = VOCAB
+            .iter()
+            .enumerate()
+            .map(|(id, t)| (t.to_string(), serde_json::json!(id)))
+            .collect();
+        let json = serde_json::json!({
+            "added_tokens": [{"content": "[CLS]"}, {"content": "[SEP]"}],
+            "normalizer": {"type": "BertNormalizer", "clean_text": true,
+                "handle_chinese_chars": true, "strip_accents": null, "lowercase": true},
+            "pre_tokenizer": {"type": "BertPreTokenizer"},
+            "model": {"type": "WordPiece", "unk_token": "[UNK]",
+                "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+                "vocab": vocab}
+        });
+        let wp = WordPiece::from_tokenizer_json(json.to_string().as_bytes()).unwrap();
+        assert_eq!(wp.vocab().len(), VOCAB.len());
+        assert_eq!(wp.settings(), tiny().settings());
+        assert_eq!(
+            tokens(&wp, "[CLS] Café XSS"),
+            ["[CLS]", "cafe", "x", "##ss"]
+        );
+
+        let mut other = json.clone();
+        other["model"]["type"] = "BPE".into();
+        let err = WordPiece::from_tokenizer_json(other.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("BPE"), "{err}");
+        assert!(WordPiece::from_tokenizer_json(b"{ nope").is_err());
+    }
+
+    #[test]
+    fn rejects_an_inconsistent_vocabulary() {
+        let vocab = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        let settings = WordPieceSettings::default();
+        assert!(WordPiece::new(vocab(&["a", "b"]), settings.clone()).is_err());
+        assert!(WordPiece::new(vocab(&["[UNK]", "a", "a"]), settings.clone()).is_err());
+        assert!(WordPiece::new(vocab(&["[UNK]", "a"]), settings).is_ok());
+    }
+}
