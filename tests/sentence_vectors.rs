@@ -116,3 +116,73 @@ fn a_model_with_sentence_vectors_trains_labels_and_refuses_another_encoder() {
     ]);
     assert!(stdout(&o).contains("[sentence vector]"), "{}", stdout(&o));
 }
+
+/// A tiny static table: `key`, `token` and `leak` point one way, everything else the other.
+fn tiny_table(path: &std::path::Path) {
+    use secdisc_features::{StaticEmbedding, WordPiece, WordPieceSettings};
+    let vocab = [
+        "[UNK]", "[CLS]", "[SEP]", "key", "token", "leak", "layout", "page", "test",
+    ];
+    let vocab: Vec<String> = vocab.iter().map(|s| s.to_string()).collect();
+    let mut vectors = Vec::new();
+    for word in &vocab {
+        vectors.extend_from_slice(match word.as_str() {
+            "key" | "token" | "leak" => &[1.0f32, 0.0],
+            _ => &[0.0, 1.0],
+        });
+    }
+    let wp = WordPiece::new(vocab, WordPieceSettings::default()).unwrap();
+    let table =
+        StaticEmbedding::from_f32(wp, 2, &vectors, None, "enc".into(), "tiny".into()).unwrap();
+    table.save(path).unwrap();
+}
+
+#[test]
+fn a_static_table_travels_in_the_model_and_needs_no_encoder() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(45));
+    tiny_table(&d.path("table.json"));
+    let o = d.run_env(
+        &[
+            "train",
+            "data.csv",
+            "-o",
+            "m.json",
+            "--features",
+            "tfidf+static",
+            "--static",
+            "table.json",
+            "--min-df",
+            "1",
+        ],
+        &[("SECDISC_ENCODER", None)],
+    );
+    expect_code(&o, 0);
+    std::fs::remove_file(d.path("table.json")).unwrap();
+    let o = d.run_env(
+        &["label", "-m", "m.json", "data.csv"],
+        &[("SECDISC_ENCODER", None)],
+    );
+    expect_code(&o, 0);
+    assert_eq!(stdout(&o).lines().count(), 45);
+    let o = d.run(&["explain", "-m", "m.json", "rotate the leaked key"]);
+    assert!(stdout(&o).contains("[sentence vector]"), "{}", stdout(&o));
+    let o = d.run(&["inspect", "m.json"]);
+    assert!(
+        stdout(&o).contains("static tiny, 2 dimensions"),
+        "{}",
+        stdout(&o)
+    );
+    let err = expect_code(
+        &d.run(&[
+            "train",
+            "data.csv",
+            "-o",
+            "n.json",
+            "--features",
+            "tfidf+static",
+        ]),
+        1,
+    );
+    assert!(err.contains("--static TABLE"), "{err}");
+}

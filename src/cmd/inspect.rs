@@ -137,6 +137,7 @@ impl<'a> Inspection<'a> {
             sentence_vectors: bundle.dense.as_ref().map(|d| SentenceVectorSummary {
                 source: match d.source {
                     secdisc_model::DenseSource::Encoder { .. } => "encoder",
+                    secdisc_model::DenseSource::Static { .. } => "static",
                     secdisc_model::DenseSource::Model { .. } => "base model",
                 },
                 fingerprint: d.fingerprint().to_string(),

@@ -30,6 +30,12 @@ pub enum FeatureSet {
     TfidfEncoder,
     /// The encoder's sentence vector alone.
     Encoder,
+    /// TF-IDF and a static table's sentence vector (`--static TABLE`, from `secdisc
+    /// distill`), carried in the model: no encoder at run time.
+    #[value(name = "tfidf+static")]
+    TfidfStatic,
+    /// The static table's sentence vector alone.
+    Static,
 }
 
 impl FeatureSet {
@@ -38,11 +44,16 @@ impl FeatureSet {
         matches!(self, FeatureSet::TfidfEncoder | FeatureSet::Encoder)
     }
 
+    /// Whether rows carry sentence vectors from a static table.
+    pub fn uses_static(self) -> bool {
+        matches!(self, FeatureSet::TfidfStatic | FeatureSet::Static)
+    }
+
     /// Weight of the TF-IDF part.
     pub fn tfidf_weight(self) -> f32 {
         match self {
-            FeatureSet::Encoder => 0.0,
-            FeatureSet::Tfidf | FeatureSet::TfidfEncoder => 1.0,
+            FeatureSet::Encoder | FeatureSet::Static => 0.0,
+            FeatureSet::Tfidf | FeatureSet::TfidfEncoder | FeatureSet::TfidfStatic => 1.0,
         }
     }
 }
@@ -144,6 +155,14 @@ pub struct ModelArgs {
     #[command(flatten)]
     #[command(next_help_heading = "Sentence vectors")]
     pub encoder: super::vectors::EncoderArg,
+    /// Static token-embedding table for `--features tfidf+static|static` (from `secdisc
+    /// distill`); the model file carries it.
+    #[arg(
+        long = "static",
+        value_name = "TABLE",
+        help_heading = "Sentence vectors"
+    )]
+    pub static_table: Option<std::path::PathBuf>,
     /// Weight of the sentence-vector block against the unit-length TF-IDF part.
     #[arg(
         long,

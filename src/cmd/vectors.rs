@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use rayon::prelude::*;
 use secdisc_encoder::{EmbeddingCache, EncoderParams, SentenceEncoder};
-use secdisc_features::DenseRows;
+use secdisc_features::{DenseRows, StaticEmbedding};
 use secdisc_infer::Labeler;
 use secdisc_model::{DenseBlock, DenseSource, ModelBundle, SentenceVectors};
 use secdisc_train::DenseInput;
@@ -115,7 +116,7 @@ pub fn dense_features(
     model: &ModelArgs,
     texts: &[String],
 ) -> anyhow::Result<Option<DenseFeatures>> {
-    if !model.feature_set.uses_encoder() {
+    if !model.feature_set.uses_encoder() && !model.feature_set.uses_static() {
         return Ok(None);
     }
     if !(model.dense_weight.is_finite() && model.dense_weight > 0.0) {
@@ -123,6 +124,9 @@ pub fn dense_features(
             "--dense-weight must be a positive number, got {}",
             model.dense_weight
         );
+    }
+    if model.feature_set.uses_static() {
+        return static_features(model, texts).map(Some);
     }
     let Some(dir) = model.encoder.encoder.as_deref() else {
         bail!("--features {} needs the encoder: pass --encoder DIR or set SECDISC_ENCODER (scripts/fetch-encoder.sh fetches all-MiniLM-L6-v2)",
@@ -171,6 +175,26 @@ pub fn dense_features(
             tfidf_weight: model.feature_set.tfidf_weight(),
         },
     }))
+}
+
+/// The vectors of `texts` from the `--static` table, which the model will carry.
+fn static_features(model: &ModelArgs, texts: &[String]) -> anyhow::Result<DenseFeatures> {
+    let Some(path) = &model.static_table else {
+        bail!("--features tfidf+static needs a table: pass --static TABLE (make one with `secdisc distill -o TABLE`)");
+    };
+    let table = StaticEmbedding::load(path)?;
+    let dim = table.dim();
+    let vectors: Vec<Vec<f32>> = texts.par_iter().map(|t| table.embed(t)).collect();
+    let values = vectors.into_iter().flatten().collect();
+    Ok(DenseFeatures {
+        rows: DenseRows::new(dim, values)?,
+        block: DenseBlock {
+            source: DenseSource::Static { table },
+            dim,
+            weight: model.dense_weight,
+            tfidf_weight: model.feature_set.tfidf_weight(),
+        },
+    })
 }
 
 /// The embedding cache folder: `--embedding-cache`, `$SECDISC_CACHE`, else

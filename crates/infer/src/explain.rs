@@ -175,7 +175,8 @@ pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
                 TermContribution {
                     term: match block.source {
                         secdisc_model::DenseSource::Model { .. } => BASE_MODEL,
-                        secdisc_model::DenseSource::Encoder { .. } => SENTENCE_VECTOR,
+                        secdisc_model::DenseSource::Encoder { .. }
+                        | secdisc_model::DenseSource::Static { .. } => SENTENCE_VECTOR,
                     }
                     .to_string(),
                     tfidf: f64::from(block.weight),

@@ -44,6 +44,11 @@ pub enum DenseSource {
         /// Tokens per text the encoder reads (longer texts are truncated).
         max_tokens: usize,
     },
+    /// A static token-embedding table (`secdisc distill`) carried in the model file.
+    Static {
+        /// The table.
+        table: secdisc_features::StaticEmbedding,
+    },
     /// Another model carried inside this one, whose log-odds of security is the block's one
     /// value (a base model adapted to a new project by `secdisc adapt`).
     Model {
@@ -85,7 +90,7 @@ impl DenseBlock {
                 Ok(())
             }
             // Carried in the model: nothing to check.
-            DenseSource::Model { .. } => Ok(()),
+            DenseSource::Static { .. } | DenseSource::Model { .. } => Ok(()),
         }
     }
 
@@ -99,6 +104,7 @@ impl DenseBlock {
     pub fn fingerprint(&self) -> &str {
         match &self.source {
             DenseSource::Encoder { fingerprint, .. } => fingerprint,
+            DenseSource::Static { table } => table.fingerprint(),
             DenseSource::Model { .. } => MODEL_SOURCE,
         }
     }
@@ -107,8 +113,23 @@ impl DenseBlock {
     pub fn carried_vectors(&self) -> Option<&dyn SentenceVectors> {
         match &self.source {
             DenseSource::Encoder { .. } => None,
+            DenseSource::Static { table } => Some(table),
             DenseSource::Model { model } => Some(model.as_ref()),
         }
+    }
+}
+
+impl SentenceVectors for secdisc_features::StaticEmbedding {
+    fn fingerprint(&self) -> &str {
+        secdisc_features::StaticEmbedding::fingerprint(self)
+    }
+
+    fn dim(&self) -> usize {
+        secdisc_features::StaticEmbedding::dim(self)
+    }
+
+    fn vectors(&self, texts: &[&str]) -> std::result::Result<Vec<Vec<f32>>, String> {
+        Ok(texts.iter().map(|t| self.embed(t)).collect())
     }
 }
 
