@@ -189,7 +189,9 @@ fn static_features(model: &ModelArgs, texts: &[String]) -> anyhow::Result<DenseF
     Ok(DenseFeatures {
         rows: DenseRows::new(dim, values)?,
         block: DenseBlock {
-            source: DenseSource::Static { table },
+            source: DenseSource::Static {
+                table: Box::new(table),
+            },
             dim,
             weight: model.dense_weight,
             tfidf_weight: model.feature_set.tfidf_weight(),

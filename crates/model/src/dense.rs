@@ -47,7 +47,7 @@ pub enum DenseSource {
     /// A static token-embedding table (`secdisc distill`) carried in the model file.
     Static {
         /// The table.
-        table: secdisc_features::StaticEmbedding,
+        table: Box<secdisc_features::StaticEmbedding>,
     },
     /// Another model carried inside this one, whose log-odds of security is the block's one
     /// value (a base model adapted to a new project by `secdisc adapt`).
@@ -113,7 +113,7 @@ impl DenseBlock {
     pub fn carried_vectors(&self) -> Option<&dyn SentenceVectors> {
         match &self.source {
             DenseSource::Encoder { .. } => None,
-            DenseSource::Static { table } => Some(table),
+            DenseSource::Static { table } => Some(table.as_ref()),
             DenseSource::Model { model } => Some(model.as_ref()),
         }
     }
