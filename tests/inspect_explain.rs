@@ -102,7 +102,16 @@ fn inspect_reads_the_shipped_model_and_rejects_other_files() {
     let model = repo().join("models/default.json");
     let o = d.run(&["inspect", model.to_str().unwrap()]);
     expect_code(&o, 0);
-    assert!(stdout(&o).contains("corpus.csv: 1061 records, 313 security"));
+    assert!(
+        stdout(&o).contains("78114 records, 2907 security"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("sentence vec.   static"),
+        "{}",
+        stdout(&o)
+    );
     d.write("data.csv", toy_csv(6));
     let e = expect_code(&d.run(&["inspect", "data.csv"]), 1);
     assert!(e.contains("data.csv"), "{e}");

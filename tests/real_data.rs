@@ -79,3 +79,36 @@ fn labels_every_matomo_issue_exactly_once_in_order() {
     assert_eq!(ids_in.len(), 18_956);
     assert_eq!(ids_in, ids_out);
 }
+
+/// Cross-project (issue 12): train on one Stack Exchange set and the corpus, score the other.
+#[test]
+fn leave_one_file_out_scores_each_held_out_set() {
+    let Some(shared) = shared() else { return };
+    let d = Dir::new();
+    let iot = shared.join("datasets/stackexchange_iot/data.csv");
+    let so = shared.join("datasets/stackexchange_stackoverflow/data.csv");
+    let corpus = crate::util::repo().join("data/corpus.csv");
+    let o = d.run(&[
+        "evaluate",
+        iot.to_str().unwrap(),
+        so.to_str().unwrap(),
+        "--train-only",
+        corpus.to_str().unwrap(),
+        "--split",
+        "leave-one-file-out",
+        "--json",
+    ]);
+    expect_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let folds = v["per_fold"].as_array().unwrap();
+    assert_eq!(folds.len(), 2);
+    assert_eq!(
+        v["n"],
+        2433 + 2460,
+        "the corpus is trained on, never scored"
+    );
+    for f in folds {
+        let auc = f["auc"].as_f64().unwrap();
+        assert!(auc > 0.65, "{}: AUC {auc}", f["name"]);
+    }
+}

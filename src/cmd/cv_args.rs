@@ -149,7 +149,7 @@ impl CvArgs {
                     )
                     .exit()
                 }
-                let names = file_labels(&data.files);
+                let names = super::dataset::file_labels(&data.files);
                 let refs: Vec<Option<&str>> = data
                     .file_of
                     .iter()
@@ -198,38 +198,6 @@ fn dedup(values: &[usize]) -> Vec<usize> {
     v
 }
 
-/// A distinct row label per input file: its name, or with the folders that tell apart
-/// files of the same name (`chromium/data.csv`, `matomo/data.csv`).
-fn file_labels(files: &[String]) -> Vec<String> {
-    let parts: Vec<Vec<&str>> = files
-        .iter()
-        .map(|f| f.split('/').filter(|p| !p.is_empty()).rev().collect())
-        .collect();
-    let longest = parts.iter().map(Vec::len).max().unwrap_or(1).max(1);
-    for depth in 1..=longest {
-        let labels: Vec<String> = parts
-            .iter()
-            .map(|p| {
-                let mut l: Vec<&str> = p.iter().take(depth).copied().collect();
-                l.reverse();
-                l.join("/")
-            })
-            .collect();
-        let mut sorted = labels.clone();
-        sorted.sort();
-        sorted.dedup();
-        if sorted.len() == labels.len() {
-            return labels;
-        }
-    }
-    // The same path twice: number them.
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| format!("{}#{}", f, i + 1))
-        .collect()
-}
-
 fn truncate_source(source: &str, depth: usize) -> String {
     if depth == 0 {
         return source.to_string();
@@ -240,19 +208,6 @@ fn truncate_source(source: &str, depth: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_labels_are_the_shortest_distinct_suffixes() {
-        let files = ["a/chromium/data.csv", "b/matomo/data.csv"].map(String::from);
-        assert_eq!(
-            file_labels(&files),
-            ["chromium/data.csv", "matomo/data.csv"]
-        );
-        let files = ["x/one.csv", "two.csv"].map(String::from);
-        assert_eq!(file_labels(&files), ["one.csv", "two.csv"]);
-        let files = ["same.csv", "same.csv"].map(String::from);
-        assert_eq!(file_labels(&files), ["same.csv#1", "same.csv#2"]);
-    }
 
     #[test]
     fn parses_search_and_truncates_sources() {

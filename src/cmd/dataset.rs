@@ -165,11 +165,51 @@ pub fn load_many(
     if paths.len() > 1 {
         data.sha256 = secdisc_train::sha256_hex(&all_bytes);
     }
+    // Files of the same name (`chromium_farsec/data.csv`, `matomo_github_issues/data.csv`) are
+    // told apart by their folders; other names stay bare, so models keep their bytes.
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() < names.len() {
+        names = file_labels(&data.files);
+    }
     data.name = names.join("+");
     if skipped > 0 {
         eprintln!("secdisc: skipped {skipped} records with an empty label (--skip-unlabelled)");
     }
     Ok(data)
+}
+
+/// A distinct row label per input file: its name, or with the folders that tell apart
+/// files of the same name (`chromium/data.csv`, `matomo/data.csv`).
+pub fn file_labels(files: &[String]) -> Vec<String> {
+    let parts: Vec<Vec<&str>> = files
+        .iter()
+        .map(|f| f.split('/').filter(|p| !p.is_empty()).rev().collect())
+        .collect();
+    let longest = parts.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    for depth in 1..=longest {
+        let labels: Vec<String> = parts
+            .iter()
+            .map(|p| {
+                let mut l: Vec<&str> = p.iter().take(depth).copied().collect();
+                l.reverse();
+                l.join("/")
+            })
+            .collect();
+        let mut sorted = labels.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() == labels.len() {
+            return labels;
+        }
+    }
+    // The same path twice: number them.
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{}#{}", f, i + 1))
+        .collect()
 }
 
 /// Append the records of one file to `data`; returns how many unlabelled records were skipped.
@@ -288,4 +328,22 @@ pub fn check_output_dir(path: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_labels_are_the_shortest_distinct_suffixes() {
+        let files = ["a/chromium/data.csv", "b/matomo/data.csv"].map(String::from);
+        assert_eq!(
+            file_labels(&files),
+            ["chromium/data.csv", "matomo/data.csv"]
+        );
+        let files = ["x/one.csv", "two.csv"].map(String::from);
+        assert_eq!(file_labels(&files), ["one.csv", "two.csv"]);
+        let files = ["same.csv", "same.csv"].map(String::from);
+        assert_eq!(file_labels(&files), ["same.csv#1", "same.csv#2"]);
+    }
 }
