@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use secdisc_model::{
-    ClassifierInfo, ClassifierModel, DenseBlock, DenseSource, Manifest, ModelBundle, TrainingData,
+    ClassifierInfo, ClassifierModel, DenseBlock, DenseSource, Manifest, ModelBundle,
 };
 use secdisc_train::{
     adapt, AdaptParams, AdaptedFrom, ClassifierParams, LogisticRegressionParams, ThresholdRule,
@@ -95,13 +95,7 @@ pub fn run(args: &AdaptArgs) -> anyhow::Result<ExitCode> {
     let manifest = Manifest {
         secdisc_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: args.seed,
-        training_data: TrainingData {
-            name: data.name.clone(),
-            sha256: data.sha256.clone(),
-            rows: data.texts.len(),
-            positives,
-            negatives: data.texts.len() - positives,
-        },
+        training_data: data.training_data(),
         classifier: ClassifierInfo {
             name: "lr".into(),
             params: TrainingRecipe {

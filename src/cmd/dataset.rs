@@ -55,6 +55,18 @@ impl Dataset {
         self.labels.iter().filter(|&&l| l).count()
     }
 
+    /// What a model trained on this data records of it.
+    pub fn training_data(&self) -> secdisc_model::TrainingData {
+        let positives = self.positives();
+        secdisc_model::TrainingData {
+            name: self.name.clone(),
+            sha256: self.sha256.clone(),
+            rows: self.texts.len(),
+            positives,
+            negatives: self.texts.len() - positives,
+        }
+    }
+
     /// Whether each record is training data only (from a `--train-only` file).
     pub fn train_only(&self) -> Vec<bool> {
         self.file_of

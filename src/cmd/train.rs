@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use secdisc_model::{ClassifierInfo, CvSummary, Manifest, ModelBundle, TrainingData};
+use secdisc_model::{ClassifierInfo, CvSummary, Manifest, ModelBundle};
 use secdisc_train::{
     cross_validate, fit_pipeline, CvOptions, FittedPipeline, PipelineSettings, TrainingRecipe,
 };
@@ -123,13 +123,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let manifest = Manifest {
         secdisc_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: args.seed,
-        training_data: TrainingData {
-            name: data.name.clone(),
-            sha256: data.sha256.clone(),
-            rows: data.texts.len(),
-            positives,
-            negatives: data.texts.len() - positives,
-        },
+        training_data: data.training_data(),
         classifier: ClassifierInfo {
             name: classifier.name().into(),
             params: TrainingRecipe {

@@ -75,17 +75,11 @@ pub fn adapt(
     groups: &[Option<&str>],
     params: &AdaptParams,
 ) -> Result<Adapted> {
-    if x.n_rows() != y.len() || groups.len() != y.len() || base_log_odds.len() != y.len() {
+    crate::checks::class_counts(x, y)?;
+    if groups.len() != y.len() || base_log_odds.len() != y.len() {
         return Err(TrainError::LengthMismatch {
-            rows: x.n_rows(),
+            rows: base_log_odds.len().min(groups.len()),
             labels: y.len(),
-        });
-    }
-    let positives = y.iter().filter(|&&l| l).count();
-    if positives == 0 || positives == y.len() {
-        return Err(TrainError::SingleClass {
-            positives,
-            negatives: y.len() - positives,
         });
     }
     let base = DenseRows::new(1, base_log_odds.to_vec())?;

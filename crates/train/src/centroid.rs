@@ -68,19 +68,7 @@ impl Estimator for CentroidParams {
 
 impl FitRows for CentroidValidParams {
     fn fit_rows(&self, x: &CsrMatrix, y: &[bool], _seed: u64) -> Result<ClassifierModel> {
-        if x.n_rows() != y.len() {
-            return Err(TrainError::LengthMismatch {
-                rows: x.n_rows(),
-                labels: y.len(),
-            });
-        }
-        let positives = y.iter().filter(|&&l| l).count();
-        if positives == 0 || positives == y.len() {
-            return Err(TrainError::SingleClass {
-                positives,
-                negatives: y.len() - positives,
-            });
-        }
+        crate::checks::class_counts(x, y)?;
         let mut pos = vec![0.0f64; x.n_cols()];
         let mut neg = vec![0.0f64; x.n_cols()];
         for (row, &label) in x.rows().zip(y) {
