@@ -443,6 +443,20 @@ mod tests {
         (texts, labels)
     }
 
+    /// The records without sentence vectors.
+    pub(super) fn plain<'a>(
+        texts: &'a [String],
+        labels: &'a [bool],
+        groups: &'a [Option<&'a str>],
+    ) -> CvInput<'a> {
+        CvInput {
+            texts,
+            labels,
+            groups,
+            dense: None,
+        }
+    }
+
     fn all_classifiers() -> Vec<ClassifierParams> {
         vec![
             ClassifierParams::Lr(LogisticRegressionParams::default()),
@@ -457,12 +471,7 @@ mod tests {
     fn every_classifier_scores_well_on_separable_data_and_is_reproducible() {
         let (texts, labels) = toy();
         let groups = vec![None; texts.len()];
-        let input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let input = plain(&texts, &labels, &groups);
         let tfidf = TfidfParams::default().min_df(1);
         let opts = CvOptions {
             folds: 5,
@@ -495,12 +504,7 @@ mod tests {
     fn repeats_multiply_folds_with_different_shuffles() {
         let (texts, labels) = toy();
         let groups = vec![None; texts.len()];
-        let input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let input = plain(&texts, &labels, &groups);
         let opts = CvOptions {
             folds: 3,
             repeats: 2,
@@ -525,12 +529,7 @@ mod tests {
             .map(|i| Some(if i % 2 == 0 { "github" } else { "jira" }))
             .collect();
         let groups = vec![None; texts.len()];
-        let input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let input = plain(&texts, &labels, &groups);
         let opts = CvOptions {
             split: Split::leave_one_out(&sources).unwrap(),
             sampling: Sampling::Under,
@@ -555,12 +554,7 @@ mod tests {
     fn nested_tuning_reports_the_choice_per_fold() {
         let (texts, labels) = toy();
         let groups = vec![None; texts.len()];
-        let input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let input = plain(&texts, &labels, &groups);
         let opts = CvOptions {
             folds: 3,
             tune: Some(TuneOptions::default()),
@@ -597,12 +591,7 @@ mod tests {
             labels.push(positive);
         }
         let groups = vec![None; texts.len()];
-        let input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let input = plain(&texts, &labels, &groups);
         let tune = |ngram_max: Vec<usize>| CvOptions {
             folds: 3,
             tune: Some(TuneOptions {
@@ -679,12 +668,7 @@ mod tests {
         let texts = vec!["a b".to_string(); 10];
         let labels = vec![false; 10];
         let groups = vec![None; 10];
-        let input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let input = plain(&texts, &labels, &groups);
         let e = cross_validate(
             &input,
             &TfidfParams::default(),
@@ -702,6 +686,7 @@ mod tests {
 
 #[cfg(test)]
 mod dense_tests {
+    use super::tests::plain;
     use super::*;
     use crate::logistic::LogisticRegressionParams;
 
@@ -743,12 +728,7 @@ mod dense_tests {
     fn the_dense_block_reaches_every_fold() {
         let (texts, labels, rows) = meaning_only();
         let groups = vec![None; texts.len()];
-        let mut input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let mut input = plain(&texts, &labels, &groups);
         let words_alone = auc(&input);
         assert!(
             words_alone < 0.8,
@@ -795,12 +775,7 @@ mod dense_tests {
         // Every fifth record (of both classes) trains only.
         let train_only: Vec<bool> = (0..60).map(|i| i % 5 == 0).collect();
         let groups = vec![None; 60];
-        let input = CvInput {
-            texts: &texts,
-            labels: &labels,
-            groups: &groups,
-            dense: None,
-        };
+        let input = plain(&texts, &labels, &groups);
         let opts = CvOptions {
             split: Split::leave_one_out_training(&keys, &train_only).unwrap(),
             ..CvOptions::default()
