@@ -5,7 +5,7 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
-use secdisc_features::{append_dense, push_sparse, CsrMatrix, Featurizer, SparseRow};
+use secdisc_features::{append_dense, push_sparse, Featurizer, SparseRow};
 use secdisc_model::{Contribution, ModelBundle, ModelError, SentenceVectors};
 
 use crate::explain::{explain_row, Explanation};
@@ -222,14 +222,27 @@ impl<'m> Labeler<'m> {
     }
 
     /// The sentence vectors of `texts` when the model has a dense block.
+    ///
+    /// A source that answers with another number of vectors, or vectors of another width than
+    /// the block, is an error here rather than a row of the wrong width further on.
     fn dense_vectors(&self, texts: &[&str]) -> Result<Option<Vec<Vec<f32>>>, ModelError> {
-        match self.vectors {
-            Some(v) if self.bundle.dense.is_some() => v
-                .vectors(texts)
-                .map(Some)
-                .map_err(|message| ModelError::Vectors { message }),
-            _ => Ok(None),
+        let (Some(source), Some(block)) = (self.vectors, &self.bundle.dense) else {
+            return Ok(None);
+        };
+        let vectors = source
+            .vectors(texts)
+            .map_err(|message| ModelError::Vectors { message })?;
+        if vectors.len() != texts.len() || vectors.iter().any(|v| v.len() != block.dim) {
+            return Err(ModelError::Vectors {
+                message: format!(
+                    "the source gave {} vectors for {} texts (each must have {} values)",
+                    vectors.len(),
+                    texts.len(),
+                    block.dim
+                ),
+            });
         }
+        Ok(Some(vectors))
     }
 
     /// Label one text, reporting its `k` strongest security terms.
@@ -277,24 +290,6 @@ impl<'m> Labeler<'m> {
             out.extend(p?);
         }
         Ok(out)
-    }
-
-    /// The model's rows of `texts` (TF-IDF columns, then the dense block's), as its classifier
-    /// reads them.
-    ///
-    /// # Errors
-    /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
-    pub fn rows(&self, texts: &[&str]) -> Result<CsrMatrix, ModelError> {
-        let dense = self.dense_vectors(texts)?;
-        let mut f = self.featurizer();
-        let mut scratch = RowScratch::default();
-        let mut x = CsrMatrix::new(self.bundle.n_features());
-        for (i, text) in texts.iter().enumerate() {
-            let vector = dense.as_ref().map(|d| d[i].as_slice());
-            let row = self.row(&mut f, text, vector, &mut scratch);
-            x.push_row(row.indices, row.values);
-        }
-        Ok(x)
     }
 
     /// Label one text and decompose its score into per-term contributions (see
@@ -699,6 +694,33 @@ mod tests {
             .terms
             .iter()
             .any(|t| t.term == crate::explain::SENTENCE_VECTOR && t.contribution > 3.9));
+    }
+
+    /// A source that answers with vectors of the wrong width.
+    struct Narrow;
+
+    impl SentenceVectors for Narrow {
+        fn fingerprint(&self) -> &str {
+            "fake"
+        }
+
+        fn dim(&self) -> usize {
+            2
+        }
+
+        fn vectors(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+            Ok(texts.iter().map(|_| vec![1.0]).collect())
+        }
+    }
+
+    #[test]
+    fn a_source_of_the_wrong_width_is_an_error_not_a_panic() {
+        let bundle = bundle();
+        let narrow = Narrow;
+        let labeler = Labeler::with_vectors(&bundle, &narrow).unwrap();
+        let e = labeler.predict("token", 1).unwrap_err();
+        assert!(e.to_string().contains("each must have 2 values"), "{e}");
+        assert!(labeler.scores(&["token", "css"]).is_err());
     }
 
     #[test]

@@ -196,7 +196,7 @@ impl ModelBundle {
         self.vectorizer.n_features() + self.dense.as_ref().map_or(0, |d| d.dim)
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         self.classifier
             .validate()
             .map_err(|reason| ModelError::InvalidClassifier { reason })?;
@@ -205,6 +205,9 @@ impl ModelBundle {
                 expected: self.classifier.n_features(),
                 found: self.n_features(),
             });
+        }
+        if let Some(block) = &self.dense {
+            block.validate()?;
         }
         Ok(())
     }
@@ -337,6 +340,51 @@ mod tests {
             cv: None,
         };
         ModelBundle::new(manifest, vectorizer, classifier, 0.5).unwrap()
+    }
+
+    #[test]
+    fn a_dense_block_must_fit_its_source_and_a_carried_base_is_checked() {
+        use crate::dense::{DenseBlock, DenseSource};
+        let base = bundle();
+        let block = |dim: usize, weight: f32| DenseBlock {
+            source: DenseSource::Model {
+                model: Box::new(base.clone()),
+            },
+            dim,
+            weight,
+            tfidf_weight: 1.0,
+        };
+        let with = |block: DenseBlock| {
+            let b = bundle();
+            let mut weights = vec![0.5; b.vectorizer.n_features()];
+            weights.extend(vec![1.0; block.dim]);
+            let classifier = ClassifierModel::logistic(crate::linear::LinearModel {
+                weights,
+                intercept: 0.0,
+            });
+            ModelBundle::with_dense(b.manifest, b.vectorizer, Some(block), classifier, 0.5)
+        };
+        assert!(with(block(1, 10.0)).is_ok());
+        // A carried base gives one value; a block that says two is refused, not mis-scored.
+        let e = with(block(2, 10.0)).unwrap_err().to_string();
+        assert!(
+            e.contains("says 2 dimensions but its source gives 1"),
+            "{e}"
+        );
+        assert!(with(block(1, f32::NAN)).is_err());
+        // A damaged base inside is refused too.
+        let mut broken = base.clone();
+        if let ClassifierModel::Linear { model, .. } = &mut broken.classifier {
+            model.weights.pop();
+        }
+        let mut inner = block(1, 10.0);
+        inner.source = DenseSource::Model {
+            model: Box::new(broken),
+        };
+        assert!(matches!(
+            with(inner),
+            Err(ModelError::DimensionMismatch { .. })
+        ));
     }
 
     #[test]

@@ -94,6 +94,37 @@ impl DenseBlock {
         }
     }
 
+    /// Check that a carried source gives `dim` values (a carried base model is checked whole)
+    /// and that the weights are finite, so a damaged model file is refused on load rather than
+    /// scoring rows of the wrong width.
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidClassifier`] naming what disagrees, or the carried model's error.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |reason: String| Err(ModelError::InvalidClassifier { reason });
+        if !(self.weight.is_finite() && self.tfidf_weight.is_finite()) {
+            return bad(format!(
+                "dense block weights {} and {} are not finite",
+                self.weight, self.tfidf_weight
+            ));
+        }
+        let carried = match &self.source {
+            DenseSource::Encoder { .. } => return Ok(()),
+            DenseSource::Static { table } => table.dim(),
+            DenseSource::Model { model } => {
+                model.validate()?;
+                1
+            }
+        };
+        if carried != self.dim {
+            return bad(format!(
+                "the dense block says {} dimensions but its source gives {carried}",
+                self.dim
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the vectors come from an encoder given at run time (else the model carries
     /// them).
     pub fn needs_encoder(&self) -> bool {
