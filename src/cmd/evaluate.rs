@@ -11,7 +11,7 @@ use secdisc_train::metrics::{f_score, Confusion};
 use secdisc_train::{cross_validate, CvInput, CvReport, Split};
 
 use super::cv_args::CvArgs;
-use super::dataset::{self, InputFormat};
+use super::dataset;
 use super::html_report;
 use super::model_args::{classifier_parser, ModelArgs};
 use super::output;
@@ -74,16 +74,15 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     if let Some(model) = &args.saved_model {
         return super::evaluate_saved::run(args, model);
     }
-    let mut data = args.cv.load(&args.data, args.cv.input_format, unlabelled)?;
-    let holdout = match &args.test {
-        Some(test) => Some(append_test(
-            &mut data,
-            test,
-            args.cv.input_format,
-            unlabelled,
-        )?),
-        None => None,
-    };
+    // With --test, TEST is read as one more file of the same data set and marked as the
+    // holdout.
+    let mut paths = args.data.clone();
+    paths.extend(args.test.iter().cloned());
+    let mut data = args.cv.load(&paths, args.cv.input_format, unlabelled)?;
+    let holdout = args
+        .test
+        .as_deref()
+        .map(|test| holdout(&mut data, args.data.len(), test));
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
     let input = data.cv_input(&groups, dense.as_ref());
@@ -180,34 +179,23 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Append the records of `test` to `data` and mark them as the holdout set.
-fn append_test(
-    data: &mut dataset::Dataset,
-    test: &Path,
-    format: Option<InputFormat>,
-    unlabelled: dataset::Unlabelled,
-) -> anyhow::Result<Split> {
-    let held = dataset::load_many(
-        std::slice::from_ref(&test.to_path_buf()),
-        format,
-        unlabelled,
-    )?;
-    let before = data.texts.len();
-    data.ids.extend(held.ids);
-    data.texts.extend(held.texts);
-    data.labels.extend(held.labels);
-    data.groups.extend(held.groups);
-    data.sources.extend(held.sources);
-    data.file_of.resize(data.texts.len(), data.files.len());
-    data.files
-        .push(held.files.into_iter().next().unwrap_or_default());
-    let mut marks = vec![false; before];
-    marks.resize(data.texts.len(), true);
-    data.name = format!("{} on {}", data.name, held.name);
-    Ok(Split::Holdout {
-        name: held.name,
-        test: marks,
-    })
+/// The holdout split of `data`, whose file `test_file` (an index into its files) is `test`,
+/// and the data set's name for the report (`DATA on TEST`).
+fn holdout(data: &mut dataset::Dataset, test_file: usize, test: &Path) -> Split {
+    let name = |p: &Path| match p.file_name() {
+        Some(n) if p != Path::new("-") => n.to_string_lossy().into_owned(),
+        _ => "<stdin>".to_string(),
+    };
+    let test_name = name(test);
+    let trained: Vec<String> = data.files[..test_file]
+        .iter()
+        .map(|f| name(Path::new(f)))
+        .collect();
+    data.name = format!("{} on {test_name}", trained.join("+"));
+    Split::Holdout {
+        name: test_name,
+        test: data.file_of.iter().map(|&f| f == test_file).collect(),
+    }
 }
 
 /// The terminal report: scikit-learn's classification-report layout (averaged over folds),
