@@ -351,9 +351,10 @@ fn resume_after_a_kill_gives_the_bytes_of_an_uninterrupted_run() {
             got == want,
             "{format}: resumed output differs from an uninterrupted run"
         );
-        // Resuming a finished run checks it and changes nothing.
+        // Resuming a finished run checks it and changes nothing; its error rows (the input has
+        // some) still make the exit code 1, as they did for the run that wrote them.
         let o = d.run(&args);
-        expect_code(&o, 0);
+        expect_code(&o, 1);
         assert!(std::fs::read(&out).unwrap() == want);
         std::fs::remove_file(&out).unwrap();
     }
@@ -416,10 +417,8 @@ fn resume_refuses_the_output_of_another_input() {
         "{\"id\":\"a\",\"text\":\"jwt\"}\n{\"id\":\"b\",\"text\":\"css\"}\n",
     );
     d.write("c.jsonl", "{\"id\":\"c\",\"text\":\"jwt\"}\n");
-    d.write(
-        "out.jsonl.partial",
-        "{\"id\":\"a\",\"label\":\"security\"}\n",
-    );
+    let row_a = "{\"id\":\"a\",\"label\":\"security\",\"score\":0.9,\"terms\":[]}\n";
+    d.write("out.jsonl.partial", row_a);
     let e = expect_code(
         &d.run(&[
             "label",
@@ -438,7 +437,7 @@ fn resume_refuses_the_output_of_another_input() {
     );
     assert_eq!(
         std::fs::read_to_string(d.path("out.jsonl.partial")).unwrap(),
-        "{\"id\":\"a\",\"label\":\"security\"}\n"
+        row_a
     );
     expect_code(
         &d.run(&[
@@ -456,6 +455,40 @@ fn resume_refuses_the_output_of_another_input() {
         ids(&std::fs::read_to_string(d.path("out.jsonl")).unwrap()),
         ["a", "b"]
     );
+}
+
+/// Issue 13: error rows written before a kill count in the exit code of the run that resumes.
+#[test]
+fn resume_exits_non_zero_for_error_rows_of_the_interrupted_run() {
+    let d = Dir::new();
+    trained(&d);
+    d.write(
+        "a.jsonl",
+        "{\"id\":\"a\",\"text\":\"jwt\"}\n{\"id\":\"b\",\"text\":\"css\"}\n",
+    );
+    d.write(
+        "out.jsonl.partial",
+        "{\"id\":\"a\",\"label\":null,\"score\":null,\"terms\":[],\"error\":\"record too large\"}\n",
+    );
+    let args = [
+        "label",
+        "-m",
+        "m.json",
+        "a.jsonl",
+        "-o",
+        "out.jsonl",
+        "--resume",
+    ];
+    let e = expect_code(&d.run(&args), 1);
+    assert!(e.contains("1 records could not be labelled"), "{e}");
+    assert_eq!(
+        ids(&std::fs::read_to_string(d.path("out.jsonl")).unwrap()),
+        ["a", "b"]
+    );
+    // Resuming the finished file again changes nothing and still reports the error row.
+    let before = std::fs::read(d.path("out.jsonl")).unwrap();
+    expect_code(&d.run(&args), 1);
+    assert_eq!(std::fs::read(d.path("out.jsonl")).unwrap(), before);
 }
 
 /// A producer that writes one record and waits for its row before writing the next must be

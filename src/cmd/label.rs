@@ -12,7 +12,6 @@ use secdisc_model::ModelBundle;
 
 use super::dataset::{self, InputFormat};
 use super::label_input::{self, ExportArgs};
-use super::label_resume;
 
 /// Output encoding flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -129,7 +128,8 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         fatal = reader.join().unwrap_or(None);
         fatal.is_some()
     };
-    let mut skipped = 0;
+    // Rows of an earlier, interrupted run that `--resume` kept: (rows, security, errors).
+    let mut kept = (0, 0, 0);
     let summary = if args.format == OutputFormatArg::Parquet {
         write_file(
             &args.output,
@@ -161,13 +161,15 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         s
     } else if args.resume {
         let mut items = rx.into_iter().map(|(i, _)| i);
-        let resumed = label_resume::resume(&args.output, label_opts.format, &mut items)?;
-        skipped = resumed.rows;
+        let resumed = secdisc_infer::resume::resume(&args.output, label_opts.format, &mut items)?;
+        kept = (resumed.rows, resumed.security, resumed.errors);
         label_opts.header = !resumed.has_header;
-        if skipped > 0 {
+        if resumed.rows > 0 {
             eprintln!(
-                "secdisc: resuming after the {skipped} rows in {}",
-                resumed.path.display()
+                "secdisc: resuming after the {} rows in {} ({} of them errors)",
+                resumed.rows,
+                resumed.path.display(),
+                resumed.errors
             );
         }
         let mut out = BufWriter::with_capacity(1 << 16, &resumed.file);
@@ -213,8 +215,9 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     };
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
-    let resumed = if skipped > 0 {
-        format!(" (after {skipped} rows already written)")
+    let (kept_rows, kept_security, kept_errors) = kept;
+    let resumed = if kept_rows > 0 {
+        format!(" (after {kept_rows} rows already written: {kept_security} security, {kept_errors} errors)")
     } else {
         String::new()
     };
@@ -229,16 +232,17 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     if let Some(err) = fatal {
         bail!(
             "stopped reading {name}: {err}; the {} rows before it were written",
-            summary.records + skipped
+            summary.records + kept_rows
         );
     }
     if let (Some(report), [input]) = (&args.report, args.inputs.as_slice()) {
         super::report::after_label(input, args.input_format, &args.output, report)?;
     }
-    if summary.errors > 0 {
+    // Error rows kept from an interrupted run count as much as this run's: the file holds them.
+    let errors = summary.errors + kept_errors;
+    if errors > 0 {
         eprintln!(
-            "secdisc: {} records could not be labelled; their rows carry an `error` field",
-            summary.errors
+            "secdisc: {errors} records could not be labelled; their rows carry an `error` field"
         );
         return Ok(ExitCode::FAILURE);
     }
@@ -259,7 +263,7 @@ fn write_file(
     // A device or FIFO (`/dev/null`) is written in place: there is nothing to keep aside.
     let stopped_early = stopped_early() && !out.is_in_place();
     let target = if stopped_early {
-        label_resume::partial_path(path)
+        secdisc_infer::resume::partial_path(path)
     } else {
         path.to_path_buf()
     };

@@ -14,7 +14,6 @@ pub mod ingest;
 pub mod inspect;
 pub mod label;
 pub mod label_input;
-pub mod label_resume;
 pub mod model_args;
 pub mod output;
 pub mod report;

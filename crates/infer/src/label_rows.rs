@@ -104,48 +104,51 @@ pub fn read(path: &Path) -> Result<(String, Vec<LabelEntry>)> {
 pub fn parse_jsonl(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let line_no = i as u64 + 1;
-        if line.trim().is_empty() {
-            continue;
+        if !line.trim().is_empty() {
+            rows.push(jsonl_row(name, i as u64 + 1, line)?);
         }
-        let value: Value = serde_json::from_str(line).map_err(|e| {
-            LabelRowsError::Invalid(format!(
-                "{name}:{line_no}: not a JSON object ({e}); expected a row of `secdisc label --format jsonl`"
-            ))
-        })?;
-        let Value::Object(obj) = value else {
-            bail!(
-                "{name}:{line_no}: expected a JSON object, found `{}`",
-                short(line)
-            );
-        };
-        let field = |key: &str| obj.get(key).filter(|v| !v.is_null());
-        let id = match field("id") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(other) => {
-                bail!("{name}:{line_no}: field `id` must be a non-empty string, found {other}")
-            }
-            None => bail!("{name}:{line_no}: field `id` is missing"),
-        };
-        let error = match field("error") {
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(Value::String(_)) | None => None,
-            Some(other) => bail!("{name}:{line_no}: field `error` must be a string, found {other}"),
-        };
-        let label = match field("label") {
-            Some(Value::String(s)) => Some(s.as_str()),
-            Some(other) => bail!("{name}:{line_no}: field `label` must be a string, found {other}"),
-            None => None,
-        };
-        let score = match field("score") {
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(other) => bail!("{name}:{line_no}: field `score` must be a number, found {other}"),
-            None => None,
-        };
-        rows.push(entry(name, line_no, id, label, score, error)?);
     }
     Ok(rows)
+}
+
+/// Decode one JSON line (line `line_no` of `name`) of `secdisc label --format jsonl`.
+pub fn jsonl_row(name: &str, line_no: u64, line: &str) -> Result<LabelEntry> {
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        LabelRowsError::Invalid(format!(
+            "{name}:{line_no}: not a JSON object ({e}); expected a row of `secdisc label --format jsonl`"
+        ))
+    })?;
+    let Value::Object(obj) = value else {
+        bail!(
+            "{name}:{line_no}: expected a JSON object, found `{}`",
+            short(line)
+        );
+    };
+    let field = |key: &str| obj.get(key).filter(|v| !v.is_null());
+    let id = match field("id") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            bail!("{name}:{line_no}: field `id` must be a non-empty string, found {other}")
+        }
+        None => bail!("{name}:{line_no}: field `id` is missing"),
+    };
+    let error = match field("error") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::String(_)) | None => None,
+        Some(other) => bail!("{name}:{line_no}: field `error` must be a string, found {other}"),
+    };
+    let label = match field("label") {
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(other) => bail!("{name}:{line_no}: field `label` must be a string, found {other}"),
+        None => None,
+    };
+    let score = match field("score") {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(other) => bail!("{name}:{line_no}: field `score` must be a number, found {other}"),
+        None => None,
+    };
+    entry(name, line_no, id, label, score, error)
 }
 
 /// Parse CSV with a header that has at least `id`, `label` and `score`.
@@ -158,14 +161,7 @@ pub fn parse_csv(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
         .headers()
         .map_err(|e| LabelRowsError::Invalid(format!("{name}:1: cannot read the CSV header: {e}")))?
         .clone();
-    let col = |key: &str| header.iter().position(|h| h.trim() == key);
-    let Some(id_col) = col("id") else {
-        bail!("{name}:1: the header has no `id` column; expected `secdisc label --format csv` output (id,label,score,terms,error)");
-    };
-    let (label_col, score_col, error_col) = (col("label"), col("score"), col("error"));
-    if score_col.is_none() {
-        bail!("{name}:1: the header has no `score` column; expected `secdisc label --format csv` output (id,label,score,terms,error)");
-    }
+    let columns = CsvColumns::from_header(name, &header)?;
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
@@ -173,16 +169,50 @@ pub fn parse_csv(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
             LabelRowsError::Invalid(format!("{name}:{line}: unreadable CSV row: {e}"))
         })?;
         let line_no = record.position().map(|p| p.line()).unwrap_or(0);
+        rows.push(columns.row(name, line_no, &record)?);
+    }
+    Ok(rows)
+}
+
+/// Where the fields of a CSV labels file are, from its header.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvColumns {
+    id: usize,
+    label: Option<usize>,
+    score: usize,
+    error: Option<usize>,
+}
+
+impl CsvColumns {
+    /// Find the columns in `header` (line 1 of `name`); `id` and `score` are required.
+    pub fn from_header(name: &str, header: &csv::StringRecord) -> Result<Self> {
+        let col = |key: &str| header.iter().position(|h| h.trim() == key);
+        let Some(id) = col("id") else {
+            bail!("{name}:1: the header has no `id` column; expected `secdisc label --format csv` output (id,label,score,terms,error)");
+        };
+        let Some(score) = col("score") else {
+            bail!("{name}:1: the header has no `score` column; expected `secdisc label --format csv` output (id,label,score,terms,error)");
+        };
+        Ok(Self {
+            id,
+            label: col("label"),
+            score,
+            error: col("error"),
+        })
+    }
+
+    /// Decode one CSV record (line `line_no` of `name`).
+    pub fn row(&self, name: &str, line_no: u64, record: &csv::StringRecord) -> Result<LabelEntry> {
         let get = |c: Option<usize>| {
             c.and_then(|c| record.get(c))
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let id = match get(Some(id_col)) {
+        let id = match get(Some(self.id)) {
             Some(id) => id.to_string(),
             None => bail!("{name}:{line_no}: field `id` is empty"),
         };
-        let score = match get(score_col) {
+        let score = match get(Some(self.score)) {
             Some(s) => Some(s.parse::<f64>().map_err(|_| {
                 LabelRowsError::Invalid(format!(
                     "{name}:{line_no}: field `score` must be a number, found `{}`",
@@ -191,10 +221,9 @@ pub fn parse_csv(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
             })?),
             None => None,
         };
-        let error = get(error_col).map(str::to_string);
-        rows.push(entry(name, line_no, id, get(label_col), score, error)?);
+        let error = get(self.error).map(str::to_string);
+        entry(name, line_no, id, get(self.label), score, error)
     }
-    Ok(rows)
 }
 
 fn entry(

@@ -40,6 +40,7 @@ mod labeler;
 mod output;
 #[cfg(feature = "parquet")]
 mod parquet_sink;
+pub mod resume;
 mod suggest;
 #[cfg(test)]
 mod testutil;
