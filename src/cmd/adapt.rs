@@ -1,6 +1,8 @@
 //! `secdisc adapt --model BASE LABELS -o MODEL`: a model for a new project from a base model
 //! and a few hundred of the project's labels (see `secdisc_train::adapt`).
 
+use super::choice::choice;
+use secdisc_ingest::RecordFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +15,7 @@ use secdisc_train::{
     TrainingRecipe, BASE_COLUMN_WEIGHT,
 };
 
-use super::dataset::{self, InputFormat};
+use super::dataset;
 use super::model_args::parse_rule;
 
 /// Flags of `secdisc adapt`.
@@ -44,8 +46,8 @@ pub struct AdaptArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Input layout; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
 }
 
 /// Run `secdisc adapt`.

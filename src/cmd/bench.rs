@@ -6,6 +6,7 @@
 //! `models/default.json`), so it runs as is from a checkout; elsewhere it says which flag to
 //! pass. A synthetic corpus would measure text that is not like the user's, so none is embedded.
 
+use super::choice::choice;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -17,7 +18,6 @@ use secdisc_model::ModelBundle;
 use secdisc_train::{ClassifierParams, LogisticRegressionParams};
 use serde::Serialize;
 
-use super::dataset::InputFormat;
 use super::output;
 
 /// Shipped corpus, relative to the current directory.
@@ -42,8 +42,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SECS", default_value_t = 0.25, value_parser = seconds)]
     pub min_time: f64,
     /// Input layout; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
 }
 
 /// The whole report (`--json`).
@@ -195,12 +195,10 @@ fn require<'a>(path: &'a Path, default: &str, flag: &str) -> anyhow::Result<&'a 
 /// Text and label (when present) of every record that has text.
 fn read_records(
     path: &Path,
-    format: Option<InputFormat>,
+    format: Option<RecordFormat>,
 ) -> anyhow::Result<Vec<(String, Option<bool>)>> {
     let opts = ReadOptions {
-        format: format
-            .map(InputFormat::record_format)
-            .or_else(|| RecordFormat::from_path(path)),
+        format: format.or_else(|| RecordFormat::from_path(path)),
         labels: LabelPolicy::Optional,
         ..ReadOptions::default()
     };

@@ -1,12 +1,14 @@
 //! Cross-validation flags shared by `evaluate` and `compare`, and the tuning flags `train`
 //! shares too.
 
+use super::choice::choice;
 use anyhow::bail;
+use secdisc_ingest::RecordFormat;
 use secdisc_train::{CvOptions, Search, Split, TuneMetric, TuneOptions, VectorizerGrid};
 
 use std::path::PathBuf;
 
-use super::dataset::{Dataset, InputFormat, Unlabelled};
+use super::dataset::{Dataset, Unlabelled};
 use super::model_args::ModelArgs;
 
 /// Split flag.
@@ -19,17 +21,6 @@ pub enum SplitArg {
     /// Train on every DATA file but one, test on it; a row per file (cross-project
     /// evaluation when each file is a project).
     LeaveOneFileOut,
-}
-
-/// Tuning metric flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TuneMetricArg {
-    /// F1 of the security class at the threshold rule.
-    F1,
-    /// ROC AUC.
-    Auc,
-    /// Average precision.
-    PrAuc,
 }
 
 /// Flags that define the folds and the nested search.
@@ -49,8 +40,8 @@ pub struct CvArgs {
     #[arg(long, value_enum, default_value_t = SplitArg::Stratified)]
     pub split: SplitArg,
     /// Input layout; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
     /// With a leave-one-out split: also train on this labelled file in every fold, and never
     /// test on it (for example `data/corpus.csv` beside the held-out projects). Repeatable.
     #[arg(long, value_name = "FILE")]
@@ -73,8 +64,8 @@ pub struct TuneArgs {
     #[arg(long, value_name = "SEARCH", num_args = 0..=1, default_missing_value = "grid", value_parser = parse_search)]
     pub tune: Option<Search>,
     /// Metric that ranks tuning candidates.
-    #[arg(long, value_enum, default_value_t = TuneMetricArg::F1)]
-    pub tune_metric: TuneMetricArg,
+    #[arg(long, default_value = "f1", value_parser = choice(&TuneMetric::ALL, TuneMetric::name, TuneMetric::help))]
+    pub tune_metric: TuneMetric,
     /// With --tune: also search these minimum document frequencies (for example 1,2), each
     /// inner fold fitting its own vectorizer.
     #[arg(long, value_name = "N,...", value_delimiter = ',', requires = "tune",
@@ -102,7 +93,7 @@ impl CvArgs {
     pub fn load(
         &self,
         data: &[PathBuf],
-        format: Option<InputFormat>,
+        format: Option<RecordFormat>,
         unlabelled: Unlabelled,
     ) -> anyhow::Result<Dataset> {
         if !self.train_only.is_empty() && self.split == SplitArg::Stratified {
@@ -163,7 +154,7 @@ impl CvArgs {
             repeats: self.repeats,
             seed: self.seed,
             threshold: model.threshold,
-            sampling: model.sampling.into(),
+            sampling: model.sampling,
             split,
             tune: self.tune.options(),
             ..CvOptions::default()
@@ -176,11 +167,7 @@ impl TuneArgs {
     pub fn options(&self) -> Option<TuneOptions> {
         self.tune.map(|search| TuneOptions {
             search,
-            metric: match self.tune_metric {
-                TuneMetricArg::F1 => TuneMetric::F1,
-                TuneMetricArg::Auc => TuneMetric::Auc,
-                TuneMetricArg::PrAuc => TuneMetric::PrAuc,
-            },
+            metric: self.tune_metric,
             vectorizer: VectorizerGrid {
                 min_df: dedup(&self.tune_min_df),
                 ngram_max: dedup(&self.tune_ngram_max),

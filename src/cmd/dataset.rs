@@ -6,25 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
 
-/// Input layout flag shared by every command that reads records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum InputFormat {
-    /// Comma-separated values with a header.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-}
-
-impl InputFormat {
-    /// The ingest crate's format.
-    pub fn record_format(self) -> RecordFormat {
-        match self {
-            InputFormat::Csv => RecordFormat::Csv,
-            InputFormat::Jsonl => RecordFormat::Jsonl,
-        }
-    }
-}
-
 /// A labelled data set held in memory.
 pub struct Dataset {
     /// File name without directories (for the manifest).
@@ -132,7 +113,7 @@ pub fn display_paths(paths: &[PathBuf]) -> String {
 /// file and line unless `unlabelled` is [`Unlabelled::Skip`].
 pub fn load_many(
     paths: &[PathBuf],
-    format: Option<InputFormat>,
+    format: Option<RecordFormat>,
     unlabelled: Unlabelled,
 ) -> anyhow::Result<Dataset> {
     if paths.iter().filter(|p| *p == Path::new("-")).count() > 1 {
@@ -230,13 +211,11 @@ fn read_into(
     path: &Path,
     display: &str,
     bytes: Vec<u8>,
-    format: Option<InputFormat>,
+    format: Option<RecordFormat>,
     unlabelled: Unlabelled,
 ) -> anyhow::Result<usize> {
     let opts = ReadOptions {
-        format: format
-            .map(InputFormat::record_format)
-            .or_else(|| RecordFormat::from_path(path)),
+        format: format.or_else(|| RecordFormat::from_path(path)),
         labels: match unlabelled {
             Unlabelled::Reject => LabelPolicy::Required,
             Unlabelled::Skip => LabelPolicy::Optional,

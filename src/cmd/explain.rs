@@ -1,5 +1,6 @@
 //! `secdisc explain`: why a model scores a text as it does, term by term.
 
+use super::choice::choice;
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -12,7 +13,6 @@ use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, Record
 use secdisc_model::ModelBundle;
 use serde::Serialize;
 
-use super::dataset::InputFormat;
 use super::label_input::to_items;
 
 /// Flags of `secdisc explain`.
@@ -36,8 +36,8 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub json: bool,
     /// Input layout of --input; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
 }
 
 /// One explained text as `--json` prints it.
@@ -177,10 +177,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let opts = ReadOptions {
-        format: args
-            .input_format
-            .map(InputFormat::record_format)
-            .or_else(|| RecordFormat::from_path(input)),
+        format: args.input_format.or_else(|| RecordFormat::from_path(input)),
         labels: LabelPolicy::Ignore,
         ..ReadOptions::default()
     };

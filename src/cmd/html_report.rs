@@ -41,15 +41,15 @@ pub fn top_terms(
     let x = vectorizer.transform_with(input.texts, sequences);
     classifiers
         .iter()
-        .map(|classifier| {
-            match fit_sampled(classifier, &x, input.labels, model.sampling.into(), seed) {
+        .map(
+            |classifier| match fit_sampled(classifier, &x, input.labels, model.sampling, seed) {
                 Ok(fitted) => match secdisc_infer::top_terms(&vectorizer, &fitted, TOP_TERMS) {
                     Some(top) => Terms::Weights(top),
                     None => Terms::NotLinear,
                 },
                 Err(e) => Terms::Failed(e.to_string()),
-            }
-        })
+            },
+        )
         .collect()
 }
 

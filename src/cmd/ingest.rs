@@ -2,6 +2,7 @@
 //!
 //! Only flag parsing, wiring and exit codes live here; the work is in `secdisc_ingest`.
 
+use super::choice::choice;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,17 +13,6 @@ use secdisc_ingest::{
     Inheritance, Kind, LabelSource, Markup, RecordWriter, SecurityTags, Summary, Unit,
 };
 
-/// Output unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum UnitArg {
-    /// One record per paragraph.
-    Paragraph,
-    /// One record per issue, comment, question or answer.
-    Comment,
-    /// One record per thread (issue or question with its replies).
-    Thread,
-}
-
 /// Duplicate removal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DedupArg {
@@ -32,15 +22,6 @@ pub enum DedupArg {
     Exact,
     /// Drop units whose SimHash is within --near-distance bits of an earlier unit's.
     Near,
-}
-
-/// What happens to code blocks, stack traces and logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CodeArg {
-    /// Replace each with --code-token.
-    Placeholder,
-    /// Remove each.
-    Drop,
 }
 
 /// Flags of `secdisc ingest`.
@@ -66,8 +47,8 @@ pub struct IngestArgs {
     pub format: Option<ExportFormat>,
 
     /// What one output record holds.
-    #[arg(long, value_enum, default_value_t = UnitArg::Paragraph)]
-    pub unit: UnitArg,
+    #[arg(long, default_value = "paragraph", value_parser = choice(&Unit::ALL, Unit::as_str, Unit::help))]
+    pub unit: Unit,
 
     /// Remove duplicate units so copies cannot leak between folds.
     #[arg(long, value_enum, default_value_t = DedupArg::None)]
@@ -216,7 +197,7 @@ fn params(args: &IngestArgs) -> anyhow::Result<IngestParams> {
     }
     Ok(IngestParams::default()
         .format(args.format)
-        .unit(args.unit.into())
+        .unit(args.unit)
         .dedup(match args.dedup {
             DedupArg::None => DedupMode::None,
             DedupArg::Exact => DedupMode::Exact,
@@ -273,22 +254,12 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-impl From<UnitArg> for Unit {
-    fn from(unit: UnitArg) -> Unit {
-        match unit {
-            UnitArg::Paragraph => Unit::Paragraph,
-            UnitArg::Comment => Unit::Comment,
-            UnitArg::Thread => Unit::Thread,
-        }
-    }
-}
-
 /// Flags that clean export text and drop bot posts (shared by `ingest` and `label`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct CleanArgs {
     /// Replace code blocks, stack traces and log dumps with a token, or drop them.
-    #[arg(long, value_enum, default_value_t = CodeArg::Placeholder)]
-    pub code: CodeArg,
+    #[arg(long, default_value = "placeholder", value_parser = choice(&CodeMode::ALL, CodeMode::name, CodeMode::help))]
+    pub code: CodeMode,
     /// The token that replaces a code block.
     #[arg(long, value_name = "TOKEN", default_value = "[CODE]")]
     pub code_token: String,
@@ -307,10 +278,7 @@ impl CleanArgs {
     /// The cleaning of `--code`, `--code-token` and `--url-token`.
     pub fn params(&self) -> CleanParams {
         CleanParams::default()
-            .code(match self.code {
-                CodeArg::Placeholder => CodeMode::Placeholder,
-                CodeArg::Drop => CodeMode::Drop,
-            })
+            .code(self.code)
             .code_token(&self.code_token)
             .url_token(&self.url_token)
     }

@@ -1,5 +1,7 @@
 //! `secdisc label`: label every record of a file or stream with a trained model.
 
+use super::choice::choice;
+use secdisc_ingest::RecordFormat;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +12,7 @@ use secdisc_infer::{LabelOptions, LabelSummary, OutputFormat, ParquetSink};
 use secdisc_ingest::IngestError;
 use secdisc_model::ModelBundle;
 
-use super::dataset::{self, InputFormat};
+use super::dataset;
 use super::label_input::{self, ExportArgs};
 
 /// Output encoding flag.
@@ -54,8 +56,8 @@ pub struct LabelArgs {
     pub top_terms: usize,
     /// Read every input as a record file of this layout, without looking at its content
     /// (needed for a producer on stdin that waits for each row before sending the next record).
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
     /// After labelling, also write the backlog page of `secdisc report` for these labels and
     /// this input to FILE (needs --output FILE and an input file).
     #[arg(long, value_name = "FILE")]

@@ -1,6 +1,7 @@
 //! What `secdisc label` reads: record files (CSV/JSONL, as `ingest` writes them) and exports
 //! (anything `ingest` reads), turned into one stream of labeller items on a reader thread.
 
+use super::choice::choice;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -9,11 +10,10 @@ use std::thread::JoinHandle;
 use secdisc_infer::{InputItem, Provenance};
 use secdisc_ingest::{
     ErrorMode, ExportFormat, IngestError, IngestParams, Ingester, LabelPolicy, LocatedRecord,
-    OpenedInput, ReadOptions, Record, RecordFormat, RecordReader, RecordSink,
+    OpenedInput, ReadOptions, Record, RecordFormat, RecordReader, RecordSink, Unit,
 };
 
-use super::dataset::InputFormat;
-use super::ingest::{CleanArgs, UnitArg};
+use super::ingest::CleanArgs;
 
 /// How `label` reads exports: the `ingest` flags that make sense when labelling.
 #[derive(Debug, Clone, clap::Args)]
@@ -24,8 +24,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FORMAT", value_parser = parse_export_format)]
     pub export_format: Option<ExportFormat>,
     /// What one labelled record of an export holds.
-    #[arg(long, value_enum, default_value_t = UnitArg::Paragraph)]
-    pub unit: UnitArg,
+    #[arg(long, default_value = "paragraph", value_parser = choice(&Unit::ALL, Unit::as_str, Unit::help))]
+    pub unit: Unit,
     #[command(flatten)]
     pub clean: CleanArgs,
     /// Set the `source` of every export record (for Stack Exchange: the site used in ids).
@@ -46,7 +46,7 @@ impl ExportArgs {
     fn params(&self) -> IngestParams {
         IngestParams::default()
             .format(self.export_format)
-            .unit(self.unit.into())
+            .unit(self.unit)
             .clean(self.clean.params())
             .bots(self.clean.bots())
             .errors(ErrorMode::KeepGoing)
@@ -78,13 +78,11 @@ pub type Item = (InputItem, Provenance);
 /// Exports are read together, as one `ingest` run, at the position of the first export.
 pub fn open(
     paths: &[PathBuf],
-    record_format: Option<InputFormat>,
+    record_format: Option<RecordFormat>,
     export: &ExportArgs,
 ) -> anyhow::Result<Inputs> {
     let read_opts = |path: &Path| ReadOptions {
-        format: record_format
-            .map(InputFormat::record_format)
-            .or_else(|| RecordFormat::from_path(path)),
+        format: record_format.or_else(|| RecordFormat::from_path(path)),
         labels: LabelPolicy::Ignore,
         max_record_bytes: export.max_record_bytes,
     };

@@ -2,6 +2,7 @@
 
 pub mod adapt;
 pub mod bench;
+pub mod choice;
 pub mod compare;
 pub mod cv_args;
 pub mod dataset;

@@ -1,5 +1,6 @@
 //! Feature and classifier flags shared by `train` and `evaluate`.
 
+use super::choice::choice;
 use secdisc_features::{CharCase, Stemming, StopWords, TfidfParams};
 use secdisc_model::{BagWeighting, KnnWeighting};
 use secdisc_train::{
@@ -56,92 +57,6 @@ impl FeatureSet {
             FeatureSet::Tfidf | FeatureSet::TfidfEncoder | FeatureSet::TfidfStatic => 1.0,
         }
     }
-}
-
-/// Logistic regression penalty flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PenaltyArg {
-    /// ½‖w‖².
-    L2,
-    /// ‖w‖₁ (sparse weights).
-    L1,
-    /// (1−ρ)/2‖w‖² + ρ‖w‖₁ with ρ = --l1-ratio.
-    Elasticnet,
-}
-
-/// SVM loss flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SvmLossArg {
-    /// max(0, 1 - z).
-    Hinge,
-    /// max(0, 1 - z)^2.
-    SquaredHinge,
-}
-
-/// Sampling flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SamplingArg {
-    /// Use the rows as they are.
-    None,
-    /// Random oversampling of the minority class to balance.
-    Over,
-    /// Random undersampling of the majority class to balance.
-    Under,
-}
-
-impl From<SamplingArg> for Sampling {
-    fn from(s: SamplingArg) -> Sampling {
-        match s {
-            SamplingArg::None => Sampling::None,
-            SamplingArg::Over => Sampling::Over,
-            SamplingArg::Under => Sampling::Under,
-        }
-    }
-}
-
-/// Naive Bayes variant flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum NbVariantArg {
-    /// Complement NB (no class prior).
-    Complement,
-    /// Multinomial NB.
-    Multinomial,
-}
-
-/// kNN vote weighting flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum KnnWeightingArg {
-    /// Each neighbour casts its class weight times its cosine similarity.
-    Similarity,
-    /// Each neighbour casts its class weight.
-    Uniform,
-}
-
-/// fastText weighting flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FtAverageArg {
-    /// The mean of the row's feature embeddings (fastText's average).
-    Uniform,
-    /// The embeddings weighted by the row's (L2-normalised) TF-IDF values.
-    Tfidf,
-}
-
-/// Class weighting flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ClassWeightArg {
-    /// n / (2 · n_class) per class.
-    Balanced,
-    /// Every record weighs 1.
-    Uniform,
-}
-
-/// Random forest row sampling flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum RfSamplingArg {
-    /// Per tree, as many rows drawn with replacement from each class as the minority has.
-    Balanced,
-    /// Per tree, n rows drawn with replacement; class weights handle the imbalance (slower).
-    Bootstrap,
 }
 
 /// Flags that define the features and the classifier.
@@ -234,25 +149,25 @@ pub struct ModelArgs {
     pub c: f64,
     /// Class weighting (logistic regression, SVM and kNN votes).
     /// Class weighting (lr, linfa-lr, svm, dt; rf trees with --rf-sampling bootstrap).
-    #[arg(long, value_enum, default_value_t = ClassWeightArg::Balanced)]
+    #[arg(long, default_value = "balanced", value_parser = choice(&ClassWeight::NAMED, ClassWeight::name, ClassWeight::help))]
     #[arg(help_heading = "Training (every classifier)")]
-    pub class_weight: ClassWeightArg,
+    pub class_weight: ClassWeight,
     /// Logistic regression penalty.
-    #[arg(long, value_enum, default_value_t = PenaltyArg::L2)]
+    #[arg(long, default_value = "l2", value_parser = choice(&Penalty::ALL, Penalty::name, Penalty::help))]
     #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
-    pub penalty: PenaltyArg,
+    pub penalty: Penalty,
     /// Elastic-net mixing ρ in (0, 1) (with --penalty elasticnet).
     #[arg(long, default_value_t = 0.5, value_name = "RHO")]
     #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
     pub l1_ratio: f64,
     /// SVM loss.
-    #[arg(long, value_enum, default_value_t = SvmLossArg::SquaredHinge)]
+    #[arg(long, default_value = "squared-hinge", value_parser = choice(&SvmLoss::ALL, SvmLoss::name, SvmLoss::help))]
     #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
-    pub svm_loss: SvmLossArg,
+    pub svm_loss: SvmLoss,
     /// Naive Bayes variant.
-    #[arg(long, value_enum, default_value_t = NbVariantArg::Complement)]
+    #[arg(long, default_value = "complement", value_parser = choice(&NaiveBayesVariant::ALL, NaiveBayesVariant::name, NaiveBayesVariant::help))]
     #[arg(help_heading = "Naive Bayes (nb)")]
-    pub nb_variant: NbVariantArg,
+    pub nb_variant: NaiveBayesVariant,
     /// Naive Bayes additive smoothing.
     #[arg(long, default_value_t = 0.01, value_name = "ALPHA")]
     #[arg(help_heading = "Naive Bayes (nb)")]
@@ -271,9 +186,9 @@ pub struct ModelArgs {
     #[arg(help_heading = "fastText (fasttext)")]
     pub ft_lr: Option<f64>,
     /// How fastText combines a row's feature embeddings.
-    #[arg(long, value_enum, default_value_t = FtAverageArg::Tfidf)]
+    #[arg(long, default_value = "tfidf", value_parser = choice(&BagWeighting::ALL, BagWeighting::name, BagWeighting::help))]
     #[arg(help_heading = "fastText (fasttext)")]
-    pub ft_average: FtAverageArg,
+    pub ft_average: BagWeighting,
     /// Word vector length of cnn and bilstm (1 to 1024).
     #[arg(long, default_value_t = 64, value_name = "DIM")]
     #[arg(help_heading = "Sequence networks (cnn, bilstm)")]
@@ -321,9 +236,9 @@ pub struct ModelArgs {
     #[arg(help_heading = "Nearest neighbours (knn)")]
     pub knn_k: usize,
     /// How kNN neighbours vote.
-    #[arg(long, value_enum, default_value_t = KnnWeightingArg::Similarity)]
+    #[arg(long, default_value = "similarity", value_parser = choice(&KnnWeighting::ALL, KnnWeighting::name, KnnWeighting::help))]
     #[arg(help_heading = "Nearest neighbours (knn)")]
-    pub knn_weighting: KnnWeightingArg,
+    pub knn_weighting: KnnWeighting,
     /// kNN pseudo-votes M for the training base rate P: probability (V_sec + P*M) / (V + M).
     #[arg(long, default_value_t = 1.0, value_name = "M")]
     #[arg(help_heading = "Nearest neighbours (knn)")]
@@ -338,9 +253,9 @@ pub struct ModelArgs {
     #[arg(help_heading = "Ensemble (ensemble)")]
     pub ensemble_members: Vec<String>,
     /// Resample training rows inside each training fold (never the test fold).
-    #[arg(long, value_enum, default_value_t = SamplingArg::None)]
+    #[arg(long, default_value = "none", value_parser = choice(&Sampling::ALL, Sampling::name, Sampling::help))]
     #[arg(help_heading = "Training (every classifier)")]
-    pub sampling: SamplingArg,
+    pub sampling: Sampling,
     /// Features kept by chi2 selection for linfa-lr, dt and rf, which need dense input
     /// [default: 2000 for linfa-lr and rf, 500 for dt].
     #[arg(long, value_name = "K")]
@@ -363,9 +278,9 @@ pub struct ModelArgs {
     #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
     pub rf_max_features: MaxFeatures,
     /// Rows each rf tree is fitted on.
-    #[arg(long, value_enum, default_value_t = RfSamplingArg::Balanced)]
+    #[arg(long, default_value = "balanced", value_parser = choice(&ForestSampling::ALL, ForestSampling::name, ForestSampling::help))]
     #[arg(help_heading = "Dense learners (linfa-lr, dt, rf)")]
-    pub rf_sampling: RfSamplingArg,
+    pub rf_sampling: ForestSampling,
     /// Decision threshold: fixed:T, max-f1, recall:R or precision:P. All but fixed are chosen
     /// on inner out-of-fold predictions of the training data (never the test fold).
     #[arg(long, default_value = "fixed:0.5", value_name = "RULE", value_parser = parse_rule)]
@@ -407,7 +322,7 @@ macro_rules! sequence_training {
             .embedding_dim($args.embedding_dim)
             .max_len($args.max_len)
             .batch_size($args.batch_size)
-            .class_weight($args.class_weight());
+            .class_weight($args.class_weight);
         if let Some(e) = $args.epochs {
             p = p.epochs(e);
         }
@@ -448,13 +363,6 @@ impl ModelArgs {
             })
     }
 
-    fn class_weight(&self) -> ClassWeight {
-        match self.class_weight {
-            ClassWeightArg::Balanced => ClassWeight::Balanced,
-            ClassWeightArg::Uniform => ClassWeight::Uniform,
-        }
-    }
-
     /// Parameters of classifier `kind` from these flags (checked when fitting).
     pub fn classifier(&self, kind: ClassifierKind) -> anyhow::Result<ClassifierParams> {
         Ok(match kind {
@@ -475,46 +383,31 @@ impl ModelArgs {
             ClassifierKind::Lr => ClassifierParams::Lr(
                 LogisticRegressionParams::default()
                     .c(self.c)
-                    .class_weight(self.class_weight())
-                    .penalty(match self.penalty {
-                        PenaltyArg::L2 => Penalty::L2,
-                        PenaltyArg::L1 => Penalty::L1,
-                        PenaltyArg::Elasticnet => Penalty::ElasticNet {
-                            l1_ratio: self.l1_ratio,
-                        },
-                    }),
+                    .class_weight(self.class_weight)
+                    .penalty(self.penalty.with_l1_ratio(self.l1_ratio)),
             ),
             ClassifierKind::Svm => ClassifierParams::Svm(
                 SvmParams::default()
                     .c(self.c)
-                    .class_weight(self.class_weight())
-                    .loss(match self.svm_loss {
-                        SvmLossArg::Hinge => SvmLoss::Hinge,
-                        SvmLossArg::SquaredHinge => SvmLoss::SquaredHinge,
-                    }),
+                    .class_weight(self.class_weight)
+                    .loss(self.svm_loss),
             ),
-            ClassifierKind::Nb => {
-                ClassifierParams::Nb(NaiveBayesParams::default().alpha(self.nb_alpha).variant(
-                    match self.nb_variant {
-                        NbVariantArg::Complement => NaiveBayesVariant::Complement,
-                        NbVariantArg::Multinomial => NaiveBayesVariant::Multinomial,
-                    },
-                ))
-            }
+            ClassifierKind::Nb => ClassifierParams::Nb(
+                NaiveBayesParams::default()
+                    .alpha(self.nb_alpha)
+                    .variant(self.nb_variant),
+            ),
             ClassifierKind::Knn => ClassifierParams::Knn(
                 KnnParams::default()
                     .k(self.knn_k)
-                    .weighting(match self.knn_weighting {
-                        KnnWeightingArg::Similarity => KnnWeighting::Similarity,
-                        KnnWeightingArg::Uniform => KnnWeighting::Uniform,
-                    })
-                    .class_weight(self.class_weight())
+                    .weighting(self.knn_weighting)
+                    .class_weight(self.class_weight)
                     .smoothing(self.knn_smoothing),
             ),
             ClassifierKind::LinfaLr => {
                 let p = LinfaLogisticParams::default()
                     .c(self.c)
-                    .class_weight(self.class_weight());
+                    .class_weight(self.class_weight);
                 ClassifierParams::LinfaLr(match self.select_k {
                     Some(k) => p.select_k(k),
                     None => p,
@@ -524,7 +417,7 @@ impl ModelArgs {
                 let p = DecisionTreeParams::default()
                     .max_depth(self.dt_max_depth)
                     .min_samples_leaf(self.dt_min_samples_leaf)
-                    .class_weight(self.class_weight());
+                    .class_weight(self.class_weight);
                 ClassifierParams::Dt(match self.select_k {
                     Some(k) => p.select_k(k),
                     None => p,
@@ -534,23 +427,17 @@ impl ModelArgs {
                 let p = RandomForestParams::default()
                     .n_trees(self.rf_trees)
                     .max_features(self.rf_max_features)
-                    .sampling(match self.rf_sampling {
-                        RfSamplingArg::Balanced => ForestSampling::Balanced,
-                        RfSamplingArg::Bootstrap => ForestSampling::Bootstrap,
-                    })
+                    .sampling(self.rf_sampling)
                     .max_depth(self.dt_max_depth)
                     .min_samples_leaf(self.dt_min_samples_leaf)
-                    .class_weight(self.class_weight());
+                    .class_weight(self.class_weight);
                 ClassifierParams::Rf(match self.select_k {
                     Some(k) => p.select_k(k),
                     None => p,
                 })
             }
             ClassifierKind::FastText => {
-                let weighting = match self.ft_average {
-                    FtAverageArg::Uniform => BagWeighting::Uniform,
-                    FtAverageArg::Tfidf => BagWeighting::Tfidf,
-                };
+                let weighting = self.ft_average;
                 // Resolved here so that the model's manifest records the rate used.
                 let lr = self.ft_lr.unwrap_or(default_learning_rate(weighting));
                 ClassifierParams::FastText(
@@ -559,7 +446,7 @@ impl ModelArgs {
                         .epochs(self.ft_epochs)
                         .weighting(weighting)
                         .learning_rate(lr)
-                        .class_weight(self.class_weight()),
+                        .class_weight(self.class_weight),
                 )
             }
             ClassifierKind::Cnn => ClassifierParams::Cnn(sequence_training!(

@@ -1,6 +1,7 @@
 //! `secdisc report`: turn the rows of `secdisc label` and the records they were made from into
 //! a backlog a security lead reads (HTML, Markdown, JSON or a text summary).
 
+use super::choice::choice;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use anyhow::{bail, Context};
 use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
 use secdisc_output::write_atomically;
 
-use super::dataset::{self, InputFormat};
+use super::dataset;
 use super::output;
 use secdisc_infer::label_rows;
 use secdisc_report::backlog::{self, Backlog};
@@ -43,8 +44,8 @@ pub struct ReportArgs {
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub table_rows: usize,
     /// Layout of RECORDS; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
 }
 
 /// Run `secdisc report`. Exit 0 when every label row carries a score, 1 when some rows carry
@@ -86,12 +87,14 @@ fn exit_code(report: &Backlog) -> ExitCode {
 }
 
 /// Read and join the labels and the records.
-pub fn load(labels: &Path, records: &Path, format: Option<InputFormat>) -> anyhow::Result<Backlog> {
+pub fn load(
+    labels: &Path,
+    records: &Path,
+    format: Option<RecordFormat>,
+) -> anyhow::Result<Backlog> {
     let (labels_name, rows) = label_rows::read(labels)?;
     let opts = ReadOptions {
-        format: format
-            .map(InputFormat::record_format)
-            .or_else(|| RecordFormat::from_path(records)),
+        format: format.or_else(|| RecordFormat::from_path(records)),
         labels: LabelPolicy::Ignore,
         ..ReadOptions::default()
     };
@@ -197,7 +200,7 @@ pub fn check_label_report(input: &Path, output: &Path, report: &Path) -> anyhow:
 /// After `secdisc label --report FILE`: write the HTML backlog of `labels` and `input`.
 pub fn after_label(
     input: &Path,
-    format: Option<InputFormat>,
+    format: Option<RecordFormat>,
     labels: &Path,
     report: &Path,
 ) -> anyhow::Result<()> {

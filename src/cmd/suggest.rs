@@ -7,48 +7,19 @@
 //! reads it back; a label left empty stops training with the file and line. The next round
 //! passes `--exclude` with the files labelled so far, so no record is suggested twice.
 
+use super::choice::choice;
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use secdisc_infer::{Strategy, SuggestParams};
+use secdisc_infer::{OutputFormat, Strategy, SuggestParams};
 use secdisc_ingest::{LabelPolicy, ReadOptions, Record, RecordFormat, RecordReader};
 use secdisc_model::ModelBundle;
 use serde::Serialize;
 
-use super::dataset::{self, InputFormat};
-
-/// Encoding of the suggested records: the record layouts `train` reads back (not Parquet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SuggestFormatArg {
-    /// One JSON object per line.
-    Jsonl,
-    /// CSV with a header.
-    Csv,
-}
-
-/// Strategy flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StrategyArg {
-    /// Closest to the model's threshold first (|p - threshold|, ties by id).
-    Uncertainty,
-    /// Spread over the TF-IDF space: k-means++ seeding on cosine distance.
-    Diversity,
-    /// Diversity among the most uncertain (`--mixed-factor` × n) records.
-    Mixed,
-}
-
-impl StrategyArg {
-    fn strategy(self) -> Strategy {
-        match self {
-            StrategyArg::Uncertainty => Strategy::Uncertainty,
-            StrategyArg::Diversity => Strategy::Diversity,
-            StrategyArg::Mixed => Strategy::Mixed,
-        }
-    }
-}
+use super::dataset;
 
 /// Flags of `secdisc suggest`.
 #[derive(Debug, clap::Args)]
@@ -66,8 +37,8 @@ pub struct SuggestArgs {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub n: usize,
     /// How to rank the pool.
-    #[arg(long, value_enum, default_value_t = StrategyArg::Uncertainty)]
-    pub strategy: StrategyArg,
+    #[arg(long, default_value = "uncertainty", value_parser = choice(&Strategy::ALL, Strategy::as_str, Strategy::help))]
+    pub strategy: Strategy,
     /// `mixed` draws diversity among the FACTOR × n most uncertain records.
     #[arg(long, default_value_t = 5, value_name = "FACTOR")]
     pub mixed_factor: usize,
@@ -77,12 +48,13 @@ pub struct SuggestArgs {
     /// Output file, or `-` for stdout (the default). A file is written atomically.
     #[arg(long, short = 'o', default_value = "-")]
     pub output: PathBuf,
-    /// Output encoding; default: from the output's extension, else the pool's format.
-    #[arg(long, value_enum)]
-    pub format: Option<SuggestFormatArg>,
+    /// Output encoding (the record layouts `train` reads back); default: from the output's
+    /// extension, else the pool's format.
+    #[arg(long, value_parser = choice(&OutputFormat::ALL, OutputFormat::name, OutputFormat::help))]
+    pub format: Option<OutputFormat>,
     /// Pool layout; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
     /// Leave out pool records whose id appears in FILE (CSV or JSONL, for example the training
     /// data and the batches labelled so far). Repeat for several files.
     #[arg(long, value_name = "FILE")]
@@ -116,14 +88,13 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     dataset::check_output_dir(&args.output)?;
     let params = SuggestParams::default()
         .n(args.n)
-        .strategy(args.strategy.strategy())
+        .strategy(args.strategy)
         .seed(args.seed)
         .mixed_factor(args.mixed_factor)
         .check()?;
     let bundle = ModelBundle::load(&args.model)?;
     let read_format = args
         .input_format
-        .map(InputFormat::record_format)
         .or_else(|| RecordFormat::from_path(&args.pool));
     let opts = ReadOptions {
         format: read_format,
@@ -170,8 +141,8 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
             .or(read_format)
             .unwrap_or(RecordFormat::Jsonl)
         {
-            RecordFormat::Csv => SuggestFormatArg::Csv,
-            RecordFormat::Jsonl => SuggestFormatArg::Jsonl,
+            RecordFormat::Csv => OutputFormat::Csv,
+            RecordFormat::Jsonl => OutputFormat::Jsonl,
         },
     };
     let rows: Vec<Row<'_>> = picks
@@ -194,8 +165,8 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let bytes = match format {
-        SuggestFormatArg::Jsonl => encode_jsonl(&rows)?,
-        SuggestFormatArg::Csv => encode_csv(&rows)?,
+        OutputFormat::Jsonl => encode_jsonl(&rows)?,
+        OutputFormat::Csv => encode_csv(&rows)?,
     };
     if args.output == Path::new("-") {
         let stdout = std::io::stdout();
@@ -213,7 +184,7 @@ pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
          `secdisc train DATA... {} -o MODEL`",
         rows.len(),
         records.len(),
-        args.strategy.strategy().as_str(),
+        args.strategy.as_str(),
         args.seed,
         started.elapsed().as_secs_f64(),
         if args.output == Path::new("-") {

@@ -1,5 +1,7 @@
 //! `secdisc train`: fit TF-IDF + logistic regression on labelled data and write a model file.
 
+use super::choice::choice;
+use secdisc_ingest::RecordFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,7 +12,7 @@ use secdisc_train::{
 };
 
 use super::cv_args::TuneArgs;
-use super::dataset::{self, InputFormat};
+use super::dataset;
 use super::model_args::{classifier_parser, ModelArgs};
 use secdisc_train::ClassifierKind;
 
@@ -38,8 +40,8 @@ pub struct TrainArgs {
     #[arg(long, value_parser = classifier_parser(), default_value = "lr")]
     pub classifier: ClassifierKind,
     /// Input layout; guessed from the extension, then the first byte.
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
+    pub input_format: Option<RecordFormat>,
     #[command(flatten)]
     pub model: ModelArgs,
     // With --tune, the settings are chosen by nested CV on all the data before the final fit
@@ -70,7 +72,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
                 folds: k,
                 seed: args.seed,
                 threshold: args.model.threshold,
-                sampling: args.model.sampling.into(),
+                sampling: args.model.sampling,
                 tune: tune.clone(),
                 ..CvOptions::default()
             };
@@ -108,7 +110,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             classifier: classifier.clone(),
             tune,
             threshold: args.model.threshold,
-            sampling: args.model.sampling.into(),
+            sampling: args.model.sampling,
             seed: args.seed,
         },
     )

@@ -13,6 +13,27 @@ pub enum OutputFormat {
     Csv,
 }
 
+impl OutputFormat {
+    /// Every value, in help order.
+    pub const ALL: [OutputFormat; 2] = [OutputFormat::Jsonl, OutputFormat::Csv];
+
+    /// The short name users choose it by (`jsonl`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Csv => "csv",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            OutputFormat::Jsonl => "One JSON object per line",
+            OutputFormat::Csv => "CSV with a header",
+        }
+    }
+}
+
 /// One output row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LabelRow<'a> {

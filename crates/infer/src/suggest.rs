@@ -32,6 +32,24 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// Every value, in help order.
+    pub const ALL: [Strategy; 3] = [Strategy::Uncertainty, Strategy::Diversity, Strategy::Mixed];
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            Strategy::Uncertainty => {
+                "Closest to the model's threshold first (|p - threshold|, ties by id)"
+            }
+            Strategy::Diversity => {
+                "Spread over the TF-IDF space: k-means++ seeding on cosine distance"
+            }
+            Strategy::Mixed => "Diversity among the most uncertain (mixed factor × n) records",
+        }
+    }
+}
+
+impl Strategy {
     /// The name used on the command line and in reasons: `uncertainty`, `diversity`, `mixed`.
     pub fn as_str(self) -> &'static str {
         match self {

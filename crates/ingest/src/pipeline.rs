@@ -26,6 +26,20 @@ pub enum Unit {
 }
 
 impl Unit {
+    /// Every value, in help order.
+    pub const ALL: [Unit; 3] = [Unit::Paragraph, Unit::Comment, Unit::Thread];
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            Unit::Paragraph => "One record per paragraph",
+            Unit::Comment => "One record per issue, comment, question or answer",
+            Unit::Thread => "One record per thread (issue or question with its replies)",
+        }
+    }
+}
+
+impl Unit {
     /// `paragraph`, `comment` or `thread`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -26,6 +26,27 @@ pub enum RecordFormat {
 }
 
 impl RecordFormat {
+    /// Every value, in help order.
+    pub const ALL: [RecordFormat; 2] = [RecordFormat::Csv, RecordFormat::Jsonl];
+
+    /// The short name users choose it by (`csv`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordFormat::Csv => "csv",
+            RecordFormat::Jsonl => "jsonl",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            RecordFormat::Csv => "Comma-separated values with a header",
+            RecordFormat::Jsonl => "One JSON object per line",
+        }
+    }
+}
+
+impl RecordFormat {
     /// Guess from a file name: `.csv` is CSV; `.jsonl`, `.ndjson` and `.json` are JSON lines.
     pub fn from_path(path: &Path) -> Option<RecordFormat> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();

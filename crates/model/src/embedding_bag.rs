@@ -41,6 +41,31 @@ pub enum BagWeighting {
 }
 
 impl BagWeighting {
+    /// Every weighting, in help order.
+    pub const ALL: [BagWeighting; 2] = [BagWeighting::Uniform, BagWeighting::Tfidf];
+
+    /// The short name users choose it by (`uniform`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BagWeighting::Uniform => "uniform",
+            BagWeighting::Tfidf => "tfidf",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            BagWeighting::Uniform => {
+                "The mean of the row's feature embeddings (fastText's average)"
+            }
+            BagWeighting::Tfidf => {
+                "The embeddings weighted by the row's (L2-normalised) TF-IDF values"
+            }
+        }
+    }
+}
+
+impl BagWeighting {
     /// The weight of a feature with TF-IDF value `value` before [`BagWeighting::row_scale`].
     #[inline]
     pub fn weight(self, value: f32) -> f32 {

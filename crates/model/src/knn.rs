@@ -16,6 +16,29 @@ pub enum KnnWeighting {
     Similarity,
 }
 
+impl KnnWeighting {
+    /// Every weighting, in help order.
+    pub const ALL: [KnnWeighting; 2] = [KnnWeighting::Similarity, KnnWeighting::Uniform];
+
+    /// The short name users choose it by (`similarity`).
+    pub fn name(self) -> &'static str {
+        match self {
+            KnnWeighting::Similarity => "similarity",
+            KnnWeighting::Uniform => "uniform",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            KnnWeighting::Similarity => {
+                "Each neighbour casts its class weight times its cosine similarity"
+            }
+            KnnWeighting::Uniform => "Each neighbour casts its class weight",
+        }
+    }
+}
+
 /// How a [`KnnModel`] turns neighbours into a probability: stored in the model file.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct KnnVoting {

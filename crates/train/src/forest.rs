@@ -119,6 +119,27 @@ pub enum ForestSampling {
     Bootstrap,
 }
 
+impl ForestSampling {
+    /// Every mode, in help order.
+    pub const ALL: [ForestSampling; 2] = [ForestSampling::Balanced, ForestSampling::Bootstrap];
+
+    /// The short name users choose it by (`balanced`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ForestSampling::Balanced => "balanced",
+            ForestSampling::Bootstrap => "bootstrap",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            ForestSampling::Balanced => "Per tree, as many rows drawn with replacement from each class as the minority has",
+            ForestSampling::Bootstrap => "Per tree, n rows drawn with replacement; class weights handle the imbalance (slower)",
+        }
+    }
+}
+
 /// How one tree is grown (shared by `dt` and `rf`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Growth {

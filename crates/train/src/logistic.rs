@@ -43,6 +43,39 @@ pub enum Penalty {
 }
 
 impl Penalty {
+    /// Every penalty, in help order; the elastic net with ρ = 0.5 (see [`Penalty::with_l1_ratio`]).
+    pub const ALL: [Penalty; 3] = [
+        Penalty::L2,
+        Penalty::L1,
+        Penalty::ElasticNet { l1_ratio: 0.5 },
+    ];
+
+    /// The short name users choose it by (`l2`, `l1`, `elasticnet`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Penalty::L2 => "l2",
+            Penalty::L1 => "l1",
+            Penalty::ElasticNet { .. } => "elasticnet",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            Penalty::L2 => "½‖w‖²",
+            Penalty::L1 => "‖w‖₁ (sparse weights)",
+            Penalty::ElasticNet { .. } => "(1−ρ)/2‖w‖² + ρ‖w‖₁ with ρ = l1_ratio",
+        }
+    }
+
+    /// This penalty with elastic-net mixing ρ = `l1_ratio`; L2 and L1 are returned unchanged.
+    pub fn with_l1_ratio(self, l1_ratio: f64) -> Penalty {
+        match self {
+            Penalty::ElasticNet { .. } => Penalty::ElasticNet { l1_ratio },
+            other => other,
+        }
+    }
+
     /// `(L2 coefficient, L1 coefficient)` before scaling.
     fn coefficients(self) -> (f64, f64) {
         match self {
@@ -71,6 +104,29 @@ pub enum ClassWeight {
         /// Weight of non-security rows.
         non_security: f64,
     },
+}
+
+impl ClassWeight {
+    /// The named weightings, in help order ([`ClassWeight::Custom`] has no name).
+    pub const NAMED: [ClassWeight; 2] = [ClassWeight::Balanced, ClassWeight::Uniform];
+
+    /// The short name users choose it by (`balanced`, `uniform`; `custom` for explicit weights).
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassWeight::Uniform => "uniform",
+            ClassWeight::Balanced => "balanced",
+            ClassWeight::Custom { .. } => "custom",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            ClassWeight::Uniform => "Every record weighs 1",
+            ClassWeight::Balanced => "n / (2 · n_class) per class",
+            ClassWeight::Custom { .. } => "Explicit weights per class",
+        }
+    }
 }
 
 /// Per-class weights `(security, non_security)` for a weighting mode and class counts.

@@ -23,6 +23,30 @@ pub enum NaiveBayesVariant {
     Complement,
 }
 
+impl NaiveBayesVariant {
+    /// Every variant, in help order.
+    pub const ALL: [NaiveBayesVariant; 2] = [
+        NaiveBayesVariant::Complement,
+        NaiveBayesVariant::Multinomial,
+    ];
+
+    /// The short name users choose it by (`complement`).
+    pub fn name(self) -> &'static str {
+        match self {
+            NaiveBayesVariant::Complement => "complement",
+            NaiveBayesVariant::Multinomial => "multinomial",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            NaiveBayesVariant::Complement => "Complement NB (no class prior)",
+            NaiveBayesVariant::Multinomial => "Multinomial NB",
+        }
+    }
+}
+
 /// Naive Bayes parameters (checked by [`NaiveBayesParams::check`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NaiveBayesParams {

@@ -20,6 +20,29 @@ pub enum Sampling {
     Under,
 }
 
+impl Sampling {
+    /// Every mode, in help order.
+    pub const ALL: [Sampling; 3] = [Sampling::None, Sampling::Over, Sampling::Under];
+
+    /// The short name users choose it by (`none`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::None => "none",
+            Sampling::Over => "over",
+            Sampling::Under => "under",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            Sampling::None => "Use the rows as they are",
+            Sampling::Over => "Random oversampling of the minority class to balance",
+            Sampling::Under => "Random undersampling of the majority class to balance",
+        }
+    }
+}
+
 impl FromStr for Sampling {
     type Err = TrainError;
 

@@ -28,6 +28,27 @@ pub enum SvmLoss {
     SquaredHinge,
 }
 
+impl SvmLoss {
+    /// Every loss, in help order.
+    pub const ALL: [SvmLoss; 2] = [SvmLoss::Hinge, SvmLoss::SquaredHinge];
+
+    /// The short name users choose it by (`hinge`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SvmLoss::Hinge => "hinge",
+            SvmLoss::SquaredHinge => "squared-hinge",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            SvmLoss::Hinge => "max(0, 1 - z)",
+            SvmLoss::SquaredHinge => "max(0, 1 - z)^2",
+        }
+    }
+}
+
 /// Checked linear SVM parameters (build with [`SvmParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SvmValidParams {

@@ -39,6 +39,29 @@ pub enum TuneMetric {
     PrAuc,
 }
 
+impl TuneMetric {
+    /// Every value, in help order.
+    pub const ALL: [TuneMetric; 3] = [TuneMetric::F1, TuneMetric::Auc, TuneMetric::PrAuc];
+
+    /// The short name users choose it by (`f1`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TuneMetric::F1 => "f1",
+            TuneMetric::Auc => "auc",
+            TuneMetric::PrAuc => "pr-auc",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            TuneMetric::F1 => "F1 of the security class at the threshold rule",
+            TuneMetric::Auc => "ROC AUC",
+            TuneMetric::PrAuc => "Average precision",
+        }
+    }
+}
+
 /// Nested cross-validation settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TuneOptions {

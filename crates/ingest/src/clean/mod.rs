@@ -80,6 +80,27 @@ pub enum CodeMode {
     Drop,
 }
 
+impl CodeMode {
+    /// Every value, in help order.
+    pub const ALL: [CodeMode; 2] = [CodeMode::Placeholder, CodeMode::Drop];
+
+    /// The short name users choose it by (`placeholder`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeMode::Placeholder => "placeholder",
+            CodeMode::Drop => "drop",
+        }
+    }
+
+    /// One line saying what it does, for help texts (no final full stop, as clap prints them).
+    pub fn help(self) -> &'static str {
+        match self {
+            CodeMode::Placeholder => "Replace each with the code token",
+            CodeMode::Drop => "Remove each",
+        }
+    }
+}
+
 /// Options for [`Cleaner`]; [`CleanParams::build`] checks them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanParams {
