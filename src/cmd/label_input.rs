@@ -244,7 +244,7 @@ fn record_item(r: Record) -> Item {
         Provenance {
             source: r.source,
             url: r.url,
-            thread: r.group,
+            group: r.group,
         },
     )
 }

@@ -21,13 +21,14 @@ pub enum InputItem {
 }
 
 /// Where a record came from, when the input said: carried into the Parquet output's `source`,
-/// `url` and `thread` columns.
+/// `url` and `thread` columns (`thread` holds the record's `group`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Provenance {
     /// System and project, for example `github/matomo-org/matomo`.
     pub source: Option<String>,
     /// Link back to the record.
     pub url: Option<String>,
-    /// The thread (issue, ticket or question) the record belongs to.
-    pub thread: Option<String>,
+    /// The record's `group`: the thread (issue, ticket or question) it belongs to, as
+    /// [`secdisc_ingest::Record::group`].
+    pub group: Option<String>,
 }

@@ -109,7 +109,7 @@ impl<W: Write + Send> RowSink for ParquetSink<W> {
             error.append_option(row.error.as_deref());
             source.append_option(prov.source.as_deref());
             url.append_option(prov.url.as_deref());
-            thread.append_option(prov.thread.as_deref());
+            thread.append_option(prov.group.as_deref());
         }
         let columns: Vec<ArrayRef> = vec![
             Arc::new(id.finish()),

@@ -5,18 +5,18 @@ use std::path::{Path, PathBuf};
 
 use crate::clean::CleanParams;
 use crate::dedup::{DedupMode, Deduper};
-use crate::detect::{detect, Detected};
 use crate::error::{IngestError, Result};
-use crate::format::ExportFormat;
-use crate::generic::FieldMap;
+use crate::formats::detect::{detect, Detected};
+use crate::formats::generic::FieldMap;
+use crate::formats::ExportFormat;
 use crate::input::{self, Input};
 
+use crate::formats::stackexchange::SeThreads;
+use crate::formats::{github, jira, jira_csv, jira_xml, sede, stackexchange};
 use crate::labels::SecurityTags;
 use crate::pipeline::{BotFilter, Ctx, ErrorMode, Inheritance, Pipeline, Unit};
-use crate::stackexchange::SeThreads;
 use crate::summary::{InputSummary, Summary};
 use crate::writer::RecordSink;
-use crate::{github, jira, jira_csv, jira_xml, sede, stackexchange};
 
 /// Where labels come from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -411,9 +411,9 @@ impl Ingester {
             ExportFormat::StackExchange => stackexchange::parse(reader, &mut ctx),
             ExportFormat::Sede => sede::parse(reader, &mut ctx),
             ExportFormat::Generic if d.family == "JSON" => {
-                crate::generic::parse_json(reader, &mut ctx)
+                crate::formats::generic::parse_json(reader, &mut ctx)
             }
-            ExportFormat::Generic => crate::generic::parse_csv(reader, &mut ctx),
+            ExportFormat::Generic => crate::formats::generic::parse_csv(reader, &mut ctx),
         };
         match result {
             Ok(()) => Ok(()),

@@ -33,45 +33,32 @@
 //! ```
 #![deny(missing_docs)]
 
-mod adf;
 mod clean;
-mod csv_util;
 mod dedup;
-mod detect;
 mod error;
-mod format;
-mod generic;
-mod github;
+mod formats;
 mod ingest;
 mod input;
-mod jira;
-mod jira_csv;
-mod jira_xml;
-mod json_split;
-mod json_util;
 mod labels;
+mod parse;
 mod pipeline;
 mod post;
 mod reader;
 mod record;
-mod sede;
-mod segment;
-mod stackexchange;
 mod summary;
 mod writer;
-mod xml_util;
 
+pub use clean::segment::{segment, Segmented};
 pub use clean::{CleanParams, Cleaner, CodeMode, Markup};
 pub use dedup::{DedupMode, Deduper};
 pub use error::{IngestError, Position, Result};
-pub use format::ExportFormat;
-pub use generic::FieldMap;
+pub use formats::generic::FieldMap;
+pub use formats::ExportFormat;
 pub use ingest::{IngestParams, Ingester, LabelSource, OpenedInput};
 pub use labels::{SecurityTags, TagRule, BUILTIN_SECURITY_TAGS};
 pub use pipeline::{BotFilter, ErrorMode, Inheritance, Unit, DEFAULT_BOTS};
 pub use post::Kind;
 pub use reader::{LabelPolicy, LocatedRecord, ReadOptions, RecordFormat, RecordReader};
 pub use record::{Label, Record};
-pub use segment::{segment, Segmented};
 pub use summary::{DropReason, InputSummary, LabelCounts, Summary, MAX_SKIPPED_EXAMPLES};
 pub use writer::{RecordSink, RecordWriter};

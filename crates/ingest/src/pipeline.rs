@@ -389,9 +389,9 @@ pub(crate) struct Ctx<'a> {
     /// Largest accepted item in bytes.
     pub max_record_bytes: usize,
     /// Column mapping for generic files.
-    pub fields: &'a crate::generic::FieldMap,
+    pub fields: &'a crate::formats::generic::FieldMap,
     /// Stack Exchange answer-to-question index, when comments need it.
-    pub se_threads: &'a mut crate::stackexchange::SeThreads,
+    pub se_threads: &'a mut crate::formats::stackexchange::SeThreads,
     pub pipe: &'a mut Pipeline,
     pub sink: &'a mut dyn RecordSink,
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
-use crate::csv_util::{line_of, LineIndex, NewlineCounter};
 use crate::error::{IngestError, Position, Result};
+use crate::parse::csv::{line_of, LineIndex, NewlineCounter};
 use crate::record::{Label, Record};
 
 /// The layout of a record file.

@@ -3,7 +3,7 @@
 use super::common::{find_ci, push_code_paragraph, push_decoded};
 use super::html;
 use super::{CodeMode, CODE};
-use crate::segment::strip_list_marker;
+use crate::clean::segment::strip_list_marker;
 
 /// Clean Markdown `text` into neutral lines appended to `out`.
 pub(crate) fn clean(text: &str, code: CodeMode, out: &mut String) {

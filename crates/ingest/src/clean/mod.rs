@@ -2,7 +2,7 @@
 //!
 //! Each markup has its own cleaner ([`Markup`]); all of them produce the same neutral text
 //! (lines, blank lines between blocks, `- ` list items, one placeholder line per code block), which
-//! a shared pass and then the segmenter ([`crate::segment`]) turn into paragraphs.
+//! a shared pass and then the segmenter ([`crate::clean::segment`]) turn into paragraphs.
 //!
 //! Rules, in the order they apply (each one is a documented way prose can disappear):
 //! - code: fenced and indented Markdown code, `{code}`/`{noformat}`, `<pre>` and runs of two or more
@@ -20,10 +20,11 @@
 mod common;
 mod html;
 mod markdown;
+pub(crate) mod segment;
 mod wiki;
 
+use crate::clean::segment::{segment_neutral, Segmented};
 use crate::error::{IngestError, Result};
-use crate::segment::{segment_neutral, Segmented};
 
 /// Private-use sentinel for a code block in neutral text; rendered as the code token.
 pub(crate) const CODE: char = '\u{E000}';

@@ -1,4 +1,16 @@
-//! The export formats `ingest` reads.
+//! The export formats `ingest` reads: one module per format (GitHub, Jira REST, Jira XML and
+//! CSV, Atlassian document format, Stack Exchange dumps and Data Explorer CSV, generic mapped
+//! fields), [`detect`] to tell them apart, and [`ExportFormat`] to name them.
+
+pub(crate) mod adf;
+pub(crate) mod detect;
+pub(crate) mod generic;
+pub(crate) mod github;
+pub(crate) mod jira;
+pub(crate) mod jira_csv;
+pub(crate) mod jira_xml;
+pub(crate) mod sede;
+pub(crate) mod stackexchange;
 
 use std::fmt;
 use std::str::FromStr;

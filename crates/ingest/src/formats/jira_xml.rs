@@ -10,10 +10,10 @@ use quick_xml::Reader;
 
 use crate::clean::Markup;
 use crate::error::{IngestError, Result};
-use crate::jira;
+use crate::formats::jira;
+use crate::parse::xml::{next_event, push_ref, LineCounter};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
-use crate::xml_util::{next_event, push_ref, LineCounter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {

@@ -1,7 +1,7 @@
 //! Detecting the export format from the first bytes of an input.
 
-use crate::format::ExportFormat;
-use crate::json_split::SplitMode;
+use crate::formats::ExportFormat;
+use crate::parse::json_split::SplitMode;
 
 /// What the first bytes say.
 #[derive(Debug, Clone, PartialEq, Eq)]

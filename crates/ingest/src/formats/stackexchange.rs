@@ -19,9 +19,9 @@ use quick_xml::Reader;
 use crate::clean::Markup;
 use crate::error::{IngestError, Result};
 use crate::labels::split_se_tags;
+use crate::parse::xml::{next_event, xml_error, LineCounter};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
-use crate::xml_util::{next_event, xml_error, LineCounter};
 
 /// Answer-to-question index built from posts, used to group comments.
 #[derive(Debug, Default)]

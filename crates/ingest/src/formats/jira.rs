@@ -10,12 +10,12 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use crate::adf;
 use crate::clean::Markup;
-use crate::detect::is_jira_key;
 use crate::error::Result;
-use crate::json_split::{JsonSplitter, ParsedItem, SplitMode};
-use crate::json_util::{id_at, str_at};
+use crate::formats::adf;
+use crate::formats::detect::is_jira_key;
+use crate::parse::json::{id_at, str_at};
+use crate::parse::json_split::{JsonSplitter, ParsedItem, SplitMode};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
 

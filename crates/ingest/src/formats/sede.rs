@@ -1,18 +1,18 @@
 //! Stack Exchange Data Explorer CSV exports: posts (`Id, PostTypeId, ..., Body, Title, Tags`,
 //! or just `Title, Body, Tags, Id`) and comments (`CommentId, ..., PostId, Text, PostTypeId`).
 //!
-//! Records and ids are those of [`crate::stackexchange`]. The site is `--source`, else the host
+//! Records and ids are those of [`crate::formats::stackexchange`]. The site is `--source`, else the host
 //! of a `Comment Link`/`Post Link` cell, else `stackexchange`.
 
 use std::io::Read;
 
 use crate::clean::Markup;
-use crate::csv_util::{BlankRows, CsvRows, Row};
 use crate::error::{IngestError, Result};
+use crate::formats::stackexchange::{site, SiteIds, ThreadOf};
 use crate::labels::split_se_tags;
+use crate::parse::csv::{BlankRows, CsvRows, Row};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
-use crate::stackexchange::{site, SiteIds, ThreadOf};
 
 struct Cols {
     id: Option<usize>,

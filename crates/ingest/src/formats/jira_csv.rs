@@ -1,15 +1,15 @@
 //! Jira's CSV export ("Export Excel CSV (all fields)"): one row per issue, repeated `Labels` and
 //! `Comment` columns, comment cells written `date;author;body`.
 //!
-//! Records and ids are those of [`crate::jira`]; comments without ids are numbered
+//! Records and ids are those of [`crate::formats::jira`]; comments without ids are numbered
 //! `jira:KEY/comment/1`, `/2`, ... in column order. Rows whose cells are all empty are skipped.
 
 use std::io::Read;
 
 use crate::clean::Markup;
-use crate::csv_util::{BlankRows, CsvRows};
 use crate::error::{IngestError, Result};
-use crate::jira;
+use crate::formats::jira;
+use crate::parse::csv::{BlankRows, CsvRows};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
 

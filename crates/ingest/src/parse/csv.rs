@@ -246,10 +246,10 @@ mod tests {
     use super::*;
     use crate::clean::Cleaner;
     use crate::dedup::{DedupMode, Deduper};
-    use crate::generic::FieldMap;
+    use crate::formats::generic::FieldMap;
+    use crate::formats::stackexchange::SeThreads;
     use crate::pipeline::{BotFilter, ErrorMode, Inheritance, Pipeline, Unit};
     use crate::record::Record;
-    use crate::stackexchange::SeThreads;
 
     /// The line of every row [`CsvRows`] hands out, and the run's counters.
     fn row_lines(data: &str, blank: BlankRows) -> (Vec<u64>, crate::summary::Summary) {

@@ -8,10 +8,10 @@
 use std::io::BufRead;
 
 use crate::clean::Markup;
-use crate::csv_util::{BlankRows, CsvRows};
 use crate::error::{IngestError, Result};
-use crate::json_split::{JsonSplitter, ParsedItem, SplitMode};
-use crate::json_util::{dotted, scalar_text};
+use crate::parse::csv::{BlankRows, CsvRows};
+use crate::parse::json::{dotted, scalar_text};
+use crate::parse::json_split::{JsonSplitter, ParsedItem, SplitMode};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
 use crate::record::Label;

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::clean::Markup;
 use crate::error::Result;
-use crate::json_split::{JsonSplitter, ParsedItem, SplitMode};
-use crate::json_util::{id_at, str_at};
+use crate::parse::json::{id_at, str_at};
+use crate::parse::json_split::{JsonSplitter, ParsedItem, SplitMode};
 use crate::pipeline::Ctx;
 use crate::post::{Kind, Post};
 
