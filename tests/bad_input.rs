@@ -72,7 +72,7 @@ fn one_class_or_too_few_positives_for_the_folds() {
         "few.csv",
         b"text,label\njwt leak,1\njwt leak again,1\ncss,0\ncss bug,0\ncss fix,0\ncss x,0\n",
     );
-    let e = expect_code(&d.run(&["evaluate", "few.csv", "--folds", "5"]), 1);
+    let e = expect_code(&d.sh("evaluate few.csv --folds 5"), 1);
     assert!(
         e.contains("2 security records cannot fill 5 folds; use 2 folds or fewer")
             && e.ends_with("lower --folds\n"),
@@ -94,21 +94,18 @@ fn invalid_utf8_is_located() {
 fn truncated_foreign_and_missing_models() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o m.json --min-df 1"), 0);
     let bytes = std::fs::read(d.path("m.json")).unwrap();
     d.write("cut.json", &bytes[..bytes.len() / 3]);
     d.write("in.csv", "id,text\n1,hello\n");
-    let e = expect_code(&d.run(&["label", "-m", "cut.json", "in.csv"]), 1);
+    let e = expect_code(&d.sh("label -m cut.json in.csv"), 1);
     assert!(
         e.contains("damaged model file") && e.contains("truncated"),
         "{e}"
     );
-    let e = expect_code(&d.run(&["label", "-m", "data.csv", "in.csv"]), 1);
+    let e = expect_code(&d.sh("label -m data.csv in.csv"), 1);
     assert!(e.contains("not a secdisc model file"), "{e}");
-    let e = expect_code(&d.run(&["label", "-m", "nope.json", "in.csv"]), 1);
+    let e = expect_code(&d.sh("label -m nope.json in.csv"), 1);
     assert!(e.contains("nope.json"), "{e}");
     let newer = String::from_utf8(bytes).unwrap().replacen(
         "\"format_version\":2",
@@ -116,7 +113,7 @@ fn truncated_foreign_and_missing_models() {
         1,
     );
     d.write("new.json", newer);
-    let e = expect_code(&d.run(&["label", "-m", "new.json", "in.csv"]), 1);
+    let e = expect_code(&d.sh("label -m new.json in.csv"), 1);
     assert!(
         e.contains("format version 7") && e.contains("retrain"),
         "{e}"
@@ -127,23 +124,14 @@ fn truncated_foreign_and_missing_models() {
 fn unwritable_output_is_an_error_before_any_work() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let e = expect_code(
-        &d.run(&["train", "data.csv", "-o", "no/such/dir/m.json"]),
-        1,
-    );
+    let e = expect_code(&d.sh("train data.csv -o no/such/dir/m.json"), 1);
     assert!(
         e.contains("no/such/dir") && e.contains("does not exist"),
         "{e}"
     );
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o m.json --min-df 1"), 0);
     d.write("in.csv", "id,text\n1,hello\n");
-    let e = expect_code(
-        &d.run(&["label", "-m", "m.json", "in.csv", "-o", "missing/out.jsonl"]),
-        1,
-    );
+    let e = expect_code(&d.sh("label -m m.json in.csv -o missing/out.jsonl"), 1);
     assert!(e.contains("missing/out.jsonl"), "{e}");
 }
 
@@ -151,10 +139,7 @@ fn unwritable_output_is_an_error_before_any_work() {
 fn a_directory_as_output_is_refused_and_left_alone() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o m.json --min-df 1"), 0);
     d.write("in.csv", "id,text\n1,hello\n");
     std::fs::create_dir(d.path("outdir")).unwrap();
     d.write("outdir/keep.txt", "mine");
@@ -179,33 +164,24 @@ fn a_directory_as_output_is_refused_and_left_alone() {
 #[test]
 fn usage_errors_exit_with_2() {
     let d = Dir::new();
-    expect_code(&d.run(&["train"]), 2);
-    expect_code(&d.run(&["evaluate", "x.csv", "--folds", "many"]), 2);
-    expect_code(&d.run(&["label", "x.csv", "--format", "xml"]), 2);
-    expect_code(&d.run(&["frobnicate"]), 2);
+    expect_code(&d.sh("train"), 2);
+    expect_code(&d.sh("evaluate x.csv --folds many"), 2);
+    expect_code(&d.sh("label x.csv --format xml"), 2);
+    expect_code(&d.sh("frobnicate"), 2);
 }
 
 #[test]
 fn bad_parameters_are_explained() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let e = expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--ngram-max", "9"]),
-        1,
-    );
+    let e = expect_code(&d.sh("train data.csv -o m.json --ngram-max 9"), 1);
     assert!(e.contains("n-gram range 1..=9"), "{e}");
-    let e = expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--threshold", "2"]),
-        2,
-    );
+    let e = expect_code(&d.sh("train data.csv -o m.json --threshold 2"), 2);
     assert!(
         e.contains("--threshold") && e.contains("invalid threshold rule"),
         "{e}"
     );
-    let e = expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--c", "0"]),
-        1,
-    );
+    let e = expect_code(&d.sh("train data.csv -o m.json --c 0"), 1);
     assert!(e.contains("C must be a positive"), "{e}");
 }
 
@@ -213,9 +189,9 @@ fn bad_parameters_are_explained() {
 fn zero_folds_or_repeats_are_named() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let e = expect_code(&d.run(&["evaluate", "data.csv", "--repeats", "0"]), 1);
+    let e = expect_code(&d.sh("evaluate data.csv --repeats 0"), 1);
     assert!(e.contains("repeats must be at least 1"), "{e}");
     assert!(e.contains("set --repeats to 1 or more"), "{e}");
-    let e = expect_code(&d.run(&["evaluate", "data.csv", "--folds", "1"]), 1);
+    let e = expect_code(&d.sh("evaluate data.csv --folds 1"), 1);
     assert!(e.contains("at least 2 folds, got 1"), "{e}");
 }

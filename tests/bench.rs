@@ -88,14 +88,14 @@ fn bench_json_has_the_rates_of_every_stage() {
 #[test]
 fn bench_outside_the_repository_says_which_flag_to_pass() {
     let d = Dir::new();
-    let err = expect_code(&d.run(&["bench"]), 1);
+    let err = expect_code(&d.sh("bench"), 1);
     assert!(err.contains("data/corpus.csv not found"), "{err}");
     assert!(err.contains("--data FILE"), "{err}");
     d.write("data.csv", toy_csv(30));
-    let err = expect_code(&d.run(&["bench", "--data", "data.csv"]), 1);
+    let err = expect_code(&d.sh("bench --data data.csv"), 1);
     assert!(err.contains("models/default.json not found"), "{err}");
     assert!(err.contains("--model MODEL"), "{err}");
-    let err = expect_code(&d.run(&["bench", "--data", "nope.csv"]), 1);
+    let err = expect_code(&d.sh("bench --data nope.csv"), 1);
     assert!(err.contains("nope.csv not found"), "{err}");
 }
 

@@ -8,16 +8,7 @@ use crate::util::{expect_code, stdout, toy_csv, Dir};
 fn compares_classifiers_on_identical_folds_with_tests() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(120));
-    let o = d.run(&[
-        "compare",
-        "data.csv",
-        "--classifiers",
-        "lr,svm,nb",
-        "--folds",
-        "4",
-        "--min-df",
-        "1",
-    ]);
+    let o = d.sh("compare data.csv --classifiers lr,svm,nb --folds 4 --min-df 1");
     expect_code(&o, 0);
     let out = stdout(&o);
     for needle in [
@@ -31,19 +22,7 @@ fn compares_classifiers_on_identical_folds_with_tests() {
     ] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
-    let o = d.run(&[
-        "compare",
-        "data.csv",
-        "--classifiers",
-        "lr,nb",
-        "--folds",
-        "4",
-        "--repeats",
-        "2",
-        "--json",
-        "--min-df",
-        "1",
-    ]);
+    let o = d.sh("compare data.csv --classifiers lr,nb --folds 4 --repeats 2 --json --min-df 1");
     expect_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["classifiers"].as_array().unwrap().len(), 2);
@@ -65,12 +44,9 @@ fn compares_classifiers_on_identical_folds_with_tests() {
 fn compare_rejects_unknown_or_single_classifiers() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let e = expect_code(
-        &d.run(&["compare", "data.csv", "--classifiers", "lr,xgboost"]),
-        1,
-    );
+    let e = expect_code(&d.sh("compare data.csv --classifiers lr,xgboost"), 1);
     assert!(e.contains("unknown classifier \"xgboost\""), "{e}");
-    let e = expect_code(&d.run(&["compare", "data.csv", "--classifiers", "lr"]), 1);
+    let e = expect_code(&d.sh("compare data.csv --classifiers lr"), 1);
     assert!(e.contains("at least two classifiers"), "{e}");
 }
 
@@ -120,7 +96,7 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
         let v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(d.path("m.json")).unwrap()).unwrap();
         assert_eq!(v["manifest"]["classifier"]["name"], classifier);
-        let out = stdout(&d.run(&["label", "-m", "m.json", "in.csv"]));
+        let out = stdout(&d.sh("label -m m.json in.csv"));
         let rows: Vec<serde_json::Value> = out
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -131,17 +107,7 @@ fn every_classifier_and_threshold_rule_trains_and_labels() {
             "{classifier} {rule}: {out}"
         );
     }
-    let e = expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "-o",
-            "m.json",
-            "--threshold",
-            "recall:1.5",
-        ]),
-        2,
-    );
+    let e = expect_code(&d.sh("train data.csv -o m.json --threshold recall:1.5"), 2);
     assert!(e.contains("invalid threshold rule"), "{e}");
 }
 

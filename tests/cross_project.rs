@@ -48,16 +48,9 @@ fn test_flag_refuses_a_split_and_a_saved_model() {
     let d = Dir::new();
     d.write("a.csv", project("a", 30));
     d.write("b.csv", project("b", 30));
-    let o = d.run(&[
-        "evaluate",
-        "a.csv",
-        "--test",
-        "b.csv",
-        "--split",
-        "leave-one-file-out",
-    ]);
+    let o = d.sh("evaluate a.csv --test b.csv --split leave-one-file-out");
     expect_code(&o, 2);
-    let o = d.run(&["evaluate", "a.csv", "--test", "b.csv", "--model", "m.json"]);
+    let o = d.sh("evaluate a.csv --test b.csv --model m.json");
     expect_code(&o, 2);
 }
 
@@ -66,20 +59,15 @@ fn model_flag_scores_a_saved_model_like_label_does() {
     let d = Dir::new();
     d.write("a.csv", project("a", 60));
     d.write("b.csv", project("b", 30));
-    expect_code(
-        &d.run(&["train", "a.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
-    let o = d.run(&[
-        "evaluate", "--model", "m.json", "b.csv", "--json", "--oof", "oof.csv",
-    ]);
+    expect_code(&d.sh("train a.csv -o m.json --min-df 1"), 0);
+    let o = d.sh("evaluate --model m.json b.csv --json --oof oof.csv");
     expect_code(&o, 0);
     let v = json(&o);
     assert_eq!(v["n"], 30);
     assert_eq!(v["per_fold"][0]["name"], "b.csv");
     assert!(v["mean"]["auc"].as_f64().unwrap() > 0.9, "{v}");
     // The scores are the ones `label` gives on the same records.
-    let labelled = d.run(&["label", "-m", "m.json", "b.csv"]);
+    let labelled = d.sh("label -m m.json b.csv");
     expect_code(&labelled, 0);
     let oof = std::fs::read_to_string(d.path("oof.csv")).unwrap();
     for (row, line) in oof.lines().skip(1).zip(stdout(&labelled).lines()) {
@@ -89,7 +77,7 @@ fn model_flag_scores_a_saved_model_like_label_does() {
         assert!((score - expected).abs() < 1e-4, "{row} vs {line}");
     }
     // The terminal report names the model's threshold.
-    let text = d.run(&["evaluate", "-m", "m.json", "b.csv"]);
+    let text = d.sh("evaluate -m m.json b.csv");
     assert!(stdout(&text).contains("(the model's)"), "{}", stdout(&text));
 }
 
@@ -97,7 +85,7 @@ fn model_flag_scores_a_saved_model_like_label_does() {
 fn model_flag_with_a_file_that_is_no_model_fails_with_a_hint() {
     let d = Dir::new();
     d.write("b.csv", project("b", 30));
-    let o = d.run(&["evaluate", "--model", "b.csv", "b.csv"]);
+    let o = d.sh("evaluate --model b.csv b.csv");
     let err = expect_code(&o, 1);
     assert!(err.contains("not a secdisc model file"), "{err}");
     assert!(err.contains("secdisc train -o"), "{err}");
@@ -145,7 +133,7 @@ fn leave_one_file_out_gives_a_row_per_file_for_evaluate_and_compare() {
 fn leave_one_file_out_needs_two_files() {
     let d = Dir::new();
     d.write("a.csv", project("a", 30));
-    let o = d.run(&["evaluate", "a.csv", "--split", "leave-one-file-out"]);
+    let o = d.sh("evaluate a.csv --split leave-one-file-out");
     let err = expect_code(&o, 2);
     assert!(err.contains("at least two DATA files"), "{err}");
 }

@@ -35,29 +35,15 @@ fn sourced_csv() -> String {
 fn leave_one_source_out_reports_a_row_per_source() {
     let d = Dir::new();
     d.write("data.csv", sourced_csv());
-    let o = d.run(&[
-        "evaluate",
-        "data.csv",
-        "--split",
-        "leave-one-source-out",
-        "--source-depth",
-        "1",
-        "--json",
-        "--min-df",
-        "1",
-    ]);
+    let o =
+        d.sh("evaluate data.csv --split leave-one-source-out --source-depth 1 --json --min-df 1");
     expect_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(fold_names(&v), ["github", "jira", "stackoverflow"]);
     assert_eq!(v["folds"], 3);
     d.write("nosource.csv", "text,label\na b,1\nc d,0\na c,1\nd b,0\n");
     let e = expect_code(
-        &d.run(&[
-            "evaluate",
-            "nosource.csv",
-            "--split",
-            "leave-one-source-out",
-        ]),
+        &d.sh("evaluate nosource.csv --split leave-one-source-out"),
         1,
     );
     assert!(e.contains("needs a `source` column"), "{e}");
@@ -67,37 +53,15 @@ fn leave_one_source_out_reports_a_row_per_source() {
 fn nested_tuning_reports_the_chosen_parameters_per_fold() {
     let d = Dir::new();
     d.write("data.csv", sourced_csv());
-    let o = d.run(&[
-        "evaluate",
-        "data.csv",
-        "--folds",
-        "3",
-        "--tune",
-        "random:2",
-        "--classifier",
-        "svm",
-        "--json",
-        "--min-df",
-        "1",
-    ]);
+    let o = d.sh("evaluate data.csv --folds 3 --tune random:2 --classifier svm --json --min-df 1");
     expect_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     for f in v["per_fold"].as_array().unwrap() {
         assert!(f["chosen"].as_str().unwrap().starts_with("c="), "{f}");
     }
-    let o = d.run(&[
-        "compare",
-        "data.csv",
-        "--classifiers",
-        "lr,nb",
-        "--folds",
-        "3",
-        "--tune",
-        "--min-df",
-        "1",
-    ]);
+    let o = d.sh("compare data.csv --classifiers lr,nb --folds 3 --tune --min-df 1");
     expect_code(&o, 0);
-    let e = expect_code(&d.run(&["evaluate", "data.csv", "--tune", "random:0"]), 2);
+    let e = expect_code(&d.sh("evaluate data.csv --tune random:0"), 2);
     assert!(e.contains("positive N"), "{e}");
 }
 
@@ -105,20 +69,7 @@ fn nested_tuning_reports_the_chosen_parameters_per_fold() {
 fn tuning_can_search_the_vectorizer_settings() {
     let d = Dir::new();
     d.write("data.csv", sourced_csv());
-    let o = d.run(&[
-        "evaluate",
-        "data.csv",
-        "--folds",
-        "3",
-        "--tune",
-        "--tune-min-df",
-        "2,1,2",
-        "--tune-ngram-max",
-        "1,3",
-        "--classifier",
-        "svm",
-        "--json",
-    ]);
+    let o = d.sh("evaluate data.csv --folds 3 --tune --tune-min-df 2,1,2 --tune-ngram-max 1,3 --classifier svm --json");
     expect_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     for f in v["per_fold"].as_array().unwrap() {
@@ -142,15 +93,7 @@ fn tuning_can_search_the_vectorizer_settings() {
     }
     // Without a vectorizer search, an ensemble has nothing to tune.
     let e = expect_code(
-        &d.run(&[
-            "compare",
-            "data.csv",
-            "--classifiers",
-            "lr,ensemble",
-            "--folds",
-            "3",
-            "--tune",
-        ]),
+        &d.sh("compare data.csv --classifiers lr,ensemble --folds 3 --tune"),
         1,
     );
     assert!(e.contains("no grid of its own"), "{e}");
@@ -184,16 +127,7 @@ fn sampling_changes_training_rows_only() {
         assert_eq!(tested, 90, "{sampling}");
     }
     expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "-o",
-            "m.json",
-            "--sampling",
-            "under",
-            "--min-df",
-            "1",
-        ]),
+        &d.sh("train data.csv -o m.json --sampling under --min-df 1"),
         0,
     );
 }
@@ -203,18 +137,7 @@ fn l1_penalty_gives_sparse_weights_and_bad_ratios_are_refused() {
     let d = Dir::new();
     d.write("data.csv", sourced_csv());
     expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "-o",
-            "l1.json",
-            "--penalty",
-            "l1",
-            "--c",
-            "0.5",
-            "--min-df",
-            "1",
-        ]),
+        &d.sh("train data.csv -o l1.json --penalty l1 --c 0.5 --min-df 1"),
         0,
     );
     let v: serde_json::Value =
@@ -227,16 +150,7 @@ fn l1_penalty_gives_sparse_weights_and_bad_ratios_are_refused() {
         weights.len()
     );
     let e = expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "-o",
-            "m.json",
-            "--penalty",
-            "elasticnet",
-            "--l1-ratio",
-            "1.0",
-        ]),
+        &d.sh("train data.csv -o m.json --penalty elasticnet --l1-ratio 1.0"),
         1,
     );
     assert!(e.contains("l1_ratio must be between 0 and 1"), "{e}");
@@ -247,31 +161,18 @@ fn l1_penalty_gives_sparse_weights_and_bad_ratios_are_refused() {
 fn character_grams_can_keep_the_case_of_the_text() {
     let d = Dir::new();
     d.write("data.csv", sourced_csv());
-    let e = expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--char-keep-case"]),
-        2,
-    );
+    let e = expect_code(&d.sh("train data.csv -o m.json --char-keep-case"), 2);
     assert!(e.contains("--char-ngrams"), "{e}");
-    let o = d.run(&[
-        "train",
-        "data.csv",
-        "-o",
-        "m.json",
-        "--char-ngrams",
-        "2-4",
-        "--char-keep-case",
-        "--min-df",
-        "1",
-    ]);
+    let o = d.sh("train data.csv -o m.json --char-ngrams 2-4 --char-keep-case --min-df 1");
     expect_code(&o, 0);
-    let o = d.run(&["inspect", "m.json"]);
+    let o = d.sh("inspect m.json");
     expect_code(&o, 0);
     assert!(
         stdout(&o).contains("words 1-2, characters 2-4 (case kept)"),
         "{}",
         stdout(&o)
     );
-    let o = d.run(&["label", "-m", "m.json", "data.csv"]);
+    let o = d.sh("label -m m.json data.csv");
     expect_code(&o, 0);
 }
 
@@ -279,19 +180,7 @@ fn character_grams_can_keep_the_case_of_the_text() {
 fn train_can_tune_its_settings_before_the_final_fit() {
     let d = Dir::new();
     d.write("data.csv", sourced_csv());
-    let o = d.run(&[
-        "train",
-        "data.csv",
-        "-o",
-        "tuned.json",
-        "--classifier",
-        "svm",
-        "--tune",
-        "--tune-min-df",
-        "1,3",
-        "--cv",
-        "3",
-    ]);
+    let o = d.sh("train data.csv -o tuned.json --classifier svm --tune --tune-min-df 1,3 --cv 3");
     expect_code(&o, 0);
     let e = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(e.contains("search chose min_df="), "{e}");
@@ -311,18 +200,15 @@ fn train_can_tune_its_settings_before_the_final_fit() {
         "{params}"
     );
     assert!(m["manifest"]["cv"]["folds"].as_u64() == Some(3), "{m}");
-    let o = d.run(&["inspect", "tuned.json"]);
+    let o = d.sh("inspect tuned.json");
     assert!(
         stdout(&o).contains(&format!("tuned           {tuned}")),
         "{}",
         stdout(&o)
     );
     // Without --tune nothing is added to the model file.
-    expect_code(&d.run(&["train", "data.csv", "-o", "plain.json"]), 0);
+    expect_code(&d.sh("train data.csv -o plain.json"), 0);
     let plain = std::fs::read_to_string(d.path("plain.json")).unwrap();
     assert!(!plain.contains("\"tuned\""), "{plain}");
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "x.json", "--tune-min-df", "1"]),
-        2,
-    );
+    expect_code(&d.sh("train data.csv -o x.json --tune-min-df 1"), 2);
 }

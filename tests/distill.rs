@@ -46,13 +46,7 @@ fn distill_writes_a_table_that_embeds_texts() {
 #[test]
 fn distill_names_a_missing_encoder_folder() {
     let d = Dir::new();
-    let o = d.run(&[
-        "distill",
-        "--encoder",
-        "no-such-encoder",
-        "-o",
-        "table.json",
-    ]);
+    let o = d.sh("distill --encoder no-such-encoder -o table.json");
     let err = expect_code(&o, 1);
     assert!(err.contains("no-such-encoder"), "{err}");
     assert!(err.contains("scripts/fetch-encoder.sh"), "{err}");
@@ -66,7 +60,7 @@ fn distill_names_a_broken_encoder_file() {
     for file in ["config.json", "tokenizer.json", "model.safetensors"] {
         d.write(&format!("enc/{file}"), "{ broken");
     }
-    let o = d.run(&["distill", "--encoder", "enc", "-o", "table.json"]);
+    let o = d.sh("distill --encoder enc -o table.json");
     let err = expect_code(&o, 1);
     assert!(err.contains("config.json"), "{err}");
     assert!(!d.path("table.json").exists());
@@ -84,7 +78,7 @@ fn distill_without_an_encoder_is_a_usage_error() {
         .unwrap();
     let err = expect_code(&o, 2);
     assert!(err.contains("--encoder"), "{err}");
-    let o = d.run(&["distill", "--encoder", "x", "-o", "t.json", "--dim", "0"]);
+    let o = d.sh("distill --encoder x -o t.json --dim 0");
     expect_code(&o, 2);
     let _ = stderr(&o);
 }

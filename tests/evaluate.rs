@@ -6,9 +6,7 @@ use crate::util::{expect_code, stdout, toy_csv, Dir};
 fn prints_a_classification_report() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(90));
-    let o = d.run(&[
-        "evaluate", "data.csv", "--folds", "5", "--seed", "3", "--min-df", "1",
-    ]);
+    let o = d.sh("evaluate data.csv --folds 5 --seed 3 --min-df 1");
     expect_code(&o, 0);
     let out = stdout(&o);
     for needle in [
@@ -50,18 +48,7 @@ fn writes_out_of_fold_predictions_and_folds_keeping_threads_whole() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(60));
     expect_code(
-        &d.run(&[
-            "evaluate",
-            "data.csv",
-            "--folds",
-            "4",
-            "--oof",
-            "oof.csv",
-            "--folds-out",
-            "folds.csv",
-            "--min-df",
-            "1",
-        ]),
+        &d.sh("evaluate data.csv --folds 4 --oof oof.csv --folds-out folds.csv --min-df 1"),
         0,
     );
     let oof = std::fs::read_to_string(d.path("oof.csv")).unwrap();
@@ -87,9 +74,7 @@ fn ids_with_commas_and_quotes_are_quoted_in_side_files() {
     csv = csv.replacen("r0,", "\"r,0 \"\"x\"\"\",", 1);
     d.write("data.csv", csv);
     expect_code(
-        &d.run(&[
-            "evaluate", "data.csv", "--folds", "3", "--oof", "oof.csv", "--min-df", "1",
-        ]),
+        &d.sh("evaluate data.csv --folds 3 --oof oof.csv --min-df 1"),
         0,
     );
     let mut reader = csv::Reader::from_path(d.path("oof.csv")).unwrap();

@@ -176,10 +176,7 @@ fn outputs_fail(d: &Dir, out_dir: &Path, what: &str, expect: &[&str]) {
 fn read_only_output_is_reported_by_every_writer() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "good.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o good.json --min-df 1"), 0);
     let Some(ro) = read_only_dir(&d) else {
         return;
     };
@@ -202,10 +199,7 @@ fn full_output_device_is_reported_by_every_writer() {
     }
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "good.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o good.json --min-df 1"), 0);
     let fixture = crate::util::repo().join("tests/fixtures/ingest/github_issues_sample.json");
     let runs: [Vec<&str>; 5] = [
         vec!["train", "data.csv", "-o", "/dev/full", "--min-df", "1"],
@@ -241,16 +235,6 @@ fn full_output_device_is_reported_by_every_writer() {
 fn output_under_a_file_is_not_a_directory() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let e = expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "-o",
-            "data.csv/m.json",
-            "--min-df",
-            "1",
-        ]),
-        1,
-    );
+    let e = expect_code(&d.sh("train data.csv -o data.csv/m.json --min-df 1"), 1);
     assert!(e.contains("data.csv is not a directory"), "{e}");
 }

@@ -53,7 +53,7 @@ fn output_file_is_written_atomically_and_not_left_on_failure() {
     assert_eq!(records(&written).len(), 6);
 
     d.write("cut.json", "[{\"number\": 1, \"html_url\": \"https://github.com/o/r/issues/1\", \"body\": \"fine\"},\n{\"number\": 2, \"bo");
-    let o = d.run(&["ingest", "cut.json", "-o", "bad.jsonl"]);
+    let o = d.sh("ingest cut.json -o bad.jsonl");
     let err = expect_code(&o, 1);
     assert!(
         err.contains("cut.json:2") && err.contains("truncated"),
@@ -105,13 +105,13 @@ fn keep_going_reports_skips_and_fails_unless_allowed() {
         "page.json",
         "[{\"number\": 1, \"html_url\": \"https://github.com/o/r/issues/1\", \"body\": \"Tokens leak.\"},\n {\"title\": \"no number\"}]",
     );
-    let o = d.run(&["ingest", "page.json"]);
+    let o = d.sh("ingest page.json");
     let err = expect_code(&o, 1);
     assert!(
         err.contains("page.json:2") && err.contains("number"),
         "{err}"
     );
-    let o = d.run(&["ingest", "page.json", "--keep-going"]);
+    let o = d.sh("ingest page.json --keep-going");
     let err = expect_code(&o, 1);
     assert!(
         err.contains("skipped after errors (--keep-going): 1"),
@@ -119,23 +119,23 @@ fn keep_going_reports_skips_and_fails_unless_allowed() {
     );
     assert!(err.contains("--allow-skips"), "{err}");
     assert_eq!(records(&stdout(&o)).len(), 1);
-    let o = d.run(&["ingest", "page.json", "--keep-going", "--allow-skips"]);
+    let o = d.sh("ingest page.json --keep-going --allow-skips");
     expect_code(&o, 0);
 }
 
 #[test]
 fn usage_errors_exit_2_and_data_errors_exit_1() {
     let d = Dir::new();
-    expect_code(&d.run(&["ingest", "x.json", "--format", "yaml"]), 2);
-    expect_code(&d.run(&["ingest", "x.json", "--allow-skips"]), 2);
-    expect_code(&d.run(&["ingest"]), 2);
+    expect_code(&d.sh("ingest x.json --format yaml"), 2);
+    expect_code(&d.sh("ingest x.json --allow-skips"), 2);
+    expect_code(&d.sh("ingest"), 2);
     let o = d.run(&["ingest", &fixture("jira_export.csv"), "--format", "github"]);
     let err = expect_code(&o, 1);
     assert!(
         err.contains("--format github") && err.contains("CSV"),
         "{err}"
     );
-    let err = expect_code(&d.run(&["ingest", "missing.json"]), 1);
+    let err = expect_code(&d.sh("ingest missing.json"), 1);
     assert!(err.contains("missing.json"), "{err}");
 }
 
@@ -162,7 +162,7 @@ fn a_missing_text_field_is_answered_with_the_flag_that_names_it() {
         "comments.json",
         b"[\n{\"issue_number\": 7, \"comment_body\": \"tokens leak\", \"author\": \"a\"}\n]",
     );
-    let err = expect_code(&d.run(&["ingest", "comments.json"]), 1);
+    let err = expect_code(&d.sh("ingest comments.json"), 1);
     assert!(
         err.contains("author, comment_body, issue_number") && err.contains("--text-field"),
         "{err}"

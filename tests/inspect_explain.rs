@@ -25,7 +25,7 @@ fn trained(d: &Dir, classifier: &str) {
 fn inspect_prints_the_manifest_and_the_top_terms() {
     let d = Dir::new();
     trained(&d, "lr");
-    let o = d.run(&["inspect", "m.json", "--top", "5"]);
+    let o = d.sh("inspect m.json --top 5");
     expect_code(&o, 0);
     let out = stdout(&o);
     for needle in [
@@ -66,7 +66,7 @@ fn inspect_prints_the_manifest_and_the_top_terms() {
 fn inspect_json_has_the_same_facts() {
     let d = Dir::new();
     trained(&d, "svm");
-    let o = d.run(&["inspect", "m.json", "--json", "--top", "3"]);
+    let o = d.sh("inspect m.json --json --top 3");
     expect_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["format"], "secdisc-model");
@@ -113,9 +113,9 @@ fn inspect_reads_the_shipped_model_and_rejects_other_files() {
         stdout(&o)
     );
     d.write("data.csv", toy_csv(6));
-    let e = expect_code(&d.run(&["inspect", "data.csv"]), 1);
+    let e = expect_code(&d.sh("inspect data.csv"), 1);
     assert!(e.contains("data.csv"), "{e}");
-    let e = expect_code(&d.run(&["inspect", "missing.json"]), 1);
+    let e = expect_code(&d.sh("inspect missing.json"), 1);
     assert!(e.contains("missing.json"), "{e}");
 }
 
@@ -162,7 +162,7 @@ fn explain_decomposes_the_score_into_term_contributions() {
         "one.jsonl",
         format!("{{\"id\":\"a\",\"text\":\"{text}\"}}\n"),
     );
-    let l = d.run(&["label", "--model", "m.json", "one.jsonl"]);
+    let l = d.sh("label --model m.json one.jsonl");
     let row: serde_json::Value = serde_json::from_str(stdout(&l).trim()).unwrap();
     assert!((row["score"].as_f64().unwrap() - score).abs() < 1e-6);
 
@@ -185,9 +185,7 @@ fn explain_reads_every_record_of_a_file_or_stdin_and_reports_bad_ones() {
         "in.csv",
         "id,text\nr1,Rotate the leaked API key\nr2,\nr3,The dashboard layout breaks\n",
     );
-    let o = d.run(&[
-        "explain", "--model", "m.json", "--input", "in.csv", "--json",
-    ]);
+    let o = d.sh("explain --model m.json --input in.csv --json");
     let err = expect_code(&o, 1);
     assert!(err.contains("record `r2` has no text"), "{err}");
     let rows: Vec<serde_json::Value> = stdout(&o)
@@ -219,7 +217,7 @@ fn explain_reads_every_record_of_a_file_or_stdin_and_reports_bad_ones() {
 fn explain_needs_exactly_one_of_text_and_input() {
     let d = Dir::new();
     trained(&d, "lr");
-    expect_code(&d.run(&["explain", "--model", "m.json"]), 2);
+    expect_code(&d.sh("explain --model m.json"), 2);
     expect_code(
         &d.run(&[
             "explain",

@@ -4,10 +4,7 @@ use crate::util::{expect_code, repo, stdout, toy_csv, Dir};
 
 fn trained(d: &Dir) {
     d.write("data.csv", toy_csv(60));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o m.json --min-df 1"), 0);
 }
 
 #[test]
@@ -26,7 +23,7 @@ fn one_row_per_record_in_input_order_with_errors_for_empty_text() {
         }
     }
     d.write("in.jsonl", &input);
-    let o = d.run(&["label", "--model", "m.json", "in.jsonl"]);
+    let o = d.sh("label --model m.json in.jsonl");
     let err = expect_code(&o, 1);
     assert!(err.contains("60 errors"), "{err}");
     let out = stdout(&o);
@@ -62,12 +59,12 @@ fn labelling_one_record_alone_gives_the_same_row_as_in_a_batch() {
     let records =
         "id,text\na,Rotate the leaked API key\nb,Typo in README\nc,\"Enable mTLS, then rotate\"\n";
     d.write("in.csv", records);
-    let batch = stdout(&d.run(&["label", "-m", "m.json", "in.csv"]));
+    let batch = stdout(&d.sh("label -m m.json in.csv"));
     let lines: Vec<&str> = batch.lines().collect();
     for (i, line) in records.lines().skip(1).enumerate() {
         d.write("one.csv", format!("id,text\n{line}\n"));
         assert_eq!(
-            stdout(&d.run(&["label", "-m", "m.json", "one.csv"])).trim_end(),
+            stdout(&d.sh("label -m m.json one.csv")).trim_end(),
             lines[i]
         );
     }

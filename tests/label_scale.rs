@@ -10,10 +10,7 @@ use crate::util::{expect_code, repo, stdout, toy_csv, Dir};
 
 fn trained(d: &Dir) {
     d.write("data.csv", toy_csv(60));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o m.json --min-df 1"), 0);
 }
 
 fn fixture(name: &str) -> String {
@@ -186,20 +183,9 @@ fn parquet_output_reads_back_as_the_jsonl_rows() {
         }
     }
     d.write("in.jsonl", &input);
-    let jsonl = d.run(&["label", "-m", "m.json", "in.jsonl"]);
+    let jsonl = d.sh("label -m m.json in.jsonl");
     expect_code(&jsonl, 1);
-    let o = d.run(&[
-        "label",
-        "-m",
-        "m.json",
-        "in.jsonl",
-        "--format",
-        "parquet",
-        "-o",
-        "out.parquet",
-        "--row-group-rows",
-        "1000",
-    ]);
+    let o = d.sh("label -m m.json in.jsonl --format parquet -o out.parquet --row-group-rows 1000");
     expect_code(&o, 1);
     let rows = read_parquet(&d.path("out.parquet"));
     let expected: Vec<serde_json::Value> = stdout(&jsonl)
@@ -239,30 +225,17 @@ fn parquet_on_stdout_and_resume_of_parquet_are_usage_errors() {
     let d = Dir::new();
     trained(&d);
     d.write("in.csv", "id,text\n1,hello\n");
-    let e = expect_code(
-        &d.run(&["label", "-m", "m.json", "in.csv", "--format", "parquet"]),
-        2,
-    );
+    let e = expect_code(&d.sh("label -m m.json in.csv --format parquet"), 2);
     assert!(e.contains("needs an output file"), "{e}");
     let e = expect_code(
-        &d.run(&[
-            "label",
-            "-m",
-            "m.json",
-            "in.csv",
-            "--format",
-            "parquet",
-            "-o",
-            "o.parquet",
-            "--resume",
-        ]),
+        &d.sh("label -m m.json in.csv --format parquet -o o.parquet --resume"),
         2,
     );
     assert!(
         e.contains("--resume works with --format jsonl or csv"),
         "{e}"
     );
-    let e = expect_code(&d.run(&["label", "-m", "m.json", "in.csv", "--resume"]), 2);
+    let e = expect_code(&d.sh("label -m m.json in.csv --resume"), 2);
     assert!(e.contains("--resume needs an output file"), "{e}");
 }
 
@@ -419,18 +392,7 @@ fn resume_refuses_the_output_of_another_input() {
     d.write("c.jsonl", "{\"id\":\"c\",\"text\":\"jwt\"}\n");
     let row_a = "{\"id\":\"a\",\"label\":\"security\",\"score\":0.9,\"terms\":[]}\n";
     d.write("out.jsonl.partial", row_a);
-    let e = expect_code(
-        &d.run(&[
-            "label",
-            "-m",
-            "m.json",
-            "c.jsonl",
-            "-o",
-            "out.jsonl",
-            "--resume",
-        ]),
-        1,
-    );
+    let e = expect_code(&d.sh("label -m m.json c.jsonl -o out.jsonl --resume"), 1);
     assert!(
         e.contains("row 1 has id `a` but input record 1 is `c`"),
         "{e}"
@@ -439,18 +401,7 @@ fn resume_refuses_the_output_of_another_input() {
         std::fs::read_to_string(d.path("out.jsonl.partial")).unwrap(),
         row_a
     );
-    expect_code(
-        &d.run(&[
-            "label",
-            "-m",
-            "m.json",
-            "a.jsonl",
-            "-o",
-            "out.jsonl",
-            "--resume",
-        ]),
-        0,
-    );
+    expect_code(&d.sh("label -m m.json a.jsonl -o out.jsonl --resume"), 0);
     assert_eq!(
         ids(&std::fs::read_to_string(d.path("out.jsonl")).unwrap()),
         ["a", "b"]
@@ -542,7 +493,7 @@ fn bad_exports_give_error_rows_and_exit_1() {
         &fixture("github_issues_sample.json"),
     ]);
     expect_code(&full, 0);
-    let o = d.run(&["label", "-m", "m.json", "cut.json"]);
+    let o = d.sh("label -m m.json cut.json");
     let err = expect_code(&o, 1);
     assert!(err.contains("could not be labelled"), "{err}");
     let rows: Vec<serde_json::Value> = stdout(&o)
@@ -558,7 +509,7 @@ fn bad_exports_give_error_rows_and_exit_1() {
     assert!(!good.is_empty() && good.len() < ids(&stdout(&full)).len());
     // A record file with a wrong column name: stops before any output, naming the column.
     d.write("wrong.csv", "id,body\n1,jwt\n");
-    let o = d.run(&["label", "-m", "m.json", "wrong.csv"]);
+    let o = d.sh("label -m m.json wrong.csv");
     let e = expect_code(&o, 1);
     assert!(e.contains("wrong.csv: missing column `text`"), "{e}");
     assert!(o.stdout.is_empty());
@@ -567,7 +518,7 @@ fn bad_exports_give_error_rows_and_exit_1() {
         "odd.xml",
         "<?xml version=\"1.0\"?><catalog><book/></catalog>",
     );
-    let o = d.run(&["label", "-m", "m.json", "odd.xml", "--format", "csv"]);
+    let o = d.sh("label -m m.json odd.xml --format csv");
     expect_code(&o, 1);
     assert!(
         stdout(&o).contains("cannot tell which export"),
@@ -575,16 +526,7 @@ fn bad_exports_give_error_rows_and_exit_1() {
         stdout(&o)
     );
     // The same with Parquet output: the error row is there too.
-    let o = d.run(&[
-        "label",
-        "-m",
-        "m.json",
-        "cut.json",
-        "--format",
-        "parquet",
-        "-o",
-        "cut.parquet",
-    ]);
+    let o = d.sh("label -m m.json cut.json --format parquet -o cut.parquet");
     expect_code(&o, 1);
     let rows = read_parquet(&d.path("cut.parquet"));
     assert_eq!(rows.len(), bad.len() + good.len());

@@ -97,15 +97,9 @@ fn html_reports_are_self_contained_and_show_every_section() {
 fn html_to_a_missing_directory_fails_before_cross_validating() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let e = expect_code(
-        &d.run(&["evaluate", "data.csv", "--html", "nowhere/r.html"]),
-        1,
-    );
+    let e = expect_code(&d.sh("evaluate data.csv --html nowhere/r.html"), 1);
     assert!(e.contains("directory nowhere does not exist"), "{e}");
-    let e = expect_code(
-        &d.run(&["compare", "data.csv", "--html", "nowhere/r.html"]),
-        1,
-    );
+    let e = expect_code(&d.sh("compare data.csv --html nowhere/r.html"), 1);
     assert!(e.contains("directory nowhere does not exist"), "{e}");
 }
 

@@ -171,16 +171,7 @@ fn paragraph_markup_is_escaped_in_html_and_markdown() {
     let d = Dir::new();
     hostile(&d);
     expect_code(
-        &d.run(&[
-            "report",
-            "labels.jsonl",
-            "-r",
-            "records.jsonl",
-            "--html",
-            "p.html",
-            "--markdown",
-            "p.md",
-        ]),
+        &d.sh("report labels.jsonl -r records.jsonl --html p.html --markdown p.md"),
         0,
     );
     let page = std::fs::read_to_string(d.path("p.html")).unwrap();
@@ -221,24 +212,21 @@ fn bad_label_rows_name_the_file_line_and_field() {
     ] {
         d.write("bad.jsonl", labels);
         let e = expect_code(
-            &d.run(&["report", "bad.jsonl", "-r", "records.jsonl", "--html", "out.html"]),
+            &d.sh("report bad.jsonl -r records.jsonl --html out.html"),
             1,
         );
         assert!(e.contains(expected), "{e}");
         assert!(!d.path("out.html").exists(), "no page from bad input");
     }
     d.write("bad.csv", "id,label,score\nt1-p1,security,high\n");
-    let e = expect_code(&d.run(&["report", "bad.csv", "-r", "records.jsonl"]), 1);
+    let e = expect_code(&d.sh("report bad.csv -r records.jsonl"), 1);
     assert!(
         e.contains("bad.csv:2: field `score` must be a number, found `high`"),
         "{e}"
     );
-    let e = expect_code(
-        &d.run(&["report", "labels.jsonl", "-r", "missing.jsonl"]),
-        1,
-    );
+    let e = expect_code(&d.sh("report labels.jsonl -r missing.jsonl"), 1);
     assert!(e.contains("missing.jsonl"), "{e}");
-    let e = expect_code(&d.run(&["report", "labels.jsonl"]), 2);
+    let e = expect_code(&d.sh("report labels.jsonl"), 2);
     assert!(e.contains("--records"), "{e}");
 }
 
@@ -257,15 +245,7 @@ fn rows_that_could_not_be_labelled_are_listed_and_exit_1() {
             "\n"
         ),
     );
-    let o = d.run(&[
-        "report",
-        "labels.jsonl",
-        "-r",
-        "records.jsonl",
-        "--html",
-        "p.html",
-        "--json",
-    ]);
+    let o = d.sh("report labels.jsonl -r records.jsonl --html p.html --json");
     let e = expect_code(&o, 1);
     assert!(e.contains("2 label rows carry an error"), "{e}");
     let json: Value = serde_json::from_str(&stdout(&o)).unwrap();

@@ -45,7 +45,7 @@ fn train_only_needs_a_leave_one_out_split() {
     let d = Dir::new();
     d.write("a.csv", toy_csv(30));
     d.write("b.csv", toy_csv(30));
-    let o = d.run(&["evaluate", "a.csv", "--train-only", "b.csv"]);
+    let o = d.sh("evaluate a.csv --train-only b.csv");
     let err = expect_code(&o, 2);
     assert!(err.contains("--train-only needs --split"), "{err}");
 }
@@ -167,22 +167,12 @@ fn a_static_table_travels_in_the_model_and_needs_no_encoder() {
     assert_eq!(stdout(&o).lines().count(), 45);
     let o = d.run(&["explain", "-m", "m.json", "rotate the leaked key"]);
     assert!(stdout(&o).contains("[sentence vector]"), "{}", stdout(&o));
-    let o = d.run(&["inspect", "m.json"]);
+    let o = d.sh("inspect m.json");
     assert!(
         stdout(&o).contains("static tiny, 2 dimensions"),
         "{}",
         stdout(&o)
     );
-    let err = expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "-o",
-            "n.json",
-            "--features",
-            "tfidf+static",
-        ]),
-        1,
-    );
+    let err = expect_code(&d.sh("train data.csv -o n.json --features tfidf+static"), 1);
     assert!(err.contains("--static TABLE"), "{err}");
 }

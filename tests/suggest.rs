@@ -7,10 +7,7 @@ use crate::util::{expect_code, stdout, toy_csv, Dir};
 /// A trained toy model plus an unlabelled pool of 40 records (some deliberately ambiguous).
 fn setup(d: &Dir) {
     d.write("data.csv", toy_csv(60));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o m.json --min-df 1"), 0);
     let mut pool = String::from("id,source,text\n");
     let texts = [
         "The token is verified but the dashboard layout breaks",
@@ -81,20 +78,11 @@ fn uncertainty_lists_the_records_nearest_the_threshold_first() {
     let d = Dir::new();
     setup(&d);
     let threshold = {
-        let o = d.run(&["inspect", "--json", "m.json"]);
+        let o = d.sh("inspect --json m.json");
         let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
         v["threshold"].as_f64().unwrap()
     };
-    let o = d.run(&[
-        "suggest",
-        "-m",
-        "m.json",
-        "pool.csv",
-        "-n",
-        "40",
-        "--strategy",
-        "uncertainty",
-    ]);
+    let o = d.sh("suggest -m m.json pool.csv -n 40 --strategy uncertainty");
     expect_code(&o, 0);
     let margins: Vec<f64> = csv_rows(&stdout(&o))
         .iter()
@@ -196,15 +184,12 @@ fn refuses_a_bad_pool_or_zero_records() {
     let d = Dir::new();
     setup(&d);
     d.write("bad.jsonl", "{\"id\":\"a\",\"text\":\"x\"}\n{broken\n");
-    let err = expect_code(&d.run(&["suggest", "-m", "m.json", "bad.jsonl"]), 1);
+    let err = expect_code(&d.sh("suggest -m m.json bad.jsonl"), 1);
     assert!(err.contains("bad.jsonl:2"), "{err}");
-    let err = expect_code(
-        &d.run(&["suggest", "-m", "m.json", "pool.csv", "-n", "0"]),
-        2,
-    );
+    let err = expect_code(&d.sh("suggest -m m.json pool.csv -n 0"), 2);
     assert!(err.contains("'0'") && err.contains("--count"), "{err}");
     d.write("labelled.csv", toy_csv(6));
-    let err = expect_code(&d.run(&["suggest", "-m", "m.json", "labelled.csv"]), 1);
+    let err = expect_code(&d.sh("suggest -m m.json labelled.csv"), 1);
     assert!(err.contains("no unlabelled records"), "{err}");
 }
 
@@ -213,30 +198,11 @@ fn a_labelled_batch_trains_alongside_the_corpus_and_an_empty_label_names_file_an
     let d = Dir::new();
     setup(&d);
     expect_code(
-        &d.run(&[
-            "suggest",
-            "-m",
-            "m.json",
-            "pool.csv",
-            "-n",
-            "4",
-            "-o",
-            "batch.csv",
-            "--strategy",
-            "uncertainty",
-        ]),
+        &d.sh("suggest -m m.json pool.csv -n 4 -o batch.csv --strategy uncertainty"),
         0,
     );
     // Nobody filled the labels in yet.
-    let o = d.run(&[
-        "train",
-        "data.csv",
-        "batch.csv",
-        "-o",
-        "m2.json",
-        "--min-df",
-        "1",
-    ]);
+    let o = d.sh("train data.csv batch.csv -o m2.json --min-df 1");
     let err = expect_code(&o, 1);
     assert!(
         err.contains("batch.csv:2")
@@ -259,50 +225,22 @@ fn a_labelled_batch_trains_alongside_the_corpus_and_an_empty_label_names_file_an
         w.write_record(&r).unwrap();
     }
     d.write("batch.csv", w.into_inner().unwrap());
-    let err = expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "batch.csv",
-            "-o",
-            "m2.json",
-            "--min-df",
-            "1",
-        ]),
-        1,
-    );
+    let err = expect_code(&d.sh("train data.csv batch.csv -o m2.json --min-df 1"), 1);
     assert!(err.contains("batch.csv:5"), "{err}");
     let err = expect_code(
-        &d.run(&[
-            "train",
-            "data.csv",
-            "batch.csv",
-            "-o",
-            "m2.json",
-            "--min-df",
-            "1",
-            "--skip-unlabelled",
-        ]),
+        &d.sh("train data.csv batch.csv -o m2.json --min-df 1 --skip-unlabelled"),
         0,
     );
     assert!(
         err.contains("skipped 1 records") && err.contains("on 63 records"),
         "{err}"
     );
-    let o = d.run(&["inspect", "--json", "m2.json"]);
+    let o = d.sh("inspect --json m2.json");
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["training_data"]["name"], "data.csv+batch.csv");
     assert_eq!(v["training_data"]["rows"], 63);
     // evaluate reads the same files the same way.
-    let o = d.run(&[
-        "evaluate",
-        "data.csv",
-        "batch.csv",
-        "--skip-unlabelled",
-        "--min-df",
-        "1",
-        "--json",
-    ]);
+    let o = d.sh("evaluate data.csv batch.csv --skip-unlabelled --min-df 1 --json");
     expect_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["n"], 63);
@@ -312,10 +250,7 @@ fn a_labelled_batch_trains_alongside_the_corpus_and_an_empty_label_names_file_an
 fn one_data_file_still_gives_the_same_model_and_stdin_only_once() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "a.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o a.json --min-df 1"), 0);
     let o = d.run_stdin(
         &["train", "-", "-o", "b.json", "--min-df", "1"],
         Some(toy_csv(30).as_bytes()),
@@ -329,7 +264,7 @@ fn one_data_file_still_gives_the_same_model_and_stdin_only_once() {
         a["manifest"]["training_data"]["sha256"],
         b["manifest"]["training_data"]["sha256"]
     );
-    let err = expect_code(&d.run(&["train", "-", "-", "-o", "c.json"]), 1);
+    let err = expect_code(&d.sh("train - - -o c.json"), 1);
     assert!(err.contains("only once"), "{err}");
 }
 
@@ -337,31 +272,8 @@ fn one_data_file_still_gives_the_same_model_and_stdin_only_once() {
 fn exclude_leaves_out_ids_already_in_other_files() {
     let d = Dir::new();
     setup(&d);
-    expect_code(
-        &d.run(&[
-            "suggest",
-            "-m",
-            "m.json",
-            "pool.csv",
-            "-n",
-            "30",
-            "-o",
-            "first.csv",
-        ]),
-        0,
-    );
-    let o = d.run(&[
-        "suggest",
-        "-m",
-        "m.json",
-        "pool.csv",
-        "-n",
-        "30",
-        "--exclude",
-        "first.csv",
-        "--exclude",
-        "data.csv",
-    ]);
+    expect_code(&d.sh("suggest -m m.json pool.csv -n 30 -o first.csv"), 0);
+    let o = d.sh("suggest -m m.json pool.csv -n 30 --exclude first.csv --exclude data.csv");
     let err = expect_code(&o, 0);
     assert!(
         err.contains("suggested 10 of 10") && err.contains("30 excluded by id"),
@@ -378,16 +290,6 @@ fn exclude_leaves_out_ids_already_in_other_files() {
             &r[0]
         );
     }
-    let err = expect_code(
-        &d.run(&[
-            "suggest",
-            "-m",
-            "m.json",
-            "pool.csv",
-            "--exclude",
-            "missing.csv",
-        ]),
-        1,
-    );
+    let err = expect_code(&d.sh("suggest -m m.json pool.csv --exclude missing.csv"), 1);
     assert!(err.contains("missing.csv"), "{err}");
 }

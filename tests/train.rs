@@ -6,18 +6,8 @@ use crate::util::{expect_code, stdout, toy_csv, Dir};
 fn trains_a_model_with_manifest_and_is_byte_reproducible() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(60));
-    expect_code(
-        &d.run(&[
-            "train", "data.csv", "-o", "a.json", "--cv", "3", "--min-df", "1",
-        ]),
-        0,
-    );
-    expect_code(
-        &d.run(&[
-            "train", "data.csv", "-o", "b.json", "--cv", "3", "--min-df", "1",
-        ]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o a.json --cv 3 --min-df 1"), 0);
+    expect_code(&d.sh("train data.csv -o b.json --cv 3 --min-df 1"), 0);
     let a = std::fs::read(d.path("a.json")).unwrap();
     assert_eq!(a, std::fs::read(d.path("b.json")).unwrap());
     let v: serde_json::Value = serde_json::from_slice(&a).unwrap();
@@ -62,13 +52,10 @@ fn reads_jsonl_training_data_from_stdin() {
 fn failed_training_leaves_the_old_model_untouched() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    expect_code(
-        &d.run(&["train", "data.csv", "-o", "m.json", "--min-df", "1"]),
-        0,
-    );
+    expect_code(&d.sh("train data.csv -o m.json --min-df 1"), 0);
     let before = std::fs::read(d.path("m.json")).unwrap();
     d.write("bad.csv", "text,label\nsome text,1\nother,2\n");
-    let err = expect_code(&d.run(&["train", "bad.csv", "-o", "m.json"]), 1);
+    let err = expect_code(&d.sh("train bad.csv -o m.json"), 1);
     assert!(err.contains("bad.csv:3"), "{err}");
     assert_eq!(std::fs::read(d.path("m.json")).unwrap(), before);
     let leftovers: Vec<_> = std::fs::read_dir(d.dir.path())
@@ -85,38 +72,18 @@ fn failed_training_leaves_the_old_model_untouched() {
 fn centroid_from_the_registry_trains_labels_and_tunes() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(60));
-    let o = d.run(&[
-        "train",
-        "data.csv",
-        "-o",
-        "m.json",
-        "--classifier",
-        "centroid",
-        "--min-df",
-        "1",
-    ]);
+    let o = d.sh("train data.csv -o m.json --classifier centroid --min-df 1");
     expect_code(&o, 0);
     let model: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.path("m.json")).unwrap()).unwrap();
     assert_eq!(model["manifest"]["classifier"]["name"], "centroid");
-    let o = d.run(&["label", "-m", "m.json", "data.csv"]);
+    let o = d.sh("label -m m.json data.csv");
     expect_code(&o, 0);
     assert_eq!(stdout(&o).lines().count(), 60);
-    let o = d.run(&[
-        "compare",
-        "data.csv",
-        "--classifiers",
-        "lr,centroid",
-        "--folds",
-        "3",
-        "--tune",
-        "--min-df",
-        "1",
-        "--json",
-    ]);
+    let o = d.sh("compare data.csv --classifiers lr,centroid --folds 3 --tune --min-df 1 --json");
     expect_code(&o, 0);
     assert!(stdout(&o).contains("beta="), "{}", stdout(&o));
-    let help = stdout(&d.run(&["train", "--help"]));
+    let help = stdout(&d.sh("train --help"));
     assert!(
         help.contains("centroid:") && help.contains("Rocchio"),
         "{help}"

@@ -31,6 +31,12 @@ impl Dir {
         self.run_stdin(args, None)
     }
 
+    /// Run `secdisc` with the words of `line` as arguments (for arguments without spaces;
+    /// `run` takes any).
+    pub fn sh(&self, line: &str) -> Output {
+        self.run(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
     /// Run `secdisc ARGS` with environment variables set (`Some`) or removed (`None`).
     pub fn run_env(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
         self.run_with(args, None, env)
