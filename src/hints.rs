@@ -5,6 +5,7 @@ use secdisc_features::FeaturesError;
 use secdisc_ingest::IngestError;
 use secdisc_model::ModelError;
 use secdisc_report::backlog::BacklogError;
+use secdisc_train::dataset::DatasetError;
 use secdisc_train::TrainError;
 
 /// The flag-level advice for the first error in `err`'s chain that has one.
@@ -26,6 +27,9 @@ pub fn for_error(err: &anyhow::Error) -> Option<String> {
         }
         if let Some(BacklogError::UnknownId { .. }) = cause.downcast_ref::<BacklogError>() {
             return Some("name it with --records".to_string());
+        }
+        if let Some(DatasetError::EmptyLabel { .. }) = cause.downcast_ref::<DatasetError>() {
+            return Some("pass --skip-unlabelled to leave such records out".to_string());
         }
         cause.downcast_ref::<TrainError>().and_then(train)
     })

@@ -195,3 +195,44 @@ fn zero_folds_or_repeats_are_named() {
     let e = expect_code(&d.sh("evaluate data.csv --folds 1"), 1);
     assert!(e.contains("at least 2 folds, got 1"), "{e}");
 }
+
+/// Issue 13: an output that is one of the run's inputs (under any name) is refused before
+/// anything is written, for every command and output flag; the input keeps its bytes.
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let d = Dir::new();
+    d.write("c.csv", toy_csv(40));
+    expect_code(&d.sh("train c.csv -o m.json --min-df 1"), 0);
+    d.write(
+        "b.jsonl",
+        "{\"id\":\"a\",\"text\":\"rotate the jwt key\"}\n",
+    );
+    d.write("g.json", "[{\"number\":1,\"title\":\"t\",\"body\":\"b\",\"html_url\":\"https://github.com/o/r/issues/1\",\"user\":{\"login\":\"u\"},\"created_at\":\"2020-01-01T00:00:00Z\"}]");
+    let cases: &[&[&str]] = &[
+        &["label", "-m", "m.json", "b.jsonl", "-o", "b.jsonl"],
+        &["label", "-m", "m.json", "b.jsonl", "-o", "./b.jsonl"],
+        &["label", "-m", "m.json", "b.jsonl", "-o", "m.json"],
+        &[
+            "label", "-m", "m.json", "b.jsonl", "-o", "l.jsonl", "--report", "b.jsonl",
+        ],
+        &["ingest", "g.json", "-o", "g.json"],
+        &["train", "c.csv", "-o", "c.csv"],
+        &["evaluate", "c.csv", "--oof", "c.csv"],
+        &["evaluate", "c.csv", "--folds-out", "c.csv"],
+        &["suggest", "-m", "m.json", "b.jsonl", "-o", "b.jsonl"],
+        &["adapt", "-m", "m.json", "c.csv", "-o", "m.json"],
+    ];
+    let before: Vec<Vec<u8>> = ["b.jsonl", "m.json", "g.json", "c.csv"]
+        .iter()
+        .map(|f| std::fs::read(d.path(f)).unwrap())
+        .collect();
+    for args in cases {
+        let e = expect_code(&d.run(args), 1);
+        assert!(e.contains("same file as the input"), "{args:?}: {e}");
+    }
+    let after: Vec<Vec<u8>> = ["b.jsonl", "m.json", "g.json", "c.csv"]
+        .iter()
+        .map(|f| std::fs::read(d.path(f)).unwrap())
+        .collect();
+    assert!(before == after, "an input changed");
+}

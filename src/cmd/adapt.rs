@@ -52,7 +52,7 @@ pub struct AdaptArgs {
 
 /// Run `secdisc adapt`.
 pub fn run(args: &AdaptArgs) -> anyhow::Result<ExitCode> {
-    dataset::check_output_dir(&args.output)?;
+    dataset::check_outputs([&args.output], args.labels.iter().chain([&args.model]))?;
     let base_bytes = std::fs::read(&args.model)
         .with_context(|| format!("cannot read the base model {}", args.model.display()))?;
     let bundle = ModelBundle::load(&args.model)?;

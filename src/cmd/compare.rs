@@ -61,8 +61,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             args.classifiers
         );
     }
-    if let Some(path) = &args.html {
-        dataset::check_output_dir(path)?;
+    {
+        let inputs = args.data.iter().chain(&args.cv.train_only);
+        dataset::check_outputs(&args.html, inputs.chain(&args.model.static_table))?;
     }
     let classifiers = kinds
         .iter()
@@ -71,11 +72,14 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let data = args.cv.load(
         &args.data,
         args.cv.input_format,
-        dataset::Unlabelled::from_flag(args.skip_unlabelled),
+        dataset::unlabelled(args.skip_unlabelled),
     )?;
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
-    let input = data.cv_input(&groups, dense.as_ref());
+    let input = data.cv_input(
+        &groups,
+        dense.as_ref().map(super::vectors::DenseFeatures::input),
+    );
     let opts = args.cv.options(&data, &args.model)?;
     let (folds, repeats) = opts.shape();
     let started = std::time::Instant::now();

@@ -28,7 +28,7 @@ pub struct DistillArgs {
 pub fn run(args: &DistillArgs) -> anyhow::Result<ExitCode> {
     let to_stdout = args.output == Path::new("-");
     if !to_stdout {
-        super::dataset::check_output_dir(&args.output)?;
+        super::dataset::check_outputs([&args.output], [&args.encoder])?;
     }
     let encoder = SentenceEncoder::load(&args.encoder, EncoderParams::default())?;
     let start = Instant::now();

@@ -64,13 +64,17 @@ pub struct EvaluateArgs {
 
 /// Run `secdisc evaluate`.
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
-    for out in [&args.oof, &args.folds_out, &args.html]
-        .into_iter()
-        .flatten()
     {
-        dataset::check_output_dir(out)?;
+        let outputs = [&args.oof, &args.folds_out, &args.html]
+            .into_iter()
+            .flatten();
+        let inputs = (args.data.iter().chain(&args.cv.train_only))
+            .chain(&args.test)
+            .chain(&args.saved_model)
+            .chain(&args.model.static_table);
+        dataset::check_outputs(outputs, inputs)?;
     }
-    let unlabelled = dataset::Unlabelled::from_flag(args.skip_unlabelled);
+    let unlabelled = dataset::unlabelled(args.skip_unlabelled);
     if let Some(model) = &args.saved_model {
         return super::evaluate_saved::run(args, model);
     }
@@ -85,7 +89,10 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         .map(|test| holdout(&mut data, args.data.len(), test));
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
-    let input = data.cv_input(&groups, dense.as_ref());
+    let input = data.cv_input(
+        &groups,
+        dense.as_ref().map(super::vectors::DenseFeatures::input),
+    );
     let started = std::time::Instant::now();
     let mut opts = args.cv.options(&data, &args.model)?;
     if let Some(split) = holdout {

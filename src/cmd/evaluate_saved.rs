@@ -20,7 +20,7 @@ pub fn run(args: &EvaluateArgs, model: &Path) -> anyhow::Result<ExitCode> {
     let data = dataset::load_many(
         &args.data,
         args.cv.input_format,
-        dataset::Unlabelled::from_flag(args.skip_unlabelled),
+        dataset::unlabelled(args.skip_unlabelled),
     )?;
     let started = std::time::Instant::now();
     let vectors = super::vectors::for_model(&bundle, args.model.encoder.encoder.as_deref())?;

@@ -239,6 +239,8 @@ fn report(args: &IngestArgs, summary: &Summary) -> anyhow::Result<()> {
 /// Run `secdisc ingest`.
 pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut ingester = params(args)?.build()?;
+    let outputs = [&args.output].into_iter().chain(&args.summary);
+    super::dataset::check_outputs(outputs, &args.inputs)?;
     let mut out = RecordWriter::create(&args.output)?;
     ingester.ingest_paths(&args.inputs, &mut out)?;
     let summary = ingester.finish(&mut out)?;

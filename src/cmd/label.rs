@@ -98,7 +98,10 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     if args.inputs.iter().filter(|p| *p == Path::new("-")).count() > 1 {
         usage("standard input (`-`) can be read only once");
     }
-    dataset::check_output_dir(&args.output)?;
+    dataset::check_outputs(
+        [&args.output].into_iter().chain(&args.report),
+        args.inputs.iter().chain([&args.model]),
+    )?;
     if let Some(report) = &args.report {
         let [input] = args.inputs.as_slice() else {
             usage("--report needs exactly one input file (the records the report joins the labels with)");

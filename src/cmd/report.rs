@@ -56,8 +56,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
             "the labels and the records cannot both come from standard input; pass --records FILE"
         );
     }
-    for out in [&args.html, &args.markdown].into_iter().flatten() {
-        dataset::check_output_dir(out)?;
+    {
+        let outputs = [&args.html, &args.markdown].into_iter().flatten();
+        dataset::check_outputs(outputs, [&args.labels, &args.records])?;
     }
     let report = load(&args.labels, &args.records, args.input_format)?;
     let opts = PageOptions {
@@ -186,7 +187,7 @@ fn summary(b: &Backlog, n: usize) -> String {
 }
 
 /// Before `secdisc label --report FILE` labels anything: the report re-reads the input and the
-/// labels, so both must be files, and FILE's directory must exist.
+/// labels, so both must be files, and the report another file than the labels.
 pub fn check_label_report(input: &Path, output: &Path, report: &Path) -> anyhow::Result<()> {
     if input == Path::new("-") {
         bail!("--report needs the input as a file, not standard input; or pipe the labels into `secdisc report - --records FILE`");
@@ -194,7 +195,14 @@ pub fn check_label_report(input: &Path, output: &Path, report: &Path) -> anyhow:
     if output == Path::new("-") {
         bail!("--report needs the labels written to a file: add --output FILE");
     }
-    dataset::check_output_dir(report)
+    if report == output {
+        bail!(
+            "--report and --output name the same file {}; write the report to another file",
+            report.display()
+        );
+    }
+    // `label` checks the report path itself, with its other outputs.
+    Ok(())
 }
 
 /// After `secdisc label --report FILE`: write the HTML backlog of `labels` and `input`.

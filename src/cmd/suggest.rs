@@ -85,7 +85,10 @@ struct Row<'a> {
 
 /// Run `secdisc suggest`.
 pub fn run(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
-    dataset::check_output_dir(&args.output)?;
+    dataset::check_outputs(
+        [&args.output],
+        [&args.model, &args.pool].into_iter().chain(&args.exclude),
+    )?;
     let params = SuggestParams::default()
         .n(args.n)
         .strategy(args.strategy)

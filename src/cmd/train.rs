@@ -52,11 +52,14 @@ pub struct TrainArgs {
 
 /// Run `secdisc train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
-    dataset::check_output_dir(&args.output)?;
+    dataset::check_outputs(
+        [&args.output],
+        args.data.iter().chain(&args.model.static_table),
+    )?;
     let data = dataset::load_many(
         &args.data,
         args.input_format,
-        dataset::Unlabelled::from_flag(args.skip_unlabelled),
+        dataset::unlabelled(args.skip_unlabelled),
     )?;
     let positives = data.positives();
     let tfidf = args.model.tfidf();
@@ -64,7 +67,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let tune = args.tune.options();
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
-    let input = data.cv_input(&groups, dense.as_ref());
+    let input = data.cv_input(
+        &groups,
+        dense.as_ref().map(super::vectors::DenseFeatures::input),
+    );
     let started = std::time::Instant::now();
     let cv = match args.cv {
         Some(k) => {

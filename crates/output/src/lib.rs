@@ -22,6 +22,10 @@
 //! ```
 #![deny(missing_docs)]
 
+mod check;
+
+pub use check::{check_output, same_file, OutputPathError};
+
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -73,6 +73,7 @@ pub use calibration::fit_platt;
 pub use centroid::{CentroidParams, CentroidValidParams};
 pub use chi2::{chi2_scores, dense_columns, Chi2Selection};
 pub use classifier::{ClassifierKind, ClassifierParams, CLASSIFIER_NAMES};
+pub mod dataset;
 pub use compare::{compare, CompareReport, PairTest, ALPHA};
 pub use cv::{
     cross_validate, cross_validate_many, fit_sampled, ClassifierCv, CvInput, CvOptions, CvReport,
