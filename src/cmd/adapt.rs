@@ -143,5 +143,12 @@ pub fn run(args: &AdaptArgs) -> anyhow::Result<ExitCode> {
         args.threshold,
         args.output.display()
     );
+    if adapted.base_weight < 0.0 {
+        // Measured in benches/active_learning (cross_project_summary.md): labels picked only
+        // near the base model's threshold can make the fit turn the base ranking around.
+        eprintln!(
+            "secdisc: warning: the labels gave the base model's log-odds a negative weight, so the adapted model ranks against the base; labels picked only near its threshold (suggest --strategy uncertainty) do this: add a batch of randomly chosen records and adapt again"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
