@@ -2,8 +2,13 @@
 //!
 //! ```text
 //! export SECDISC_ENCODER=$(scripts/fetch-encoder.sh)
-//! cargo run --release -p secdisc-encoder --example throughput [-- BATCH_SIZE]
+//! cargo run --release -p secdisc-encoder --example throughput [-- [BATCH_SIZE] [--dump FILE]]
 //! ```
+//!
+//! `--dump FILE` also writes the timed run's texts and embeddings to FILE, one JSON object
+//! `{"text": ..., "embedding": [...]}` a line, in text order (`benches/peers/onnx_encoder.py`
+//! reads it so that ONNX Runtime embeds the same texts). `RAYON_NUM_THREADS` sets candle's
+//! threads (default: all cores).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,14 +45,26 @@ fn main() -> ExitCode {
         eprintln!("SECDISC_ENCODER is not set (run scripts/fetch-encoder.sh)");
         return ExitCode::from(2);
     };
-    let batch_size = match std::env::args().nth(1).map(|s| s.parse::<usize>()) {
-        None => 32,
-        Some(Ok(n)) => n,
-        Some(Err(err)) => {
-            eprintln!("batch size: {err}");
-            return ExitCode::from(2);
+    let mut batch_size = 32;
+    let mut dump: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--dump" {
+            let Some(path) = args.next() else {
+                eprintln!("--dump needs a file");
+                return ExitCode::from(2);
+            };
+            dump = Some(PathBuf::from(path));
+        } else {
+            match arg.parse::<usize>() {
+                Ok(n) => batch_size = n,
+                Err(err) => {
+                    eprintln!("batch size: {err}");
+                    return ExitCode::from(2);
+                }
+            }
         }
-    };
+    }
     let params = EncoderParams::default()
         .max_tokens(128)
         .batch_size(batch_size);
@@ -71,11 +88,27 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let start = Instant::now();
-    if let Err(err) = encoder.embed(&texts) {
-        eprintln!("{err}");
-        return ExitCode::FAILURE;
-    }
+    let embeddings = match encoder.embed(&texts) {
+        Ok(embeddings) => embeddings,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let seconds = start.elapsed().as_secs_f64();
+    if let Some(path) = dump {
+        let lines: String = texts
+            .iter()
+            .zip(&embeddings)
+            .map(|(text, embedding)| {
+                serde_json::json!({ "text": text, "embedding": embedding }).to_string() + "\n"
+            })
+            .collect();
+        if let Err(err) = std::fs::write(&path, lines) {
+            eprintln!("{}: {err}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
     println!(
         "{} paragraphs, {:.1} tokens each on average (max 128), batch size {batch_size}: \
          {seconds:.2} s, {:.1} embeddings/s",
