@@ -280,6 +280,37 @@ impl LogisticRegressionValidParams {
 
     /// Fit on rows of `x` with labels `y` (`true` = security).
     pub fn fit_sparse(&self, x: &CsrMatrix, y: &[bool]) -> Result<LinearModel> {
+        self.fit_rows_with_offset(x, y, None)
+    }
+
+    /// Fit with a fixed `offset` added to every row's log-odds (`offset[i]` for row `i`): the
+    /// model learns a correction of what the offset already says. Its scores are
+    /// `σ(w·x + b + offset)`, so the caller adds the offset again when it scores.
+    ///
+    /// # Errors
+    /// As [`LogisticRegressionValidParams::fit_sparse`], and [`TrainError::LengthMismatch`]
+    /// when `offset` has not one value per row.
+    pub fn fit_sparse_with_offset(
+        &self,
+        x: &CsrMatrix,
+        y: &[bool],
+        offset: &[f64],
+    ) -> Result<LinearModel> {
+        if offset.len() != x.n_rows() {
+            return Err(TrainError::LengthMismatch {
+                rows: offset.len(),
+                labels: x.n_rows(),
+            });
+        }
+        self.fit_rows_with_offset(x, y, Some(offset))
+    }
+
+    fn fit_rows_with_offset(
+        &self,
+        x: &CsrMatrix,
+        y: &[bool],
+        offset: Option<&[f64]>,
+    ) -> Result<LinearModel> {
         let p = self;
         let (positives, negatives) = crate::checks::class_counts(x, y)?;
         let (ws, wn) = class_weights(p.class_weight, positives, negatives)?;
@@ -295,6 +326,7 @@ impl LogisticRegressionValidParams {
             c: p.c,
             l2,
             intercept_scale: if l1 > 0.0 { INTERCEPT_SCALE } else { 1.0 },
+            offset,
             cache: Mutex::new(None),
         };
         let intercept_scale = problem.intercept_scale;
@@ -377,6 +409,8 @@ struct Objective<'a> {
     l2: f64,
     /// The intercept is `intercept_scale · θ_b`.
     intercept_scale: f64,
+    /// Fixed log-odds added to each row's margin, when the fit learns a correction.
+    offset: Option<&'a [f64]>,
     cache: Mutex<Option<Evaluation>>,
 }
 
@@ -409,7 +443,11 @@ impl Objective<'_> {
                 let mut coef = Vec::with_capacity(rows.len());
                 for &i in rows {
                     let yi = if self.y[i] { 1.0 } else { -1.0 };
-                    let z = yi * (self.x.row(i).dot(w) + b);
+                    let margin = match self.offset {
+                        Some(offset) => self.x.row(i).dot(w) + b + offset[i],
+                        None => self.x.row(i).dot(w) + b,
+                    };
+                    let z = yi * margin;
                     // log(1 + exp(-z)), stable for both signs.
                     let l = if z > 0.0 {
                         (-z).exp().ln_1p()
