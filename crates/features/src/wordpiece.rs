@@ -79,6 +79,8 @@ pub struct WordPiece {
     continuations: FxHashMap<Box<str>, u32>,
     /// Added tokens and their ids, longest first.
     added: Vec<(String, u32)>,
+    /// The first byte of each added token (few: `[` for BERT's), to skip other positions fast.
+    added_first_bytes: Vec<u8>,
     unk_id: u32,
     /// Longest start or continuation token, in bytes: longer candidates are not looked up.
     max_piece_bytes: usize,
@@ -130,12 +132,16 @@ impl WordPiece {
                 continuations.insert(rest.into(), id as u32);
             }
         }
+        let mut added_first_bytes: Vec<u8> = added.iter().map(|(t, _)| t.as_bytes()[0]).collect();
+        added_first_bytes.sort_unstable();
+        added_first_bytes.dedup();
         Ok(Self {
             vocab,
             settings,
             starts,
             continuations,
             added,
+            added_first_bytes,
             unk_id,
             max_piece_bytes,
         })
@@ -262,7 +268,12 @@ impl WordPiece {
         if self.added.is_empty() {
             return (text, None, "");
         }
-        for (start, _) in text.char_indices() {
+        // Only positions holding the first byte of some added token can start one; a UTF-8
+        // leading byte never occurs inside a character, so each such position is a boundary.
+        for (start, &byte) in text.as_bytes().iter().enumerate() {
+            if !self.added_first_bytes.contains(&byte) {
+                continue;
+            }
             let tail = &text[start..];
             for (token, id) in &self.added {
                 if tail.starts_with(token.as_str()) {
@@ -360,7 +371,10 @@ impl WordPiece {
 
     /// Appends the ids of one pre-tokenized word.
     fn word_ids(&self, word: &str, out: &mut Vec<u32>) {
-        if word.chars().count() > self.settings.max_input_chars_per_word {
+        // A word has at most as many characters as bytes: count them only when it may be long.
+        if word.len() > self.settings.max_input_chars_per_word
+            && word.chars().count() > self.settings.max_input_chars_per_word
+        {
             out.push(self.unk_id);
             return;
         }
@@ -424,12 +438,20 @@ fn is_whitespace(c: char) -> bool {
 
 /// Control for `BertNormalizer`: categories Cc, Cf and Co, except tab, newline and return.
 fn is_control(c: char) -> bool {
-    !matches!(c, '\t' | '\n' | '\r') && c.is_other()
+    if c.is_ascii() {
+        // ASCII's C* characters are exactly its controls (Cc); the table lookup is the slow path.
+        return c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r');
+    }
+    c.is_other()
 }
 
 /// ASCII punctuation (which includes `$`, `+`, `<`, `^`, `` ` ``, `|`, `~`) and Unicode P*.
 fn is_punctuation(c: char) -> bool {
-    c.is_ascii_punctuation() || c.is_punctuation()
+    if c.is_ascii() {
+        // Every ASCII P* character is ASCII punctuation; skip the table for ASCII.
+        return c.is_ascii_punctuation();
+    }
+    c.is_punctuation()
 }
 
 /// The CJK ideograph blocks BERT puts spaces around.
