@@ -55,6 +55,7 @@ pub use error::{IngestError, Position, Result};
 pub use formats::generic::FieldMap;
 pub use formats::ExportFormat;
 pub use ingest::{IngestParams, Ingester, LabelSource, OpenedInput};
+pub use parse::csv::{CsvGuard, CsvLimits, CsvShapeError, MAX_QUOTED_LINE_BREAKS};
 pub use labels::{SecurityTags, TagRule, BUILTIN_SECURITY_TAGS};
 pub use pipeline::{BotFilter, ErrorMode, Inheritance, Unit, DEFAULT_BOTS};
 pub use post::Kind;
