@@ -243,7 +243,10 @@ fn unclosed_quote_csv() -> String {
     let mut s = String::from("id,label,text\n");
     for i in 1..=1000 {
         let (text, label) = if i % 3 == 0 {
-            ("The gateway forwards the JWT without verifying its signature", 1)
+            (
+                "The gateway forwards the JWT without verifying its signature",
+                1,
+            )
         } else {
             ("The dashboard layout breaks on small screens", 0)
         };
@@ -331,7 +334,10 @@ fn an_endless_csv_header_stops_at_the_record_limit() {
     }
     #[cfg(unix)]
     {
-        let e = expect_code(&d.sh("label -m m.json /dev/zero --max-record-bytes 100000"), 1);
+        let e = expect_code(
+            &d.sh("label -m m.json /dev/zero --max-record-bytes 100000"),
+            1,
+        );
         assert!(
             e.contains("the CSV header is larger than the limit of 100000 bytes"),
             "{e}"

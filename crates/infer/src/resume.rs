@@ -256,10 +256,11 @@ fn check_csv<I: Iterator<Item = InputItem>>(
         let more = match reader.read_record(&mut record) {
             Ok(more) => more,
             // A row torn inside a quoted field that spans lines: cut it like any torn row.
-            Err(e) if matches!(
-                CsvShapeError::from_csv(&e),
-                Some(CsvShapeError::UnclosedQuote { .. })
-            ) =>
+            Err(e)
+                if matches!(
+                    CsvShapeError::from_csv(&e),
+                    Some(CsvShapeError::UnclosedQuote { .. })
+                ) =>
             {
                 return Ok(checked)
             }

@@ -222,7 +222,9 @@ impl IngestError {
     pub fn ends_input(&self) -> bool {
         matches!(
             self,
-            IngestError::Io { .. } | IngestError::RecordTooLarge { .. } | IngestError::CsvShape { .. }
+            IngestError::Io { .. }
+                | IngestError::RecordTooLarge { .. }
+                | IngestError::CsvShape { .. }
         )
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde::Deserialize;
 
 use crate::error::{IngestError, Position, Result};
-use crate::parse::csv::{line_of, CsvGuard, CsvLimits, CsvShapeError, LineIndex};
+use crate::parse::csv::{excerpt, line_of, CsvGuard, CsvLimits, CsvShapeError, LineIndex};
 use crate::record::{Label, Record};
 
 /// The layout of a record file.
@@ -196,11 +196,8 @@ impl RecordReader {
                     max_record_bytes: opts.max_record_bytes,
                     bound_rows: true,
                 };
-                let boxed: Box<dyn Read + Send> = Box::new(CsvGuard::with_lines(
-                    buffered,
-                    limits,
-                    Arc::clone(&lines),
-                ));
+                let boxed: Box<dyn Read + Send> =
+                    Box::new(CsvGuard::with_lines(buffered, limits, Arc::clone(&lines)));
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(false)
@@ -502,7 +499,7 @@ fn map_columns(name: &str, header: &csv::ByteRecord, labels: LabelPolicy) -> Res
     let missing = |col: &str| IngestError::MissingColumn {
         file: name.to_string(),
         column: col.to_string(),
-        found: names.join(","),
+        found: excerpt(&names.join(",")),
     };
     let text = find("text").ok_or_else(|| missing("text"))?;
     let label = find("label");
@@ -549,14 +546,15 @@ fn csv_error(name: &str, e: &csv::Error, lines: &Mutex<LineIndex>) -> IngestErro
     }
 }
 
-/// Guess CSV or JSONL from the first non-blank byte: `{` means JSON lines.
+/// Guess CSV or JSONL from the first non-blank byte: `{` means JSON lines, and so does `[` (a
+/// JSON array is no record file, but read as CSV it would become one huge header).
 fn sniff(reader: &mut BufReader<Box<dyn Read + Send>>) -> std::io::Result<RecordFormat> {
     let buf = reader.fill_buf()?;
     let first = buf
         .iter()
         .copied()
         .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
-    Ok(if first == Some(b'{') {
+    Ok(if matches!(first, Some(b'{' | b'[')) {
         RecordFormat::Jsonl
     } else {
         RecordFormat::Csv
@@ -814,10 +812,43 @@ mod line_number_tests {
             ..ReadOptions::default()
         };
         let input: Box<dyn Read + Send> = Box::new(std::io::repeat(0));
-        let e = RecordReader::from_reader("zero", input, &opts).err().unwrap();
+        let e = RecordReader::from_reader("zero", input, &opts)
+            .err()
+            .unwrap();
         assert_eq!(
             e.to_string(),
             "zero:1: the CSV header is larger than the limit of 65536 bytes; is this a CSV file?"
         );
+    }
+
+    #[test]
+    fn a_json_array_read_as_csv_is_not_echoed_whole() {
+        // What `label` made of a JSON array of one huge item: a CSV header of one column.
+        let data = format!("[{{\"body\": \"{}\"}}]\n", "x".repeat(100_000));
+        let read = |data: &[u8], format, labels| -> Vec<Result<LocatedRecord>> {
+            let opts = ReadOptions {
+                format,
+                labels,
+                ..ReadOptions::default()
+            };
+            let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
+            match RecordReader::from_reader("t", input, &opts) {
+                Ok(r) => r.collect(),
+                Err(e) => vec![Err(e)],
+            }
+        };
+        let out = read(
+            data.as_bytes(),
+            Some(RecordFormat::Csv),
+            LabelPolicy::Ignore,
+        );
+        let msg = out[0].as_ref().unwrap_err().to_string();
+        assert!(msg.contains("missing column `text`"), "{msg}");
+        assert!(msg.len() < 400, "{} bytes: {}", msg.len(), &msg[..400]);
+        // Guessed, a JSON array is JSON, not a CSV header.
+        let out = read(data.as_bytes(), None, LabelPolicy::Ignore);
+        let msg = out[0].as_ref().unwrap_err().to_string();
+        assert!(msg.starts_with("t:1: malformed JSON"), "{}", &msg[..200]);
+        assert!(msg.len() < 400, "{} bytes", msg.len());
     }
 }

@@ -15,6 +15,18 @@ use std::sync::{Arc, Mutex};
 use crate::error::{IngestError, Position, Result};
 use crate::pipeline::Ctx;
 
+/// Most characters of input quoted in a message.
+pub(crate) const MESSAGE_CHARS: usize = 100;
+
+/// At most [`MESSAGE_CHARS`] characters of `s`, with `…` and the full length when cut: a header
+/// that is really one huge JSON item, or binary, is not echoed whole.
+pub(crate) fn excerpt(s: &str) -> String {
+    match s.char_indices().nth(MESSAGE_CHARS) {
+        Some((i, _)) => format!("{}… ({} bytes in all)", &s[..i], s.len()),
+        None => s.to_string(),
+    }
+}
+
 /// A CSV header: column names in order (repeated names allowed).
 pub(crate) struct Header {
     names: Vec<String>,
@@ -53,9 +65,9 @@ impl Header {
             .collect()
     }
 
-    /// The names joined by commas, for messages.
+    /// The names joined by commas, for messages (at most [`MESSAGE_CHARS`] characters).
     pub(crate) fn joined(&self) -> String {
-        self.names.join(",")
+        excerpt(&self.names.join(","))
     }
 }
 
@@ -754,7 +766,13 @@ mod tests {
                 limit: 1000
             })
         );
-        let (rows, e) = guarded(data.as_bytes(), CsvLimits { bound_rows: true, ..limits });
+        let (rows, e) = guarded(
+            data.as_bytes(),
+            CsvLimits {
+                bound_rows: true,
+                ..limits
+            },
+        );
         assert_eq!(rows.len(), 1);
         assert_eq!(
             e,
@@ -809,5 +827,15 @@ mod tests {
                 Err(e) => return (lines, Some(e.to_string())),
             }
         }
+    }
+
+    #[test]
+    fn long_headers_are_cut_in_messages() {
+        assert_eq!(excerpt("id,text"), "id,text");
+        let long = "é".repeat(150);
+        assert_eq!(
+            excerpt(&long),
+            format!("{}… (300 bytes in all)", "é".repeat(100))
+        );
     }
 }
