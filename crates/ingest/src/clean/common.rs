@@ -714,6 +714,27 @@ mod tests {
         eprintln!("{files} files, {urls} URLs replaced, identical");
     }
 
+    /// Before/after timings on the shapes of issue 13 item 5 (run with `--release`).
+    #[test]
+    #[ignore = "timing; run with --release --ignored --nocapture"]
+    fn url_replacement_timings_before_and_after() {
+        let shapes = [
+            ("http:// x 40,000", "http://".repeat(40_000)),
+            ("URL then 40,000 )", format!("http://x.org/{}", ")".repeat(40_000))),
+        ];
+        for (name, s) in shapes {
+            let t = std::time::Instant::now();
+            let mut before = String::new();
+            quadratic::push_replacing_urls_quadratic(&s, &mut before);
+            let old = t.elapsed();
+            let t = std::time::Instant::now();
+            let (after, _) = urls_and_steps(&s);
+            let new = t.elapsed();
+            assert_eq!(before, after);
+            eprintln!("{name}: before {old:.2?}, after {new:.2?}");
+        }
+    }
+
     #[test]
     fn decodes_named_and_numeric_entities() {
         let mut out = String::new();
