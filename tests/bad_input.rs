@@ -236,3 +236,111 @@ fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
         .collect();
     assert!(before == after, "an input changed");
 }
+
+/// 1,000 rows of `id,label,text` whose row 10 (line 11) starts its text with a quote that never
+/// closes: csv alone reads 9 rows and then one record holding the rest of the file.
+fn unclosed_quote_csv() -> String {
+    let mut s = String::from("id,label,text\n");
+    for i in 1..=1000 {
+        let (text, label) = if i % 3 == 0 {
+            (
+                "The gateway forwards the JWT without verifying its signature",
+                1,
+            )
+        } else {
+            ("The dashboard layout breaks on small screens", 0)
+        };
+        let q = if i == 10 { "\"" } else { "" };
+        s.push_str(&format!("r{i},{label},{q}{text} (case {i})\n"));
+    }
+    s
+}
+
+/// Issue 13 item 1: an unterminated quote swallowed the rest of the file with exit 0
+/// (`train` on 11 records, `label` writing 11 rows for 1,000).
+#[test]
+fn an_unclosed_csv_quote_is_an_error_naming_where_it_opens() {
+    let d = Dir::new();
+    d.write("data.csv", unclosed_quote_csv());
+    let opens = "data.csv:11: a quoted field opens here and is never closed (the rest of the file, 991 lines, would be one field)";
+    for cmd in [
+        "train data.csv -o m.json --min-df 1",
+        "evaluate data.csv --folds 2 --min-df 1",
+    ] {
+        let e = expect_code(&d.sh(cmd), 1);
+        assert!(e.contains(opens), "{cmd}: {e}");
+    }
+    assert!(!d.path("m.json").exists());
+    d.write("good.csv", toy_csv(30));
+    expect_code(&d.sh("train good.csv -o m.json --min-df 1"), 0);
+    for cmd in [
+        "label -m m.json data.csv -o out.jsonl",
+        "suggest -m m.json data.csv -n 5",
+        "explain --model m.json --input data.csv --json",
+        "ingest data.csv --format generic -o rec.jsonl",
+    ] {
+        let e = expect_code(&d.sh(cmd), 1);
+        assert!(e.contains(opens), "{cmd}: {e}");
+    }
+    // The same cut in the label rows that `report` reads.
+    let mut rows = String::from("id,label,score,terms,error\n");
+    for i in 1..=20 {
+        let q = if i == 5 { "\"" } else { "" };
+        rows.push_str(&format!("r{i},security,0.9,{q}jwt,\n"));
+    }
+    d.write("labels.csv", rows);
+    let e = expect_code(&d.sh("report labels.csv -r good.csv"), 1);
+    assert!(
+        e.contains("labels.csv:6: a quoted field opens here and is never closed"),
+        "{e}"
+    );
+    // Exports: a SEDE and a Jira CSV export cut inside their last post.
+    d.write(
+        "QueryResults.csv",
+        "Id,PostTypeId,Body,Title,Tags\n1,1,\"<p>Use TLS</p>\",TLS,<tls>\n2,1,\"<p>The token is lea",
+    );
+    let e = expect_code(&d.sh("ingest QueryResults.csv -o se.jsonl"), 1);
+    assert!(
+        e.contains("QueryResults.csv:3: a quoted field opens here and is never closed (the rest of the file, 1 lines"),
+        "{e}"
+    );
+    d.write(
+        "jira.csv",
+        "Issue key,Summary,Description\nAB-1,Login,\"Passwords are logged\nin plain text\nAB-2,Cut,\"half a descr",
+    );
+    let e = expect_code(&d.sh("ingest jira.csv -o j.jsonl"), 1);
+    assert!(e.contains("jira.csv:2: a quoted field opens here"), "{e}");
+}
+
+/// Issue 13 item 6: a CSV header had no size limit (`label -m M /dev/zero` reached 8 GB).
+#[test]
+fn an_endless_csv_header_stops_at_the_record_limit() {
+    let d = Dir::new();
+    d.write("good.csv", toy_csv(30));
+    expect_code(&d.sh("train good.csv -o m.json --min-df 1"), 0);
+    d.write("wide.csv", format!("{}\nx\n", "a".repeat(5000)));
+    for cmd in [
+        "label -m m.json wide.csv --max-record-bytes 1000",
+        "ingest wide.csv --format generic --max-record-bytes 1000 -o r.jsonl",
+        "ingest wide.csv --format sede --max-record-bytes 1000 -o r.jsonl",
+        "ingest wide.csv --format jira-csv --max-record-bytes 1000 -o r.jsonl",
+    ] {
+        let e = expect_code(&d.sh(cmd), 1);
+        assert!(
+            e.contains("wide.csv:1: the CSV header is larger than the limit of 1000 bytes"),
+            "{cmd}: {e}"
+        );
+        assert!(e.len() < 1000, "the header is not echoed: {e}");
+    }
+    #[cfg(unix)]
+    {
+        let e = expect_code(
+            &d.sh("label -m m.json /dev/zero --max-record-bytes 100000"),
+            1,
+        );
+        assert!(
+            e.contains("the CSV header is larger than the limit of 100000 bytes"),
+            "{e}"
+        );
+    }
+}

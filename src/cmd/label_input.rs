@@ -181,14 +181,15 @@ impl Inputs {
 }
 
 /// One item read from a record file as a labeller item: the record, or an error row for a
-/// record-level error. An error that stops the reader (I/O, an oversized record) is returned.
+/// record-level error. An error that stops the reader ([`IngestError::ends_input`]: I/O, an
+/// oversized record, a CSV quote never closed) is returned.
 fn reader_item(
     name: &str,
     item: secdisc_ingest::Result<LocatedRecord>,
 ) -> Result<Item, IngestError> {
     match item {
         Ok(located) => Ok(record_item(located.record)),
-        Err(e @ (IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) => Err(e),
+        Err(e) if e.ends_input() => Err(e),
         Err(e) => Ok((
             InputItem::Unreadable {
                 id: error_location(name, &e),

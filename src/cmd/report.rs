@@ -106,7 +106,7 @@ pub fn load(
     for item in reader {
         match item {
             Ok(located) => recs.push((located.line, located.record)),
-            Err(e @ (IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) => {
+            Err(e) if e.ends_input() => {
                 return Err(e).with_context(|| {
                     format!(
                         "cannot read the records in {records_name} to join them with the labels"

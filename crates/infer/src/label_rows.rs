@@ -1,8 +1,10 @@
 //! Reading the rows `secdisc label` writes (JSONL or CSV), validating every field: the
 //! decoder beside [`crate::output`]'s encoder.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use secdisc_ingest::{CsvGuard, CsvLimits, CsvShapeError};
 use serde_json::Value;
 
 /// A labels file that cannot be read or that breaks the label-row format.
@@ -64,25 +66,25 @@ enum Layout {
     Csv,
 }
 
+/// Largest row (or CSV header) of a labels file, in bytes. `label` writes one row per record
+/// and a record is at most 64 MiB by default, so a row longer than this is not label output.
+pub const MAX_ROW_BYTES: usize = 64 << 20;
+
 /// Read a labels file, or standard input for `-`. Every problem is an error naming the file,
-/// the line and the field.
+/// the line and the field. The file is streamed: memory holds the decoded rows and one row
+/// of at most [`MAX_ROW_BYTES`].
 pub fn read(path: &Path) -> Result<(String, Vec<LabelEntry>)> {
-    let (name, text) = if path == Path::new("-") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|source| {
-            LabelRowsError::Read {
-                name: "<stdin>".to_string(),
-                source,
-            }
-        })?;
-        ("<stdin>".to_string(), s)
+    let (name, input): (String, Box<dyn Read>) = if path == Path::new("-") {
+        ("<stdin>".to_string(), Box::new(std::io::stdin()))
     } else {
-        let s = std::fs::read_to_string(path).map_err(|source| LabelRowsError::Read {
-            name: path.display().to_string(),
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|source| LabelRowsError::Read {
+            name: name.clone(),
             source,
         })?;
-        (path.display().to_string(), s)
+        (name, Box::new(file))
     };
+    let mut input = BufReader::with_capacity(1 << 16, input);
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -90,25 +92,63 @@ pub fn read(path: &Path) -> Result<(String, Vec<LabelEntry>)> {
     let layout = match ext.as_deref() {
         Some("csv") => Layout::Csv,
         Some("jsonl" | "ndjson" | "json") => Layout::Jsonl,
-        _ if text.trim_start().starts_with('{') => Layout::Jsonl,
-        _ => Layout::Csv,
+        _ => match first_non_blank(&mut input) {
+            Ok(Some(b'{')) => Layout::Jsonl,
+            Ok(_) => Layout::Csv,
+            Err(source) => return Err(LabelRowsError::Read { name, source }),
+        },
     };
     let rows = match layout {
-        Layout::Jsonl => parse_jsonl(&name, &text)?,
-        Layout::Csv => parse_csv(&name, &text)?,
+        Layout::Jsonl => read_jsonl(&name, input)?,
+        Layout::Csv => read_csv(&name, input)?,
     };
     Ok((name, rows))
 }
 
+/// The first byte that is not white space, looking at the start of `input` only.
+fn first_non_blank(input: &mut impl BufRead) -> std::io::Result<Option<u8>> {
+    Ok(input
+        .fill_buf()?
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace()))
+}
+
 /// Parse JSON lines; blank lines are skipped.
 pub fn parse_jsonl(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
+    read_jsonl(name, text.as_bytes())
+}
+
+/// Stream JSON lines from `input`, each at most [`MAX_ROW_BYTES`].
+fn read_jsonl(name: &str, input: impl BufRead) -> Result<Vec<LabelEntry>> {
     let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    let mut input = input.take(0);
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        line_no += 1;
+        input.set_limit(MAX_ROW_BYTES as u64 + 1);
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|source| LabelRowsError::Read {
+                name: name.to_string(),
+                source,
+            })?;
+        if n == 0 {
+            return Ok(rows);
+        }
+        if buf.len() > MAX_ROW_BYTES {
+            bail!("{name}:{line_no}: the row is larger than {MAX_ROW_BYTES} bytes; expected a row of `secdisc label --format jsonl`");
+        }
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            bail!("{name}:{line_no}: the row is not UTF-8 text; expected a row of `secdisc label --format jsonl`");
+        };
+        let line = line.trim_end_matches(['\n', '\r']);
         if !line.trim().is_empty() {
-            rows.push(jsonl_row(name, i as u64 + 1, line)?);
+            rows.push(jsonl_row(name, line_no, line)?);
         }
     }
-    Ok(rows)
 }
 
 /// Decode one JSON line (line `line_no` of `name`) of `secdisc label --format jsonl`.
@@ -153,21 +193,43 @@ pub fn jsonl_row(name: &str, line_no: u64, line: &str) -> Result<LabelEntry> {
 
 /// Parse CSV with a header that has at least `id`, `label` and `score`.
 pub fn parse_csv(name: &str, text: &str) -> Result<Vec<LabelEntry>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
+    read_csv(name, text.as_bytes())
+}
+
+/// A csv reader over `input` behind the guard every CSV reader uses
+/// ([`secdisc_ingest::CsvGuard`]): a quote never closed, or a header or row over
+/// [`MAX_ROW_BYTES`], is an error instead of one field holding the rest of the file.
+pub fn guarded_csv<R: Read>(input: R, has_headers: bool) -> csv::Reader<CsvGuard<R>> {
+    let limits = CsvLimits {
+        max_record_bytes: MAX_ROW_BYTES,
+        bound_rows: true,
+    };
+    csv::ReaderBuilder::new()
+        .has_headers(has_headers)
         .flexible(false)
-        .from_reader(text.as_bytes());
+        .from_reader(CsvGuard::new(input, limits))
+}
+
+/// A csv error of `name` as a located message; `what` says what was being read.
+fn csv_message(name: &str, e: &csv::Error, what: &str) -> LabelRowsError {
+    if let Some(shape) = CsvShapeError::from_csv(e) {
+        return LabelRowsError::Invalid(format!("{name}:{}: {shape}", shape.line()));
+    }
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    LabelRowsError::Invalid(format!("{name}:{line}: {what}: {e}"))
+}
+
+/// Stream CSV rows from `input`.
+fn read_csv(name: &str, input: impl Read) -> Result<Vec<LabelEntry>> {
+    let mut reader = guarded_csv(input, true);
     let header = reader
         .headers()
-        .map_err(|e| LabelRowsError::Invalid(format!("{name}:1: cannot read the CSV header: {e}")))?
+        .map_err(|e| csv_message(name, &e, "cannot read the CSV header"))?
         .clone();
     let columns = CsvColumns::from_header(name, &header)?;
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            LabelRowsError::Invalid(format!("{name}:{line}: unreadable CSV row: {e}"))
-        })?;
+        let record = record.map_err(|e| csv_message(name, &e, "unreadable CSV row"))?;
         let line_no = record.position().map(|p| p.line()).unwrap_or(0);
         rows.push(columns.row(name, line_no, &record)?);
     }
@@ -347,5 +409,28 @@ mod tests {
         );
         let e = err(parse_csv("l.csv", "id,label,score\n,security,0.5\n"));
         assert!(e.contains("l.csv:2: field `id` is empty"), "{e}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_or_an_endless_header_is_an_error() {
+        let mut csv = String::from("id,label,score,terms,error\n");
+        for i in 1..=20 {
+            let q = if i == 5 { "\"" } else { "" };
+            csv.push_str(&format!("{i},security,0.9,{q}jwt,\n"));
+        }
+        let e = err(parse_csv("l.csv", &csv));
+        assert!(
+            e.starts_with(
+                "l.csv:6: a quoted field opens here and is never closed (the rest of the file, 16 lines"
+            ),
+            "{e}"
+        );
+        let e = err(read_csv("zero", std::io::repeat(0)));
+        assert!(
+            e.starts_with("zero:1: the CSV header is larger than the limit"),
+            "{e}"
+        );
+        let e = err(read_jsonl("zero", BufReader::new(std::io::repeat(b'{'))));
+        assert!(e.starts_with("zero:1: the row is larger than"), "{e}");
     }
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::input::InputItem;
 use crate::label_rows::{self, CsvColumns, LabelRowsError, Outcome};
 use crate::output::OutputFormat;
+use secdisc_ingest::CsvShapeError;
 
 /// Why an output file cannot be continued.
 #[derive(Debug, thiserror::Error)]
@@ -247,16 +248,32 @@ fn check_csv<I: Iterator<Item = InputItem>>(
 ) -> Result<Checked, ResumeError> {
     let header = format.header().unwrap_or_default();
     let wanted: Vec<&str> = header.trim_end().split(',').collect();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(r);
+    let mut reader = label_rows::guarded_csv(r, false);
     let mut record = csv::StringRecord::new();
     let mut columns = None;
     let mut checked = Checked::default();
     loop {
-        let more = reader.read_record(&mut record).map_err(|e| {
-            ResumeError::NotThisOutput(format!(
-                "{name}: not the output of `secdisc label --format csv` ({e}); {WHAT_TO_DO}"
-            ))
-        })?;
+        let more = match reader.read_record(&mut record) {
+            Ok(more) => more,
+            // A row torn inside a quoted field that spans lines: cut it like any torn row.
+            Err(e)
+                if matches!(
+                    CsvShapeError::from_csv(&e),
+                    Some(CsvShapeError::UnclosedQuote { .. })
+                ) =>
+            {
+                return Ok(checked)
+            }
+            Err(e) => {
+                let e = match CsvShapeError::from_csv(&e) {
+                    Some(shape) => format!("line {}: {shape}", shape.line()),
+                    None => e.to_string(),
+                };
+                return Err(ResumeError::NotThisOutput(format!(
+                    "{name}: not the output of `secdisc label --format csv` ({e}); {WHAT_TO_DO}"
+                )));
+            }
+        };
         if !more {
             return Ok(checked);
         }
@@ -383,5 +400,17 @@ mod tests {
         std::fs::write(partial_path(&out), "id,label,score,terms,error\n").unwrap();
         let r = resume(&out, OutputFormat::Csv, &mut items(&["a"]).into_iter()).unwrap();
         assert_eq!((r.rows, r.has_header), (0, true));
+    }
+
+    #[test]
+    fn a_csv_row_torn_inside_a_quoted_field_is_cut_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o.csv");
+        let kept = "id,label,score,terms,error\na,security,0.9,jwt,\n";
+        // Killed after the first line of row b's two-line error message.
+        std::fs::write(partial_path(&out), format!("{kept}b,,,,\"line one\nline")).unwrap();
+        let r = resume(&out, OutputFormat::Csv, &mut items(&["a", "b"]).into_iter()).unwrap();
+        assert_eq!((r.rows, r.errors, r.has_header), (1, 0, true));
+        assert_eq!(std::fs::read(&r.path).unwrap(), kept.as_bytes());
     }
 }

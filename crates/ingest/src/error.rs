@@ -81,6 +81,15 @@ pub enum IngestError {
         /// What the CSV parser said.
         message: String,
     },
+    /// A CSV input whose quoting or size cannot be trusted (a quote never closed, a header over
+    /// the size limit); `pos` is where the quote or row opens. Reading stops here.
+    #[error("{pos}: {problem}")]
+    CsvShape {
+        /// Where the quote or row opens.
+        pos: Position,
+        /// What is wrong.
+        problem: crate::parse::csv::CsvShapeError,
+    },
     /// A JSON line could not be parsed.
     #[error("{pos}: malformed JSON (column {column}): {message}")]
     Json {
@@ -190,6 +199,34 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl IngestError {
+    /// A guard finding as an error of `file`: a row over the size limit as
+    /// [`IngestError::RecordTooLarge`], anything else as [`IngestError::CsvShape`].
+    pub(crate) fn csv_shape(file: &str, problem: crate::parse::csv::CsvShapeError) -> IngestError {
+        let pos = Position {
+            file: file.to_string(),
+            line: problem.line(),
+        };
+        match problem {
+            crate::parse::csv::CsvShapeError::RecordTooLarge { limit, .. } => {
+                IngestError::RecordTooLarge { pos, limit }
+            }
+            problem => IngestError::CsvShape { pos, problem },
+        }
+    }
+
+    /// `true` for the errors after which a record reader cannot go on (the position in the
+    /// stream is lost): I/O errors, an oversized record, a CSV quote never closed.
+    pub fn ends_input(&self) -> bool {
+        matches!(
+            self,
+            IngestError::Io { .. }
+                | IngestError::RecordTooLarge { .. }
+                | IngestError::CsvShape { .. }
+        )
+    }
 }
 
 /// Result alias for this crate.

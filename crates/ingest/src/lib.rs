@@ -56,6 +56,7 @@ pub use formats::generic::FieldMap;
 pub use formats::ExportFormat;
 pub use ingest::{IngestParams, Ingester, LabelSource, OpenedInput};
 pub use labels::{SecurityTags, TagRule, BUILTIN_SECURITY_TAGS};
+pub use parse::csv::{CsvGuard, CsvLimits, CsvShapeError, MAX_QUOTED_LINE_BREAKS};
 pub use pipeline::{BotFilter, ErrorMode, Inheritance, Unit, DEFAULT_BOTS};
 pub use post::Kind;
 pub use reader::{LabelPolicy, LocatedRecord, ReadOptions, RecordFormat, RecordReader};

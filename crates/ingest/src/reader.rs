@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde::Deserialize;
 
 use crate::error::{IngestError, Position, Result};
-use crate::parse::csv::{line_of, LineIndex, NewlineCounter};
+use crate::parse::csv::{excerpt, line_of, CsvGuard, CsvLimits, CsvShapeError, LineIndex};
 use crate::record::{Label, Record};
 
 /// The layout of a record file.
@@ -192,8 +192,12 @@ impl RecordReader {
             },
             RecordFormat::Csv => {
                 let lines = Arc::new(Mutex::new(LineIndex::default()));
+                let limits = CsvLimits {
+                    max_record_bytes: opts.max_record_bytes,
+                    bound_rows: true,
+                };
                 let boxed: Box<dyn Read + Send> =
-                    Box::new(NewlineCounter::new(buffered, Arc::clone(&lines)));
+                    Box::new(CsvGuard::with_lines(buffered, limits, Arc::clone(&lines)));
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .flexible(false)
@@ -385,8 +389,9 @@ impl RecordReader {
 impl Iterator for RecordReader {
     type Item = Result<LocatedRecord>;
 
-    /// The next record. After an I/O error or an oversized record the reader stops (yields
-    /// `None`), because the stream position can no longer be trusted; record-level errors
+    /// The next record. After an error for which [`IngestError::ends_input`] holds (I/O, an
+    /// oversized record or header, a CSV quote never closed) the reader stops (yields `None`),
+    /// because the stream position can no longer be trusted; record-level errors
     /// (a malformed JSON line, a CSV row with the wrong number of fields, a bad label, invalid
     /// UTF-8 in a field) let reading continue with the next record.
     fn next(&mut self) -> Option<Self::Item> {
@@ -397,8 +402,10 @@ impl Iterator for RecordReader {
             Inner::Csv { .. } => self.next_csv(),
             Inner::Jsonl { .. } => self.next_jsonl(),
         };
-        if let Some(Err(IngestError::Io { .. } | IngestError::RecordTooLarge { .. })) = &item {
-            self.failed = true;
+        if let Some(Err(e)) = &item {
+            if e.ends_input() {
+                self.failed = true;
+            }
         }
         item
     }
@@ -492,7 +499,7 @@ fn map_columns(name: &str, header: &csv::ByteRecord, labels: LabelPolicy) -> Res
     let missing = |col: &str| IngestError::MissingColumn {
         file: name.to_string(),
         column: col.to_string(),
-        found: names.join(","),
+        found: excerpt(&names.join(",")),
     };
     let text = find("text").ok_or_else(|| missing("text"))?;
     let label = find("label");
@@ -513,6 +520,9 @@ fn map_columns(name: &str, header: &csv::ByteRecord, labels: LabelPolicy) -> Res
 }
 
 fn csv_error(name: &str, e: &csv::Error, lines: &Mutex<LineIndex>) -> IngestError {
+    if let Some(shape) = CsvShapeError::from_csv(e) {
+        return IngestError::csv_shape(name, shape.clone());
+    }
     if let csv::ErrorKind::Io(io) = e.kind() {
         return IngestError::Io {
             path: name.into(),
@@ -536,14 +546,15 @@ fn csv_error(name: &str, e: &csv::Error, lines: &Mutex<LineIndex>) -> IngestErro
     }
 }
 
-/// Guess CSV or JSONL from the first non-blank byte: `{` means JSON lines.
+/// Guess CSV or JSONL from the first non-blank byte: `{` means JSON lines, and so does `[` (a
+/// JSON array is no record file, but read as CSV it would become one huge header).
 fn sniff(reader: &mut BufReader<Box<dyn Read + Send>>) -> std::io::Result<RecordFormat> {
     let buf = reader.fill_buf()?;
     let first = buf
         .iter()
         .copied()
         .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
-    Ok(if first == Some(b'{') {
+    Ok(if matches!(first, Some(b'{' | b'[')) {
         RecordFormat::Jsonl
     } else {
         RecordFormat::Csv
@@ -768,5 +779,76 @@ mod line_number_tests {
             out[2]
         );
         assert_eq!(out[3].as_ref().unwrap().line, 6);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_where_it_opens_not_a_short_file() {
+        // Issue 13 item 1: 1,000 rows, row 10 starts its text with `"`; csv alone reads 9
+        // rows and then one record holding the rest of the file.
+        let mut data = String::from("id,label,text\n");
+        for i in 1..=1000 {
+            let q = if i == 10 { "\"" } else { "" };
+            data.push_str(&format!("{i},1,{q}text {i}\n"));
+        }
+        let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.into_bytes()));
+        let out: Vec<_> = RecordReader::from_reader("data.csv", input, &ReadOptions::default())
+            .unwrap()
+            .collect();
+        assert_eq!(out.len(), 10, "9 records, then the error");
+        assert!(out[..9].iter().all(Result::is_ok));
+        let e = out[9].as_ref().unwrap_err();
+        assert!(e.ends_input());
+        assert_eq!(
+            e.to_string(),
+            "data.csv:11: a quoted field opens here and is never closed (the rest of the file, \
+             991 lines, would be one field); close the quote or escape it as \"\""
+        );
+    }
+
+    #[test]
+    fn an_endless_csv_header_stops_at_the_record_limit() {
+        let opts = ReadOptions {
+            max_record_bytes: 1 << 16,
+            ..ReadOptions::default()
+        };
+        let input: Box<dyn Read + Send> = Box::new(std::io::repeat(0));
+        let e = RecordReader::from_reader("zero", input, &opts)
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "zero:1: the CSV header is larger than the limit of 65536 bytes; is this a CSV file?"
+        );
+    }
+
+    #[test]
+    fn a_json_array_read_as_csv_is_not_echoed_whole() {
+        // What `label` made of a JSON array of one huge item: a CSV header of one column.
+        let data = format!("[{{\"body\": \"{}\"}}]\n", "x".repeat(100_000));
+        let read = |data: &[u8], format, labels| -> Vec<Result<LocatedRecord>> {
+            let opts = ReadOptions {
+                format,
+                labels,
+                ..ReadOptions::default()
+            };
+            let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
+            match RecordReader::from_reader("t", input, &opts) {
+                Ok(r) => r.collect(),
+                Err(e) => vec![Err(e)],
+            }
+        };
+        let out = read(
+            data.as_bytes(),
+            Some(RecordFormat::Csv),
+            LabelPolicy::Ignore,
+        );
+        let msg = out[0].as_ref().unwrap_err().to_string();
+        assert!(msg.contains("missing column `text`"), "{msg}");
+        assert!(msg.len() < 400, "{} bytes: {}", msg.len(), &msg[..400]);
+        // Guessed, a JSON array is JSON, not a CSV header.
+        let out = read(data.as_bytes(), None, LabelPolicy::Ignore);
+        let msg = out[0].as_ref().unwrap_err().to_string();
+        assert!(msg.starts_with("t:1: malformed JSON"), "{}", &msg[..200]);
+        assert!(msg.len() < 400, "{} bytes", msg.len());
     }
 }

@@ -134,17 +134,27 @@ pub(crate) fn is_signature_start(line: &str) -> bool {
 ///
 /// A URL starts at a word boundary with `scheme://` or `www.` and runs to white space, `<`, `>`,
 /// `"`, `'` or a sentinel; trailing `.,;:!?*_` and unbalanced closing brackets are not part of it.
+///
+/// Linear in `s` (up to a binary search per candidate start): a scheme is looked for over at
+/// most 17 bytes, and the candidates that share a run of URL characters share one scan of it
+/// ([`UrlRun`]).
 pub(crate) fn push_replacing_urls(s: &str, out: &mut String) {
     let b = s.as_bytes();
     if memmem::find(b, b"://").is_none() && memmem::find(b, b"www.").is_none() {
         out.push_str(s);
         return;
     }
+    replace_urls(s, out, &mut UrlRun::default());
+}
+
+/// [`push_replacing_urls`] with the run state given, so that tests can read its work count.
+fn replace_urls(s: &str, out: &mut String, run: &mut UrlRun) {
+    let b = s.as_bytes();
     let mut last = 0;
     let mut i = 0;
     while i < b.len() {
         if let Some(start) = url_start_at(s, i) {
-            let end = url_end(s, i);
+            let end = run.url_end(s, i);
             if end > i {
                 out.push_str(&s[last..start]);
                 out.push(URL);
@@ -172,8 +182,13 @@ fn url_start_at(s: &str, i: usize) -> Option<usize> {
     if !b[i].is_ascii_alphabetic() || !boundary(i) {
         return None;
     }
+    // A scheme is at most 16 bytes: looking further (`a.a.a.a...`) would make the scan of
+    // every word boundary run to the end of the word.
     let mut j = i;
-    while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'+' | b'.' | b'-')) {
+    while j < b.len()
+        && j - i <= 16
+        && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'+' | b'.' | b'-'))
+    {
         j += 1;
     }
     if j - i <= 16
@@ -186,37 +201,140 @@ fn url_start_at(s: &str, i: usize) -> Option<usize> {
     }
 }
 
-fn url_end(s: &str, start: usize) -> usize {
-    let mut end = start;
-    for (off, ch) in s[start..].char_indices() {
-        if ch.is_whitespace() || matches!(ch, '<' | '>' | '"' | '\'' | '`' | CODE | URL) {
-            break;
+/// `true` for a character that ends a URL.
+fn ends_url(ch: char) -> bool {
+    ch.is_whitespace() || matches!(ch, '<' | '>' | '"' | '\'' | '`' | CODE | URL)
+}
+
+/// The bracket pairs whose unbalanced closers are trimmed off a URL's end.
+const BRACKETS: [(u8, u8); 3] = [(b'(', b')'), (b'[', b']'), (b'{', b'}')];
+
+/// Opening minus closing brackets of each pair in `bytes`.
+fn bracket_balance(bytes: &[u8], balance: &mut [i64; 3]) {
+    for &c in bytes {
+        for (k, &(open, close)) in BRACKETS.iter().enumerate() {
+            if c == open {
+                balance[k] += 1;
+            } else if c == close {
+                balance[k] -= 1;
+            }
         }
-        end = start + off + ch.len_utf8();
     }
-    // Trim trailing punctuation and unbalanced closers.
-    loop {
-        let url = &s[start..end];
-        let Some(last) = url.chars().last() else {
-            break;
-        };
-        let trim = match last {
-            '.' | ',' | ';' | ':' | '!' | '?' | '*' | '_' => true,
-            ')' => url.matches('(').count() < url.matches(')').count(),
-            ']' => url.matches('[').count() < url.matches(']').count(),
-            '}' => url.matches('{').count() < url.matches('}').count(),
-            _ => false,
-        };
-        if !trim {
-            break;
+}
+
+/// One run of URL characters (from a candidate start to the first character that ends a URL),
+/// shared by every candidate start inside it, so that finding the ends of all of them takes
+/// one scan of the run: the bracket balance up to each start is carried forward, and the
+/// trimmable end of the run (punctuation and closers) is walked once, keeping for each bracket
+/// pair the closers whose balance exceeds that of every closer after them. A start's URL keeps
+/// the last closer whose balance is at least the balance at the start; binary search finds it.
+#[derive(Debug, Default)]
+struct UrlRun {
+    /// Where the run starts and ends (0, 0: no run yet).
+    start: usize,
+    end: usize,
+    /// Bracket balance of `start..end`.
+    balance_end: [i64; 3],
+    /// Bracket balance of `start..cursor`.
+    cursor: usize,
+    balance_cursor: [i64; 3],
+    /// The trimmable end, once walked.
+    tail: Option<Tail>,
+    /// Bytes looked at, to check that the work is linear.
+    #[cfg(test)]
+    steps: usize,
+}
+
+/// The end of a run made of trailing punctuation and closers.
+#[derive(Debug)]
+struct Tail {
+    /// Where the trimmable end starts: the end of every URL that keeps none of its closers.
+    start: usize,
+    /// Per bracket pair, from the end backwards: (balance of `run.start..end`, `end`) for each
+    /// closer at `end - 1` whose balance exceeds that of every closer after it.
+    keep: [Vec<(i64, usize)>; 3],
+}
+
+impl UrlRun {
+    /// End of the URL starting at `start` (a char boundary, not trimmable), or `start` when
+    /// there is none. Starts must come in increasing order.
+    fn url_end(&mut self, s: &str, start: usize) -> usize {
+        let b = s.as_bytes();
+        if start >= self.end || start < self.start {
+            let end = s[start..]
+                .char_indices()
+                .find(|&(_, ch)| ends_url(ch))
+                .map_or(s.len(), |(off, _)| start + off);
+            let mut balance_end = [0; 3];
+            bracket_balance(&b[start..end], &mut balance_end);
+            *self = UrlRun {
+                start,
+                end,
+                balance_end,
+                cursor: start,
+                balance_cursor: [0; 3],
+                tail: None,
+                #[cfg(test)]
+                steps: self.steps + 2 * (end - start),
+            };
         }
-        end -= last.len_utf8();
+        bracket_balance(&b[self.cursor..start], &mut self.balance_cursor);
+        #[cfg(test)]
+        {
+            self.steps += start - self.cursor;
+        }
+        self.cursor = start;
+        if self.tail.is_none() {
+            self.tail = Some(self.walk_tail(s));
+        }
+        let Some(tail) = &self.tail else {
+            return start;
+        };
+        // A closer at `e - 1` is unbalanced in `start..e` (and trimmed) when there are fewer
+        // openers than closers there, that is when the balance of `run.start..e` is below the
+        // balance at `start`.
+        let at_start = self.balance_cursor;
+        let mut end = tail.start;
+        for (keep, &at) in tail.keep.iter().zip(&at_start) {
+            let i = keep.partition_point(|&(balance, _)| balance < at);
+            if let Some(&(_, e)) = keep.get(i) {
+                end = end.max(e);
+            }
+        }
+        // A bare scheme (`http://`) is not a URL.
+        if end <= start || s[start..end].ends_with("://") {
+            return start;
+        }
+        end
     }
-    // A bare scheme (`http://`) is not a URL.
-    if s[start..end].ends_with("://") {
-        return start;
+
+    /// Walk the trimmable end of the run backwards.
+    fn walk_tail(&mut self, s: &str) -> Tail {
+        let mut end = self.end;
+        let mut balance = self.balance_end;
+        let mut keep: [Vec<(i64, usize)>; 3] = Default::default();
+        while let Some(last) = s[self.start..end].chars().next_back() {
+            let pair = match last {
+                '.' | ',' | ';' | ':' | '!' | '?' | '*' | '_' => None,
+                ')' => Some(0),
+                ']' => Some(1),
+                '}' => Some(2),
+                _ => break,
+            };
+            if let Some(k) = pair {
+                if keep[k].last().is_none_or(|&(best, _)| balance[k] > best) {
+                    keep[k].push((balance[k], end));
+                }
+                balance[k] += 1;
+            }
+            end -= 1;
+            #[cfg(test)]
+            {
+                self.steps += 1;
+            }
+        }
+        Tail { start: end, keep }
     }
-    end
 }
 
 /// `true` for a line that looks like a stack frame or a log line rather than prose.
@@ -361,6 +479,99 @@ pub(crate) fn finish(mid: &str, code: CodeMode, out: &mut String) {
     }
 }
 
+/// The URL replacement as it was before it was made linear (issue 13 item 5), kept as the
+/// reference the linear one must match byte for byte.
+#[cfg(test)]
+mod quadratic {
+    use super::{CODE, URL};
+    use memchr::memmem;
+
+    pub(super) fn push_replacing_urls_quadratic(s: &str, out: &mut String) {
+        let b = s.as_bytes();
+        if memmem::find(b, b"://").is_none() && memmem::find(b, b"www.").is_none() {
+            out.push_str(s);
+            return;
+        }
+        let mut last = 0;
+        let mut i = 0;
+        while i < b.len() {
+            if let Some(start) = url_start_at_unbounded(s, i) {
+                let end = url_end_quadratic(s, i);
+                if end > i {
+                    out.push_str(&s[last..start]);
+                    out.push(URL);
+                    last = end;
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        out.push_str(&s[last..]);
+    }
+
+    // If a URL starts at byte `i` (at a `:` of `://`... handled by scanning the scheme backwards),
+    // return its start. Only called at char boundaries of ASCII bytes.
+    fn url_start_at_unbounded(s: &str, i: usize) -> Option<usize> {
+        let b = s.as_bytes();
+        let boundary = |j: usize| j == 0 || !(b[j - 1].is_ascii_alphanumeric() || b[j - 1] >= 0x80);
+        if b[i..].starts_with(b"www.") || b[i..].starts_with(b"WWW.") {
+            if boundary(i) && b.get(i + 4).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                return Some(i);
+            }
+            return None;
+        }
+        if !b[i].is_ascii_alphabetic() || !boundary(i) {
+            return None;
+        }
+        let mut j = i;
+        while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'+' | b'.' | b'-')) {
+            j += 1;
+        }
+        if j - i <= 16
+            && b[j..].starts_with(b"://")
+            && b.get(j + 3).is_some_and(|c| !c.is_ascii_whitespace())
+        {
+            Some(i)
+        } else {
+            None
+        }
+    }
+
+    fn url_end_quadratic(s: &str, start: usize) -> usize {
+        let mut end = start;
+        for (off, ch) in s[start..].char_indices() {
+            if ch.is_whitespace() || matches!(ch, '<' | '>' | '"' | '\'' | '`' | CODE | URL) {
+                break;
+            }
+            end = start + off + ch.len_utf8();
+        }
+        // Trim trailing punctuation and unbalanced closers.
+        loop {
+            let url = &s[start..end];
+            let Some(last) = url.chars().last() else {
+                break;
+            };
+            let trim = match last {
+                '.' | ',' | ';' | ':' | '!' | '?' | '*' | '_' => true,
+                ')' => url.matches('(').count() < url.matches(')').count(),
+                ']' => url.matches('[').count() < url.matches(']').count(),
+                '}' => url.matches('{').count() < url.matches('}').count(),
+                _ => false,
+            };
+            if !trim {
+                break;
+            }
+            end -= last.len_utf8();
+        }
+        // A bare scheme (`http://`) is not a URL.
+        if s[start..end].ends_with("://") {
+            return start;
+        }
+        end
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +589,150 @@ mod tests {
         assert_eq!(urls("go to www.example.com, then"), "go to [URL], then");
         assert_eq!(urls("no url: http:// here"), "no url: http:// here");
         assert_eq!(urls("awww.no"), "awww.no");
+    }
+
+    /// The URL replacement of `s` and the work its runs took.
+    fn urls_and_steps(s: &str) -> (String, usize) {
+        let mut out = String::new();
+        let mut run = UrlRun::default();
+        if memmem::find(s.as_bytes(), b"://").is_none()
+            && memmem::find(s.as_bytes(), b"www.").is_none()
+        {
+            return (s.to_string(), 0);
+        }
+        replace_urls(s, &mut out, &mut run);
+        (out, run.steps)
+    }
+
+    /// Shapes that made the URL scan quadratic (issue 13 item 5), `n` repeats each.
+    fn adversarial(n: usize) -> Vec<(&'static str, String)> {
+        vec![
+            ("scheme prefixes", "http://".repeat(n)),
+            (
+                "closers after a URL",
+                format!("http://x.org/{}", ")".repeat(n)),
+            ),
+            (
+                "closers between schemes",
+                format!("{}{}", ")http://".repeat(n), ")".repeat(n)),
+            ),
+            (
+                "openers between schemes",
+                format!("{}{}", "(http://".repeat(n), ")".repeat(n)),
+            ),
+            (
+                "punctuation after schemes",
+                format!("{}{}", "http://".repeat(n), ".,;".repeat(n)),
+            ),
+            ("long words", format!("http://x {}", "a.".repeat(n))),
+            ("www", "www.www.".repeat(n)),
+            (
+                "mixed brackets",
+                format!("a https://x/{}", "([{)]}".repeat(n)),
+            ),
+        ]
+    }
+
+    #[test]
+    fn url_replacement_matches_the_quadratic_reference() {
+        let mut cases: Vec<String> = [
+            "see https://x.org/a?b=1.",
+            "(see http://x.org/a_(b))",
+            "[http://a.b/c]] and {http://x/{y}}}.",
+            "http://http://x.org)",
+            "a http:// b ftp://x,y. www.a.b!",
+            "ünï http://ü.org/ä(ö)). x",
+            "x://y://z://",
+            "http://a) (http://b) http://c(d)e)",
+            "mailto://a:b@c:8080/p?q=(1)#f_",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (_, s) in adversarial(40) {
+            cases.push(s);
+        }
+        // Every string of up to 5 tokens from a small alphabet of URL pieces.
+        let pieces = ["http://", "x", "(", ")", "]", ".", " ", "www.", "a://"];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            strings = strings
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            cases.extend(strings.iter().cloned());
+        }
+        for s in &cases {
+            let mut expected = String::new();
+            quadratic::push_replacing_urls_quadratic(s, &mut expected);
+            assert_eq!(urls_and_steps(s).0, expected, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn url_replacement_work_is_linear_in_the_input() {
+        for n in [1_000, 8_000] {
+            for (shape, s) in adversarial(n) {
+                let (_, steps) = urls_and_steps(&s);
+                assert!(
+                    steps <= 4 * s.len(),
+                    "{shape} x{n}: {steps} steps for {} bytes",
+                    s.len()
+                );
+            }
+        }
+    }
+
+    /// Byte-identical to the reference on real text: every file under `SECDISC_URL_CORPUS`
+    /// (for example the shared exports and data sets), whole and line by line.
+    #[test]
+    #[ignore = "reads a corpus named by SECDISC_URL_CORPUS"]
+    fn url_replacement_matches_the_reference_on_a_corpus() {
+        let Ok(root) = std::env::var("SECDISC_URL_CORPUS") else {
+            return;
+        };
+        let mut dirs = vec![std::path::PathBuf::from(root)];
+        let (mut files, mut urls) = (0, 0);
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                for s in std::iter::once(text.as_str()).chain(text.lines()) {
+                    let mut expected = String::new();
+                    quadratic::push_replacing_urls_quadratic(s, &mut expected);
+                    let got = urls_and_steps(s).0;
+                    assert!(got == expected, "{}: differs", path.display());
+                    urls += got.matches(URL).count();
+                }
+                files += 1;
+            }
+        }
+        eprintln!("{files} files, {urls} URLs replaced, identical");
+    }
+
+    /// Before/after timings on the shapes of issue 13 item 5 (run with `--release`).
+    #[test]
+    #[ignore = "timing; run with --release --ignored --nocapture"]
+    fn url_replacement_timings_before_and_after() {
+        let shapes = [
+            ("http:// x 40,000", "http://".repeat(40_000)),
+            ("URL then 40,000 )", format!("http://x.org/{}", ")".repeat(40_000))),
+        ];
+        for (name, s) in shapes {
+            let t = std::time::Instant::now();
+            let mut before = String::new();
+            quadratic::push_replacing_urls_quadratic(&s, &mut before);
+            let old = t.elapsed();
+            let t = std::time::Instant::now();
+            let (after, _) = urls_and_steps(&s);
+            let new = t.elapsed();
+            assert_eq!(before, after);
+            eprintln!("{name}: before {old:.2?}, after {new:.2?}");
+        }
     }
 
     #[test]

@@ -179,7 +179,7 @@ fn build(f: Fields, ordinal: u64, line: u64, src: &str, ctx: &mut Ctx) -> Result
 
 /// Read a generic CSV input.
 pub(crate) fn parse_csv(input: impl std::io::Read, ctx: &mut Ctx) -> Result<()> {
-    let mut rows = CsvRows::open(input, ctx.name, BlankRows::Keep)?;
+    let mut rows = CsvRows::open(input, ctx.name, ctx.max_record_bytes, BlankRows::Keep)?;
     let header = rows.header();
     let map = ctx.fields.clone();
     let text = header

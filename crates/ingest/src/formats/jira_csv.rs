@@ -15,7 +15,12 @@ use crate::post::{Kind, Post};
 
 /// Read a Jira CSV export.
 pub(crate) fn parse(input: impl Read, ctx: &mut Ctx) -> Result<()> {
-    let mut rows = CsvRows::open(input, ctx.name, BlankRows::NotConversation)?;
+    let mut rows = CsvRows::open(
+        input,
+        ctx.name,
+        ctx.max_record_bytes,
+        BlankRows::NotConversation,
+    )?;
     let header = rows.header();
     let key_col = header
         .find("Issue key")

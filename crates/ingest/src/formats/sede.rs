@@ -41,7 +41,12 @@ fn host(link: &str) -> Option<String> {
 
 /// Read a SEDE CSV export.
 pub(crate) fn parse(input: impl Read, ctx: &mut Ctx) -> Result<()> {
-    let mut rows = CsvRows::open(input, ctx.name, BlankRows::NotConversation)?;
+    let mut rows = CsvRows::open(
+        input,
+        ctx.name,
+        ctx.max_record_bytes,
+        BlankRows::NotConversation,
+    )?;
     let header = rows.header();
     let c = Cols {
         id: header.find("Id"),
