@@ -306,10 +306,10 @@ fn an_unclosed_csv_quote_is_an_error_naming_where_it_opens() {
     );
     d.write(
         "jira.csv",
-        "Issue key,Summary,Description\nAB-1,Login,\"Passwords are logged\nin plain text\nAB-2,Cut,\"half a descr",
+        "Issue key,Summary,Description\nAB-1,Login,\"Passwords are logged\nin plain text\"\nAB-2,Cut,\"half a descr",
     );
     let e = expect_code(&d.sh("ingest jira.csv -o j.jsonl"), 1);
-    assert!(e.contains("jira.csv:2: a quoted field opens here"), "{e}");
+    assert!(e.contains("jira.csv:4: a quoted field opens here"), "{e}");
 }
 
 /// Issue 13 item 6: a CSV header had no size limit (`label -m M /dev/zero` reached 8 GB).

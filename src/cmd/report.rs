@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
+use secdisc_ingest::{LabelPolicy, ReadOptions, RecordFormat, RecordReader};
 use secdisc_output::write_atomically;
 
 use super::dataset;

@@ -322,7 +322,7 @@ impl UrlRun {
                 _ => break,
             };
             if let Some(k) = pair {
-                if keep[k].last().is_none_or(|&(best, _)| balance[k] > best) {
+                if keep[k].last().map_or(true, |&(best, _)| balance[k] > best) {
                     keep[k].push((balance[k], end));
                 }
                 balance[k] += 1;
@@ -720,7 +720,10 @@ mod tests {
     fn url_replacement_timings_before_and_after() {
         let shapes = [
             ("http:// x 40,000", "http://".repeat(40_000)),
-            ("URL then 40,000 )", format!("http://x.org/{}", ")".repeat(40_000))),
+            (
+                "URL then 40,000 )",
+                format!("http://x.org/{}", ")".repeat(40_000)),
+            ),
         ];
         for (name, s) in shapes {
             let t = std::time::Instant::now();
