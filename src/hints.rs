@@ -46,6 +46,9 @@ fn train(e: &TrainError) -> Option<String> {
         TrainError::Model(e) => model(e),
         TrainError::Diverged { .. } => Some("lower --ft-lr"),
         TrainError::InvalidSelectK(_) => Some("set --select-k to 1 or more"),
+        TrainError::InvalidDenseWeight(_) => Some(
+            "--tune-dense-weight needs --features tfidf+static or tfidf+encoder, and weights above 0",
+        ),
         TrainError::EmptyGrid(_) => {
             Some("search the vectorizer with --tune-min-df or --tune-ngram-max")
         }

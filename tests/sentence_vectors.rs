@@ -176,3 +176,46 @@ fn a_static_table_travels_in_the_model_and_needs_no_encoder() {
     let err = expect_code(&d.sh("train data.csv -o n.json --features tfidf+static"), 1);
     assert!(err.contains("--static TABLE"), "{err}");
 }
+
+/// Issue 12: `--tune` searches the sentence vectors' weight; `train` records the chosen weight
+/// in the model's dense block, and a weight grid without vectors is refused.
+#[test]
+fn tune_searches_the_dense_weight_and_train_keeps_the_choice() {
+    let d = Dir::new();
+    d.write("data.csv", toy_csv(60));
+    tiny_table(&d.path("table.json"));
+    let common =
+        "--features tfidf+static --static table.json --min-df 1 --tune --tune-dense-weight 0.25,4";
+    let o = d.sh(&format!("evaluate data.csv --folds 3 --json {common}"));
+    expect_code(&o, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let text = report.to_string();
+    assert!(
+        text.contains("dense_weight=0.25") || text.contains("dense_weight=4"),
+        "{text}"
+    );
+    let o = d.sh(&format!("train data.csv -o m.json {common}"));
+    let err = expect_code(&o, 0);
+    let chosen = if err.contains("dense_weight=0.25") {
+        0.25
+    } else {
+        4.0
+    };
+    assert!(
+        err.contains("search chose") && err.contains("dense_weight="),
+        "{err}"
+    );
+    let o = d.sh("inspect m.json --json");
+    let model: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let text = model.to_string();
+    assert!(
+        text.contains(&format!("\"weight\":{chosen}")),
+        "chosen {chosen}: {text}"
+    );
+    let e = expect_code(
+        &d.sh("evaluate data.csv --folds 3 --tune --tune-dense-weight 1,2"),
+        1,
+    );
+    assert!(e.contains("needs rows with sentence vectors"), "{e}");
+    assert!(e.contains("--features"), "{e}");
+}

@@ -75,6 +75,10 @@ pub struct TuneArgs {
     #[arg(long, value_name = "N,...", value_delimiter = ',', requires = "tune",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4))]
     pub tune_ngram_max: Vec<usize>,
+    /// With --tune and sentence vectors (--features tfidf+static|tfidf+encoder): also search
+    /// these weights of the vectors against the TF-IDF part (for example 0.5,1,2).
+    #[arg(long, value_name = "W,...", value_delimiter = ',', requires = "tune")]
+    pub tune_dense_weight: Vec<f32>,
 }
 
 fn parse_search(s: &str) -> Result<Search, String> {
@@ -177,6 +181,12 @@ impl TuneArgs {
             vectorizer: VectorizerGrid {
                 min_df: dedup(&self.tune_min_df),
                 ngram_max: dedup(&self.tune_ngram_max),
+                dense_weight: {
+                    let mut w = self.tune_dense_weight.clone();
+                    w.sort_by(f32::total_cmp);
+                    w.dedup();
+                    w
+                },
             },
             ..TuneOptions::default()
         })

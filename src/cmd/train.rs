@@ -121,9 +121,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         },
     )
     .with_context(|| format!("cannot train on {}", dataset::display_paths(&args.data)))?;
+    let mut dense = dense;
     let (tfidf, classifier, chosen) = match tuned {
         Some(t) => {
             eprintln!("secdisc: nested-CV search chose {}", t.label);
+            // The model's vectors carry the weight the search chose.
+            if let (Some(d), Some(w)) = (dense.as_mut(), t.dense_weight) {
+                d.block.weight = w;
+            }
             (t.tfidf, t.classifier, Some(t.label))
         }
         None => (tfidf, classifier, None),

@@ -85,6 +85,9 @@ pub enum TrainError {
     /// A leave-one-source-out split without at least two sources.
     #[error("leave-one-source-out needs records from at least two sources, found {0}; fill the `source` column")]
     TooFewSources(usize),
+    /// A sentence-vector weight to search is not usable.
+    #[error("{0}")]
+    InvalidDenseWeight(String),
     /// An empty tuning grid.
     #[error("the {0} classifier has no grid of its own to tune; tune its members, or search only the vectorizer's settings")]
     EmptyGrid(String),

@@ -40,6 +40,9 @@ pub struct TunedSettings {
     pub tfidf: TfidfParams,
     /// The classifier parameters the pipeline was fitted with.
     pub classifier: ClassifierParams,
+    /// The weight of the sentence vectors the pipeline was fitted with, when rows have them:
+    /// the model's dense block must carry this weight.
+    pub dense_weight: Option<f32>,
 }
 
 /// What [`fit_pipeline`] fitted.
@@ -76,7 +79,7 @@ pub fn fit_pipeline(input: &CvInput<'_>, settings: &PipelineSettings) -> Result<
     classifier.check()?;
     let valid = tfidf.clone().check()?;
     let corpus = valid.tokenize(input.texts);
-    let vectorizers = vectorizer_candidates(tune, &valid)?;
+    let vectorizers = vectorizer_candidates(tune, &valid, input.dense.as_ref())?;
     let search = JointSearch {
         corpus: &corpus,
         vectorizers: &vectorizers,
@@ -126,8 +129,9 @@ pub fn fit_pipeline(input: &CvInput<'_>, settings: &PipelineSettings) -> Result<
     )?;
     let tuned = tuned.map(|(label, params)| TunedSettings {
         label,
-        tfidf: vectorizers[v].1.params().clone(),
+        tfidf: vectorizers[v].tfidf.params().clone(),
         classifier: params,
+        dense_weight: vectorizers[v].dense_weight,
     });
     Ok(FittedPipeline {
         vectorizer,

@@ -63,7 +63,7 @@ impl TuneMetric {
 }
 
 /// Nested cross-validation settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TuneOptions {
     /// Candidates.
     pub search: Search,
@@ -90,18 +90,22 @@ impl Default for TuneOptions {
 /// TF-IDF settings to search: each non-empty list replaces the base setting with each of its
 /// values, and the candidates are all combinations. Only settings that keep the analysed
 /// tokens unchanged are searched, so one tokenization serves every candidate.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct VectorizerGrid {
     /// Minimum document frequencies to try (for example `[1, 2]`).
     pub min_df: Vec<usize>,
     /// Longest word n-grams to try (for example `[1, 2, 3]`); the shortest stays as given.
     pub ngram_max: Vec<usize>,
+    /// Weights of the sentence-vector block to try (for example `[0.5, 1, 2]`); needs rows with
+    /// sentence vectors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dense_weight: Vec<f32>,
 }
 
 impl VectorizerGrid {
     /// Whether nothing is searched.
     pub fn is_empty(&self) -> bool {
-        self.min_df.is_empty() && self.ngram_max.is_empty()
+        self.min_df.is_empty() && self.ngram_max.is_empty() && self.dense_weight.is_empty()
     }
 
     /// The candidates derived from `base`, each checked and with a label such as `min_df=1
@@ -206,6 +210,7 @@ mod tests {
         let grid = VectorizerGrid {
             min_df: vec![1, 2],
             ngram_max: vec![1, 3],
+            ..VectorizerGrid::default()
         };
         let c = grid.candidates(&base).unwrap();
         let labels: Vec<&str> = c.iter().map(|(l, _)| l.as_str()).collect();
@@ -222,15 +227,15 @@ mod tests {
         assert_eq!(c[1].1.params().ngram_range_value(), (1, 3));
         let only = VectorizerGrid {
             min_df: vec![3],
-            ngram_max: Vec::new(),
+            ..VectorizerGrid::default()
         };
         let c = only.candidates(&base).unwrap();
         assert_eq!(c[0].0, "min_df=3");
         assert_eq!(c[0].1.params().ngram_range_value(), (1, 2));
         // A longest n-gram below the shortest is refused.
         let bad = VectorizerGrid {
-            min_df: Vec::new(),
             ngram_max: vec![1],
+            ..VectorizerGrid::default()
         };
         assert!(bad.candidates(&base.ngram_range(2, 2)).is_err());
     }

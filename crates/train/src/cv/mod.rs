@@ -279,7 +279,7 @@ pub fn cross_validate_many(
         .filter_map(ClassifierParams::sequence_len)
         .max();
     let joint = opts.tune.as_ref().is_some_and(|t| !t.vectorizer.is_empty());
-    let vectorizers = vectorizer_candidates(opts.tune.as_ref(), &tfidf)?;
+    let vectorizers = vectorizer_candidates(opts.tune.as_ref(), &tfidf, input.dense.as_ref())?;
     let search = JointSearch {
         corpus: &corpus,
         vectorizers: &vectorizers,
@@ -598,6 +598,7 @@ mod tests {
                 vectorizer: crate::tune::VectorizerGrid {
                     min_df: vec![1, 2],
                     ngram_max,
+                    ..crate::tune::VectorizerGrid::default()
                 },
                 ..TuneOptions::default()
             }),

@@ -51,14 +51,84 @@ pub(crate) fn tune_classifier(
     Ok((label, params))
 }
 
-/// Vectorizer candidates: `tfidf` itself (unlabelled), or the grid `tune` searches.
+/// One candidate of the feature settings: TF-IDF parameters and the sentence vectors' weight.
+pub(crate) struct FeatureCandidate {
+    /// The searched settings, for example `min_df=1 dense_weight=0.5`; empty without a search.
+    pub(crate) label: String,
+    /// The TF-IDF parameters.
+    pub(crate) tfidf: TfidfValidParams,
+    /// The weight of the rows' sentence vectors; `None` when the rows have none.
+    pub(crate) dense_weight: Option<f32>,
+}
+
+/// Feature candidates: `tfidf` and the rows' own dense weight (unlabelled), or the grid `tune`
+/// searches, the TF-IDF settings crossed with the dense weights.
+///
+/// # Errors
+/// [`TrainError::InvalidDenseWeight`] for a weight grid without sentence vectors, or a weight
+/// that is not positive and finite; TF-IDF check errors.
 pub(crate) fn vectorizer_candidates(
     tune: Option<&TuneOptions>,
     tfidf: &TfidfValidParams,
-) -> Result<Vec<(String, TfidfValidParams)>> {
-    match tune {
-        Some(t) => t.vectorizer.candidates(tfidf.params()),
-        None => Ok(vec![(String::new(), tfidf.clone())]),
+    dense: Option<&super::DenseInput<'_>>,
+) -> Result<Vec<FeatureCandidate>> {
+    let own_weight = dense.map(|d| d.weight);
+    let Some(grid) = tune.map(|t| &t.vectorizer) else {
+        return Ok(vec![FeatureCandidate {
+            label: String::new(),
+            tfidf: tfidf.clone(),
+            dense_weight: own_weight,
+        }]);
+    };
+    let weights: Vec<(String, Option<f32>)> = if grid.dense_weight.is_empty() {
+        vec![(String::new(), own_weight)]
+    } else {
+        if dense.is_none() {
+            return Err(TrainError::InvalidDenseWeight(
+                "a dense_weight grid needs rows with sentence vectors".into(),
+            ));
+        }
+        grid.dense_weight
+            .iter()
+            .map(|&w| {
+                if w.is_finite() && w > 0.0 {
+                    Ok((format!("dense_weight={w}"), Some(w)))
+                } else {
+                    Err(TrainError::InvalidDenseWeight(format!(
+                        "dense_weight {w} must be positive and finite"
+                    )))
+                }
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut out = Vec::new();
+    for (label, params) in grid.candidates(tfidf.params())? {
+        for (weight_label, weight) in &weights {
+            let label = [label.as_str(), weight_label.as_str()]
+                .into_iter()
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push(FeatureCandidate {
+                label,
+                tfidf: params.clone(),
+                dense_weight: *weight,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `x` with `rows` (the given rows of the run's sentence vectors) appended at `weight`.
+fn with_vectors(
+    x: CsrMatrix,
+    dense: Option<&super::DenseInput<'_>>,
+    weight: Option<f32>,
+    rows: &[usize],
+) -> Result<CsrMatrix> {
+    match (dense, weight) {
+        (Some(d), Some(w)) => Ok(x.with_dense(&d.rows.select_rows(rows), d.tfidf_weight, w)?),
+        _ => Ok(x),
     }
 }
 
@@ -76,16 +146,13 @@ pub(crate) fn fit_matrices(
     train: &[usize],
     test: &[usize],
 ) -> Result<OuterMatrices> {
-    let vectorizer = search.vectorizers[v]
-        .1
-        .fit_tokenized(search.corpus, train)?;
-    let mut x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
-    let mut x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
-    if let Some(dense) = search.dense {
-        let (sparse, weight) = (dense.tfidf_weight, dense.weight);
-        x_train = x_train.with_dense(&dense.rows.select_rows(train), sparse, weight)?;
-        x_test = x_test.with_dense(&dense.rows.select_rows(test), sparse, weight)?;
-    }
+    let candidate = &search.vectorizers[v];
+    let vectorizer = candidate.tfidf.fit_tokenized(search.corpus, train)?;
+    let dense = search.dense.as_ref();
+    let x_train = vectorizer.transform_tokenized_with(search.corpus, train, search.sequences);
+    let x_train = with_vectors(x_train, dense, candidate.dense_weight, train)?;
+    let x_test = vectorizer.transform_tokenized_with(search.corpus, test, search.sequences);
+    let x_test = with_vectors(x_test, dense, candidate.dense_weight, test)?;
     Ok(OuterMatrices {
         vectorizer,
         x_train,
@@ -110,8 +177,8 @@ pub(crate) fn outer_matrices<'a>(
 /// What a joint search of vectorizer and classifier settings needs besides the classifier.
 pub(crate) struct JointSearch<'a> {
     pub(crate) corpus: &'a TokenizedCorpus,
-    /// Vectorizer candidates with their labels.
-    pub(crate) vectorizers: &'a [(String, TfidfValidParams)],
+    /// Feature candidates with their labels.
+    pub(crate) vectorizers: &'a [FeatureCandidate],
     /// Word sequences for sequence classifiers.
     pub(crate) sequences: Option<usize>,
     /// Sentence vectors appended to every matrix, when the run has them.
@@ -144,7 +211,7 @@ pub(crate) fn tune_jointly(
     let pairs = joint_candidates(search.vectorizers.len(), grid.len(), tune.search, seed);
     let folds = Folds::stratified(y, groups, tune.inner_folds, seed ^ 0x7E57_F01D)?;
     let mut best: Option<(f64, usize, usize)> = None;
-    for (v, (_, vectorizer)) in search.vectorizers.iter().enumerate() {
+    for (v, candidate) in search.vectorizers.iter().enumerate() {
         let paired: Vec<usize> = pairs.iter().filter(|p| p.0 == v).map(|p| p.1).collect();
         if paired.is_empty() {
             continue;
@@ -154,9 +221,12 @@ pub(crate) fn tune_jointly(
             let (train, test) = folds.split(f);
             let train_rows: Vec<usize> = train.iter().map(|&p| rows[p]).collect();
             let test_rows: Vec<usize> = test.iter().map(|&p| rows[p]).collect();
-            let fitted = vectorizer.fit_tokenized(search.corpus, &train_rows)?;
+            let fitted = candidate.tfidf.fit_tokenized(search.corpus, &train_rows)?;
+            let dense = search.dense.as_ref();
             let xt = fitted.transform_tokenized_with(search.corpus, &train_rows, search.sequences);
+            let xt = with_vectors(xt, dense, candidate.dense_weight, &train_rows)?;
             let xe = fitted.transform_tokenized_with(search.corpus, &test_rows, search.sequences);
+            let xe = with_vectors(xe, dense, candidate.dense_weight, &test_rows)?;
             let yt: Vec<bool> = train.iter().map(|&p| y[p]).collect();
             for (scores, &c) in oof.iter_mut().zip(&paired) {
                 let m = fit_sampled(
@@ -180,7 +250,7 @@ pub(crate) fn tune_jointly(
     }
     let (_, v, c) = best.ok_or_else(|| TrainError::EmptyGrid(base.name().to_string()))?;
     let (classifier_label, params) = grid.swap_remove(c);
-    let vectorizer_label = &search.vectorizers[v].0;
+    let vectorizer_label = &search.vectorizers[v].label;
     let label = [vectorizer_label.as_str(), classifier_label.as_str()]
         .into_iter()
         .filter(|l| !l.is_empty())
