@@ -44,6 +44,13 @@ enum Command {
     Distill(cmd::distill::DistillArgs),
 }
 
+/// Stop with a usage error (exit status 2, clap's format): a flag combination or count of
+/// arguments that no input can make right. The one way commands report such errors after
+/// parsing; data errors are `anyhow` errors (status 1).
+pub fn usage(msg: impl std::fmt::Display) -> ! {
+    clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, format!("{msg}\n")).exit()
+}
+
 /// Parse the command line and run the chosen command.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();

@@ -344,3 +344,54 @@ fn an_endless_csv_header_stops_at_the_record_limit() {
         );
     }
 }
+
+/// Issue 13 item 9: flag values that panicked (`bench --min-time 1e20` in a Duration conversion,
+/// `serve --workers 100000` in a thread spawn after printing "listening") are usage errors.
+#[test]
+fn out_of_range_times_and_thread_counts_are_usage_errors() {
+    let d = Dir::new();
+    let e = expect_code(&d.sh("bench --min-time 1e20"), 2);
+    assert!(e.contains("from 0 to 3600"), "{e}");
+    for workers in ["0", "100000"] {
+        let e = expect_code(
+            &d.sh(&format!(
+                "serve -m m.json --workers {workers} --addr 127.0.0.1:0"
+            )),
+            2,
+        );
+        assert!(e.contains("--workers"), "{workers}: {e}");
+        assert!(!e.contains("listening"), "{workers}: {e}");
+    }
+}
+
+/// Issue 13 item 10: flags that were silently ignored or misused are usage errors (status 2):
+/// `train -o -` wrote a file named `-`, `label --report` without `-o` exited 1, and
+/// `--l1-ratio` without the elastic net did nothing.
+#[test]
+fn misused_flags_are_usage_errors() {
+    let d = Dir::new();
+    d.write("c.csv", toy_csv(30));
+    let e = expect_code(&d.sh("train c.csv -o - --min-df 1"), 2);
+    assert!(e.contains("not standard output"), "{e}");
+    assert!(!d.path("-").exists());
+    expect_code(&d.sh("train c.csv -o m.json --min-df 1"), 0);
+    let e = expect_code(&d.sh("adapt -m m.json c.csv -o -"), 2);
+    assert!(e.contains("not standard output"), "{e}");
+    let e = expect_code(&d.sh("label -m m.json c.csv --report r.html"), 2);
+    assert!(e.contains("add --output FILE"), "{e}");
+    for cmd in [
+        "train c.csv -o n.json",
+        "evaluate c.csv",
+        "compare c.csv --classifiers lr,nb",
+    ] {
+        let e = expect_code(&d.sh(&format!("{cmd} --l1-ratio 0.3")), 2);
+        assert!(
+            e.contains("--l1-ratio mixes the elastic net only"),
+            "{cmd}: {e}"
+        );
+    }
+    expect_code(
+        &d.sh("train c.csv -o n.json --min-df 1 --penalty elasticnet --l1-ratio 0.3"),
+        0,
+    );
+}

@@ -315,10 +315,11 @@ fn label_report_writes_the_page_after_labelling() {
     ]);
     expect_code(&o, 0);
     assert_eq!(page, std::fs::read_to_string(d.path("same.html")).unwrap());
-    // The report re-reads both files, so neither may be a stream; checked before labelling.
+    // The report re-reads both files, so neither may be a stream; checked before labelling, as
+    // usage errors (status 2).
     let e = expect_code(
         &d.run(&["label", "-m", &model(), &backlog(), "--report", "p.html"]),
-        1,
+        2,
     );
     assert!(
         e.contains("--report needs the labels written to a file"),
@@ -338,7 +339,7 @@ fn label_report_writes_the_page_after_labelling() {
         ],
         Some(&input),
     );
-    let e = expect_code(&o, 1);
+    let e = expect_code(&o, 2);
     assert!(e.contains("--report needs the input as a file"), "{e}");
     assert!(!d.path("l2.jsonl").exists() && !d.path("p.html").exists());
 }

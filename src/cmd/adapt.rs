@@ -52,6 +52,9 @@ pub struct AdaptArgs {
 
 /// Run `secdisc adapt`.
 pub fn run(args: &AdaptArgs) -> anyhow::Result<ExitCode> {
+    if args.output == std::path::Path::new("-") {
+        crate::cli::usage("a model is written to a file, not standard output: name one, for example -o adapted.json");
+    }
     dataset::check_outputs([&args.output], args.labels.iter().chain([&args.model]))?;
     let base_bytes = std::fs::read(&args.model)
         .with_context(|| format!("cannot read the base model {}", args.model.display()))?;

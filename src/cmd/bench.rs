@@ -165,10 +165,16 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A number of seconds, finite and at least 0 (a usage error otherwise).
+/// The longest `--min-time`: an hour per stage is more than any timing needs, and a bound keeps
+/// the value a `Duration` can hold (`1e20` panicked).
+const MAX_MIN_TIME: f64 = 3600.0;
+
 fn seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(format!("expected a number of seconds >= 0, got `{s}`")),
+        Ok(v) if v.is_finite() && (0.0..=MAX_MIN_TIME).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a number of seconds from 0 to {MAX_MIN_TIME}, got `{s}`"
+        )),
     }
 }
 
@@ -363,7 +369,7 @@ mod tests {
     fn seconds_are_finite_and_not_negative() {
         assert_eq!(seconds("0"), Ok(0.0));
         assert_eq!(seconds("1.5"), Ok(1.5));
-        for bad in ["-1", "NaN", "inf", "soon"] {
+        for bad in ["-1", "NaN", "inf", "soon", "1e20", "3601"] {
             assert!(seconds(bad).is_err(), "{bad}");
         }
     }

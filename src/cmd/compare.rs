@@ -47,6 +47,7 @@ pub struct CompareArgs {
 
 /// Run `secdisc compare`.
 pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    args.model.check_flags();
     let mut kinds = Vec::new();
     for name in &args.classifiers {
         let kind: ClassifierKind = name.parse()?;

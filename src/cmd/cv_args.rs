@@ -101,11 +101,7 @@ impl CvArgs {
         unlabelled: Unlabelled,
     ) -> anyhow::Result<Dataset> {
         if !self.train_only.is_empty() && self.split == SplitArg::Stratified {
-            clap::Error::raw(
-                clap::error::ErrorKind::ArgumentConflict,
-                "--train-only needs --split leave-one-file-out or leave-one-source-out (or use evaluate --test)\n",
-            )
-            .exit()
+            crate::cli::usage("--train-only needs --split leave-one-file-out or leave-one-source-out (or use evaluate --test)")
         }
         let mut paths = data.to_vec();
         paths.extend(self.train_only.iter().cloned());
@@ -116,49 +112,46 @@ impl CvArgs {
 
     /// Options for the CV engine over `data`.
     pub fn options(&self, data: &Dataset, model: &ModelArgs) -> anyhow::Result<CvOptions> {
-        let split =
-            match self.split {
-                SplitArg::Stratified => Split::Stratified,
-                SplitArg::LeaveOneSourceOut => {
-                    let keys: Vec<Option<String>> = data
-                        .sources
-                        .iter()
-                        .map(|s| s.as_deref().map(|s| truncate_source(s, self.source_depth)))
-                        .collect();
-                    if keys.iter().all(Option::is_none) {
-                        bail!(
+        let split = match self.split {
+            SplitArg::Stratified => Split::Stratified,
+            SplitArg::LeaveOneSourceOut => {
+                let keys: Vec<Option<String>> = data
+                    .sources
+                    .iter()
+                    .map(|s| s.as_deref().map(|s| truncate_source(s, self.source_depth)))
+                    .collect();
+                if keys.iter().all(Option::is_none) {
+                    bail!(
                         "--split leave-one-source-out needs a `source` column or key in the data"
                     );
-                    }
-                    let refs: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
-                    Split::leave_one_out_training(&refs, &data.train_only())?
                 }
-                SplitArg::LeaveOneFileOut => {
-                    if data
-                        .files
-                        .len()
-                        .min(data.train_only_from.unwrap_or(usize::MAX))
-                        < 2
-                    {
-                        // A usage error (status 2): the count of DATA arguments is wrong.
-                        clap::Error::raw(
-                            clap::error::ErrorKind::TooFewValues,
-                            format!(
-                            "--split leave-one-file-out needs at least two DATA files, got {}\n",
-                            data.files.len().min(data.train_only_from.unwrap_or(usize::MAX))
-                        ),
-                        )
-                        .exit()
-                    }
-                    let names = super::dataset::file_labels(&data.files);
-                    let refs: Vec<Option<&str>> = data
-                        .file_of
-                        .iter()
-                        .map(|&f| Some(names[f].as_str()))
-                        .collect();
-                    Split::leave_one_out_training(&refs, &data.train_only())?
+                let refs: Vec<Option<&str>> = keys.iter().map(|k| k.as_deref()).collect();
+                Split::leave_one_out_training(&refs, &data.train_only())?
+            }
+            SplitArg::LeaveOneFileOut => {
+                if data
+                    .files
+                    .len()
+                    .min(data.train_only_from.unwrap_or(usize::MAX))
+                    < 2
+                {
+                    // A usage error (status 2): the count of DATA arguments is wrong.
+                    crate::cli::usage(format!(
+                        "--split leave-one-file-out needs at least two DATA files, got {}",
+                        data.files
+                            .len()
+                            .min(data.train_only_from.unwrap_or(usize::MAX))
+                    ))
                 }
-            };
+                let names = super::dataset::file_labels(&data.files);
+                let refs: Vec<Option<&str>> = data
+                    .file_of
+                    .iter()
+                    .map(|&f| Some(names[f].as_str()))
+                    .collect();
+                Split::leave_one_out_training(&refs, &data.train_only())?
+            }
+        };
         Ok(CvOptions {
             folds: self.folds,
             repeats: self.repeats,

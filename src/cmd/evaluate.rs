@@ -64,6 +64,7 @@ pub struct EvaluateArgs {
 
 /// Run `secdisc evaluate`.
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+    args.model.check_flags();
     {
         let outputs = [&args.oof, &args.folds_out, &args.html]
             .into_iter()

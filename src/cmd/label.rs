@@ -1,13 +1,13 @@
 //! `secdisc label`: label every record of a file or stream with a trained model.
 
 use super::choice::choice;
+use crate::cli::usage;
 use secdisc_ingest::RecordFormat;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use clap::error::ErrorKind;
 use secdisc_infer::{LabelOptions, LabelSummary, OutputFormat, ParquetSink};
 use secdisc_ingest::IngestError;
 use secdisc_model::ModelBundle;
@@ -72,11 +72,6 @@ pub struct LabelArgs {
     pub row_group_rows: usize,
     #[command(flatten)]
     pub export: ExportArgs,
-}
-
-/// Exit with clap's usage error (status 2).
-fn usage(msg: &str) -> ! {
-    clap::Error::raw(ErrorKind::ArgumentConflict, format!("{msg}\n")).exit()
 }
 
 /// Run `secdisc label`. Exit 0 when every record was labelled, 1 when any row carries an

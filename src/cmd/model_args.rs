@@ -156,10 +156,10 @@ pub struct ModelArgs {
     #[arg(long, default_value = "l2", value_parser = choice(&Penalty::ALL, Penalty::name, Penalty::help))]
     #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
     pub penalty: Penalty,
-    /// Elastic-net mixing ρ in (0, 1) (with --penalty elasticnet).
-    #[arg(long, default_value_t = 0.5, value_name = "RHO")]
+    /// Elastic-net mixing ρ in (0, 1), with --penalty elasticnet only [default: 0.5].
+    #[arg(long, value_name = "RHO")]
     #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
-    pub l1_ratio: f64,
+    pub l1_ratio: Option<f64>,
     /// SVM loss.
     #[arg(long, default_value = "squared-hinge", value_parser = choice(&SvmLoss::ALL, SvmLoss::name, SvmLoss::help))]
     #[arg(help_heading = "Linear classifiers (lr, svm, linfa-lr)")]
@@ -337,6 +337,16 @@ macro_rules! sequence_training {
 }
 
 impl ModelArgs {
+    /// Stop with a usage error on flags that would be silently ignored.
+    pub fn check_flags(&self) {
+        if self.l1_ratio.is_some() && !matches!(self.penalty, Penalty::ElasticNet { .. }) {
+            crate::cli::usage(format!(
+                "--l1-ratio mixes the elastic net only; add --penalty elasticnet or drop --l1-ratio (the penalty is {})",
+                self.penalty.name()
+            ));
+        }
+    }
+
     /// TF-IDF parameters (unchecked; fitting checks them).
     pub fn tfidf(&self) -> TfidfParams {
         TfidfParams::default()
@@ -384,7 +394,7 @@ impl ModelArgs {
                 LogisticRegressionParams::default()
                     .c(self.c)
                     .class_weight(self.class_weight)
-                    .penalty(self.penalty.with_l1_ratio(self.l1_ratio)),
+                    .penalty(self.penalty.with_l1_ratio(self.l1_ratio.unwrap_or(0.5))),
             ),
             ClassifierKind::Svm => ClassifierParams::Svm(
                 SvmParams::default()

@@ -190,16 +190,16 @@ fn summary(b: &Backlog, n: usize) -> String {
 /// labels, so both must be files, and the report another file than the labels.
 pub fn check_label_report(input: &Path, output: &Path, report: &Path) -> anyhow::Result<()> {
     if input == Path::new("-") {
-        bail!("--report needs the input as a file, not standard input; or pipe the labels into `secdisc report - --records FILE`");
+        crate::cli::usage("--report needs the input as a file, not standard input; or pipe the labels into `secdisc report - --records FILE`");
     }
     if output == Path::new("-") {
-        bail!("--report needs the labels written to a file: add --output FILE");
+        crate::cli::usage("--report needs the labels written to a file: add --output FILE");
     }
     if report == output {
-        bail!(
+        crate::cli::usage(format!(
             "--report and --output name the same file {}; write the report to another file",
             report.display()
-        );
+        ));
     }
     // `label` checks the report path itself, with its other outputs.
     Ok(())

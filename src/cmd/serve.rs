@@ -20,8 +20,9 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (the bound address is printed on stderr).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
     pub addr: String,
-    /// Threads that label requests; default: the number of CPUs.
-    #[arg(long, value_name = "N")]
+    /// Threads that label requests (1 to 1024); default: the number of CPUs.
+    #[arg(long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub workers: Option<usize>,
     /// Requests allowed to wait for a worker; beyond that the server answers 503.
     #[arg(long, default_value_t = 64, value_name = "N")]
@@ -44,9 +45,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let workers = args.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
-    if workers == 0 {
-        bail!("--workers 0 would never answer; use at least 1");
-    }
     if args.max_body_bytes == 0 {
         bail!("--max-body-bytes 0 would refuse every request; use at least 1024");
     }

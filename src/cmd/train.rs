@@ -52,6 +52,10 @@ pub struct TrainArgs {
 
 /// Run `secdisc train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
+    if args.output == std::path::Path::new("-") {
+        crate::cli::usage("a model is written to a file, not standard output: name one, for example -o model.json");
+    }
+    args.model.check_flags();
     dataset::check_outputs(
         [&args.output],
         args.data.iter().chain(&args.model.static_table),
