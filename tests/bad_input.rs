@@ -395,3 +395,42 @@ fn misused_flags_are_usage_errors() {
         0,
     );
 }
+
+/// Issue 13 item 7 and 10: counts in a model file drove allocations (kNN `k` = 10^18 panicked
+/// with a capacity overflow, `n_cols` = 10^15 aborted); a threshold of 1.5 and a vocabulary term
+/// listed twice were accepted. Each is now refused on load or harmless.
+#[test]
+fn model_file_counts_and_values_are_checked_on_load() {
+    let d = Dir::new();
+    d.write("c.csv", toy_csv(40));
+    expect_code(
+        &d.sh("train c.csv -o knn.json --classifier knn --min-df 1"),
+        0,
+    );
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path("knn.json")).unwrap()).unwrap();
+    let variant = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut m = model.clone();
+        edit(&mut m);
+        d.write(name, serde_json::to_vec(&m).unwrap());
+    };
+    variant("k.json", &|m| {
+        m["classifier"]["voting"]["k"] = serde_json::json!(1_000_000_000_000_000_000u64)
+    });
+    variant("ncols.json", &|m| {
+        m["classifier"]["rows"]["n_cols"] = serde_json::json!(1_000_000_000_000_000u64)
+    });
+    variant("thr.json", &|m| m["threshold"] = serde_json::json!(1.5));
+    variant("dup.json", &|m| {
+        let first = m["vectorizer"]["terms"][0].clone();
+        m["vectorizer"]["terms"][1] = first;
+    });
+    // A k beyond the training rows votes with every row.
+    expect_code(&d.sh("label -m k.json c.csv -o /dev/null"), 0);
+    let e = expect_code(&d.sh("label -m ncols.json c.csv"), 1);
+    assert!(e.contains("model expects 1000000000000000 features"), "{e}");
+    let e = expect_code(&d.sh("label -m thr.json c.csv"), 1);
+    assert!(e.contains("threshold 1.5 is not a probability"), "{e}");
+    let e = expect_code(&d.sh("label -m dup.json c.csv"), 1);
+    assert!(e.contains("is listed twice in the vocabulary"), "{e}");
+}

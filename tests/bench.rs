@@ -160,5 +160,8 @@ fn bench_skips_training_on_unlabelled_records_and_times_the_rest() {
 #[test]
 fn bench_rejects_a_negative_min_time() {
     let err = expect_code(&run_in_repo(&["bench", "--min-time=-1"]), 2);
-    assert!(err.contains("expected a number of seconds from 0 to 3600"), "{err}");
+    assert!(
+        err.contains("expected a number of seconds from 0 to 3600"),
+        "{err}"
+    );
 }

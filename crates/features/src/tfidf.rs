@@ -583,6 +583,16 @@ impl<'de> Deserialize<'de> for TfidfVectorizer {
                 "term {t:?} does not fit the n-gram range"
             )));
         }
+        // A term listed twice would map to one column and leave the other unreachable.
+        for list in [&data.terms, &data.char_terms] {
+            let mut seen = std::collections::HashSet::with_capacity(list.len());
+            if let Some(t) = list.iter().find(|t| !seen.insert(t.as_str())) {
+                return Err(D::Error::custom(format!(
+                    "term {:?} is listed twice in the vocabulary",
+                    t.chars().take(60).collect::<String>()
+                )));
+            }
+        }
         Ok(TfidfVectorizer::from_parts(
             params,
             data.terms,

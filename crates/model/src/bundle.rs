@@ -197,6 +197,14 @@ impl ModelBundle {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(ModelError::InvalidClassifier {
+                reason: format!(
+                    "threshold {} is not a probability in [0, 1]",
+                    self.threshold
+                ),
+            });
+        }
         self.classifier
             .validate()
             .map_err(|reason| ModelError::InvalidClassifier { reason })?;

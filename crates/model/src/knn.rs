@@ -106,13 +106,21 @@ struct InvertedIndex {
 impl InvertedIndex {
     /// Counting sort of the CSR entries by column; rows stay ascending within a column.
     fn build(x: &CsrMatrix) -> InvertedIndex {
-        let mut starts = vec![0usize; x.n_cols() + 1];
+        // Sized by the columns the rows use, not by `n_cols`: a model file's count must not
+        // drive an allocation (`n_cols` 10^15 aborted); `postings` treats the rest as empty.
+        let cols = x
+            .rows()
+            .filter_map(|row| row.indices.last())
+            .map(|&j| j as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut starts = vec![0usize; cols + 1];
         for row in x.rows() {
             for &j in row.indices {
                 starts[j as usize + 1] += 1;
             }
         }
-        for j in 0..x.n_cols() {
+        for j in 0..cols {
             starts[j + 1] += starts[j];
         }
         let mut next = starts.clone();
@@ -366,7 +374,7 @@ impl KnnModel {
     /// Probability of security: the smoothed, weighted share of security votes among the
     /// `k` nearest training rows.
     pub fn probability(&self, query: SparseRow<'_>) -> f64 {
-        let mut neighbours = Vec::with_capacity(self.voting.k);
+        let mut neighbours = Vec::with_capacity(self.voting.k.min(self.labels.len()));
         self.nearest(query, &mut neighbours);
         self.probability_of(&neighbours)
     }
@@ -387,7 +395,7 @@ impl KnnModel {
         if k == 0 {
             return;
         }
-        let mut neighbours = Vec::with_capacity(self.voting.k);
+        let mut neighbours = Vec::with_capacity(self.voting.k.min(self.labels.len()));
         self.nearest(query, &mut neighbours);
         self.contributions_of(query, &neighbours, k, out);
     }
@@ -400,7 +408,7 @@ impl KnnModel {
         k: usize,
         out: &mut Vec<Contribution>,
     ) -> f64 {
-        let mut neighbours = Vec::with_capacity(self.voting.k);
+        let mut neighbours = Vec::with_capacity(self.voting.k.min(self.labels.len()));
         self.nearest(query, &mut neighbours);
         out.clear();
         if k > 0 {
