@@ -577,3 +577,35 @@ fn a_full_disk_is_a_clear_error() {
         .map(|m| !m.is_file())
         .unwrap_or(false));
 }
+
+/// Issue 13 item 3: a partial output is continued only with the model and flags that wrote it.
+#[test]
+fn resume_refuses_rows_of_another_model_or_flags() {
+    let d = Dir::new();
+    d.write("c.csv", toy_csv(40));
+    expect_code(&d.sh("train c.csv -o m1.json --min-df 1"), 0);
+    expect_code(&d.sh("train c.csv -o m2.json --min-df 1 --c 5"), 0);
+    // Three records, then a quote that never closes: the input stops, the rows stay partial.
+    d.write(
+        "in.csv",
+        "id,text\na,rotate the jwt key\nb,css layout\nc,token leak\nd,\"never closed\n",
+    );
+    let run = |model: &str, extra: &str| {
+        d.sh(&format!(
+            "label -m {model} in.csv -o out.jsonl --resume{extra}"
+        ))
+    };
+    let e = expect_code(&run("m1.json", ""), 1);
+    assert!(e.contains("rows so far are in out.jsonl.partial"), "{e}");
+    let partial = std::fs::read(d.path("out.jsonl.partial")).unwrap();
+    for (model, extra) in [("m2.json", ""), ("m1.json", " --top-terms 1")] {
+        let e = expect_code(&run(model, extra), 1);
+        assert!(
+            e.contains("was written by another model or with other flags"),
+            "{model}{extra}: {e}"
+        );
+        assert_eq!(std::fs::read(d.path("out.jsonl.partial")).unwrap(), partial);
+    }
+    let e = expect_code(&run("m1.json", ""), 1);
+    assert!(e.contains("resuming after the 3 rows"), "{e}");
+}

@@ -161,7 +161,12 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         s
     } else if args.resume {
         let mut items = rx.into_iter().map(|(i, _)| i);
-        let resumed = secdisc_infer::resume::resume(&args.output, label_opts.format, &mut items)?;
+        let resumed = secdisc_infer::resume::resume(
+            &args.output,
+            label_opts.format,
+            &run_key(args)?,
+            &mut items,
+        )?;
         kept = (resumed.rows, resumed.security, resumed.errors);
         label_opts.header = !resumed.has_header;
         if resumed.rows > 0 {
@@ -194,6 +199,10 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
                     args.output.display()
                 )
             })?;
+            // The finished file is checked by its ids alone when resumed again.
+            let key = secdisc_infer::resume::run_key_path(&args.output);
+            std::fs::remove_file(&key)
+                .with_context(|| format!("cannot remove {}", key.display()))?;
         }
         s
     } else {
@@ -247,6 +256,21 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What makes a resumable run's rows: the model file's SHA-256 and the flags that change rows.
+/// A partial output is continued only by a run with the same key.
+fn run_key(args: &LabelArgs) -> anyhow::Result<String> {
+    let model = std::fs::read(&args.model)
+        .with_context(|| format!("cannot read the model {}", args.model.display()))?;
+    Ok(format!(
+        "model sha256 {}; format {:?}, top terms {}, input format {:?}, {:?}",
+        secdisc_train::sha256_hex(&model),
+        args.format,
+        args.top_terms,
+        args.input_format,
+        args.export
+    ))
 }
 
 /// Write through a temporary file next to `path`, renamed into place only on success. When the

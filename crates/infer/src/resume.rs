@@ -60,6 +60,14 @@ pub fn partial_path(out: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// `OUT.partial.run`: what made the rows of `OUT.partial` (the model's hash and the flags that
+/// change rows), written when a resumable run starts and checked when another continues it.
+pub fn run_key_path(out: &Path) -> PathBuf {
+    let mut p = partial_path(out).into_os_string();
+    p.push(".run");
+    PathBuf::from(p)
+}
+
 /// The id of an input item: its output row's `id`.
 fn item_id(item: &InputItem) -> &str {
     match item {
@@ -89,9 +97,27 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 pub fn resume<I: Iterator<Item = InputItem>>(
     out: &Path,
     format: OutputFormat,
+    run_key: &str,
     items: &mut I,
 ) -> Result<Resumed, ResumeError> {
     let path = partial_path(out);
+    let key_path = run_key_path(out);
+    // Rows of another model or other flags must not be continued: their scores would differ.
+    if path.exists() {
+        match std::fs::read_to_string(&key_path) {
+            Ok(written) if written != run_key => {
+                return Err(ResumeError::NotThisOutput(format!(
+                    "{} was written by another model or with other flags than this run ({} has `{}`, this run `{}`); rerun with the same model and flags, or {WHAT_TO_DO}",
+                    path.display(),
+                    key_path.display(),
+                    written.trim(),
+                    run_key
+                )))
+            }
+            // A partial output left by a run without --resume has no key; its ids are checked.
+            _ => {}
+        }
+    }
     // Only a finished output file is read back; never a directory or a device (the caller
     // refuses those, and this must not move one even if a caller forgets).
     let source = if path.exists() {
@@ -118,6 +144,7 @@ pub fn resume<I: Iterator<Item = InputItem>>(
     file.set_len(checked.kept)
         .map_err(io("cut the torn last row of", &path))?;
     file.seek(SeekFrom::End(0)).map_err(io("open", &path))?;
+    std::fs::write(&key_path, run_key).map_err(io("write", &key_path))?;
     Ok(Resumed {
         rows: checked.rows,
         errors: checked.errors,
@@ -322,7 +349,7 @@ mod tests {
         let out = dir.path().join("o.jsonl");
         std::fs::write(partial_path(&out), format!("{A}{B}{{\"id\":\"c\",\"la")).unwrap();
         let mut it = items(&["a", "b", "c", "d"]).into_iter();
-        let r = resume(&out, OutputFormat::Jsonl, &mut it).unwrap();
+        let r = resume(&out, OutputFormat::Jsonl, "key", &mut it).unwrap();
         assert_eq!((r.rows, r.errors, r.security), (2, 1, 1));
         assert_eq!(std::fs::read_to_string(&r.path).unwrap(), format!("{A}{B}"));
         assert_eq!(it.next().map(|i| item_id(&i).to_string()), Some("c".into()));
@@ -338,7 +365,7 @@ mod tests {
         )
         .unwrap();
         let mut it = items(&["a", "b"]).into_iter();
-        let e = resume(&out, OutputFormat::Csv, &mut it)
+        let e = resume(&out, OutputFormat::Csv, "key", &mut it)
             .unwrap_err()
             .to_string();
         assert!(
@@ -346,7 +373,7 @@ mod tests {
             "{e}"
         );
         let mut short = items(&["a"]).into_iter();
-        let e = resume(&out, OutputFormat::Csv, &mut short)
+        let e = resume(&out, OutputFormat::Csv, "key", &mut short)
             .unwrap_err()
             .to_string();
         assert!(e.contains("the input has only 1 records"), "{e}");
@@ -361,9 +388,14 @@ mod tests {
             "{\"id\":\"a\",\"label\":\"security\"}\n",
         )
         .unwrap();
-        let e = resume(&out, OutputFormat::Jsonl, &mut items(&["a"]).into_iter())
-            .unwrap_err()
-            .to_string();
+        let e = resume(
+            &out,
+            OutputFormat::Jsonl,
+            "key",
+            &mut items(&["a"]).into_iter(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("o.jsonl.partial:1: field `score` is missing"),
             "{e}"
@@ -376,17 +408,59 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("o.jsonl");
         std::fs::write(&out, "not label output\n").unwrap();
-        let e = resume(&out, OutputFormat::Jsonl, &mut items(&["a"]).into_iter())
-            .unwrap_err()
-            .to_string();
+        let e = resume(
+            &out,
+            OutputFormat::Jsonl,
+            "key",
+            &mut items(&["a"]).into_iter(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not a JSON object"), "{e}");
         assert_eq!(std::fs::read(&out).unwrap(), b"not label output\n");
         assert!(!partial_path(&out).exists());
         // A finished output of this input is moved back and continued (nothing left to add).
         std::fs::write(&out, A).unwrap();
-        let r = resume(&out, OutputFormat::Jsonl, &mut items(&["a"]).into_iter()).unwrap();
+        let r = resume(
+            &out,
+            OutputFormat::Jsonl,
+            "key",
+            &mut items(&["a"]).into_iter(),
+        )
+        .unwrap();
         assert_eq!((r.rows, r.path.clone()), (1, partial_path(&out)));
         assert!(!out.exists());
+    }
+
+    #[test]
+    fn rows_of_another_model_or_flags_are_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("o.jsonl");
+        std::fs::write(partial_path(&out), A).unwrap();
+        let r = resume(
+            &out,
+            OutputFormat::Jsonl,
+            "model 1",
+            &mut items(&["a"]).into_iter(),
+        );
+        assert_eq!(r.unwrap().rows, 1);
+        assert_eq!(
+            std::fs::read_to_string(run_key_path(&out)).unwrap(),
+            "model 1"
+        );
+        let e = resume(
+            &out,
+            OutputFormat::Jsonl,
+            "model 2",
+            &mut items(&["a"]).into_iter(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("written by another model or with other flags"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_to_string(partial_path(&out)).unwrap(), A);
     }
 
     #[test]
@@ -394,11 +468,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("o.csv");
         std::fs::write(partial_path(&out), "id,label,sc").unwrap();
-        let r = resume(&out, OutputFormat::Csv, &mut items(&["a"]).into_iter()).unwrap();
+        let r = resume(
+            &out,
+            OutputFormat::Csv,
+            "key",
+            &mut items(&["a"]).into_iter(),
+        )
+        .unwrap();
         assert_eq!((r.rows, r.has_header), (0, false));
         assert_eq!(std::fs::read(&r.path).unwrap(), b"");
         std::fs::write(partial_path(&out), "id,label,score,terms,error\n").unwrap();
-        let r = resume(&out, OutputFormat::Csv, &mut items(&["a"]).into_iter()).unwrap();
+        let r = resume(
+            &out,
+            OutputFormat::Csv,
+            "key",
+            &mut items(&["a"]).into_iter(),
+        )
+        .unwrap();
         assert_eq!((r.rows, r.has_header), (0, true));
     }
 
@@ -409,7 +495,13 @@ mod tests {
         let kept = "id,label,score,terms,error\na,security,0.9,jwt,\n";
         // Killed after the first line of row b's two-line error message.
         std::fs::write(partial_path(&out), format!("{kept}b,,,,\"line one\nline")).unwrap();
-        let r = resume(&out, OutputFormat::Csv, &mut items(&["a", "b"]).into_iter()).unwrap();
+        let r = resume(
+            &out,
+            OutputFormat::Csv,
+            "key",
+            &mut items(&["a", "b"]).into_iter(),
+        )
+        .unwrap();
         assert_eq!((r.rows, r.errors, r.has_header), (1, 0, true));
         assert_eq!(std::fs::read(&r.path).unwrap(), kept.as_bytes());
     }
