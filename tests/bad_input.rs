@@ -1,7 +1,7 @@
 //! Every kind of bad input gets a clear error naming the file, line and field, and a
 //! non-zero exit; nothing half-written is left behind.
 
-use crate::util::{expect_code, toy_csv, Dir};
+use crate::util::{expect_code, stdout, toy_csv, Dir};
 
 fn train_err(d: &Dir, file: &str, contents: &[u8]) -> String {
     d.write(file, contents);
@@ -433,4 +433,39 @@ fn model_file_counts_and_values_are_checked_on_load() {
     assert!(e.contains("threshold 1.5 is not a probability"), "{e}");
     let e = expect_code(&d.sh("label -m dup.json c.csv"), 1);
     assert!(e.contains("is listed twice in the vocabulary"), "{e}");
+}
+
+/// Issue 13 item 4: a record over `--max-record-bytes` stopped `label` (3 records in, 1 row
+/// out); it now gets an error row like any unreadable record, and the rest are labelled.
+#[test]
+fn an_oversized_record_gets_its_own_error_row() {
+    let d = Dir::new();
+    d.write("c.csv", toy_csv(30));
+    expect_code(&d.sh("train c.csv -o m.json --min-df 1"), 0);
+    let big = "x ".repeat(2000);
+    d.write(
+        "in.jsonl",
+        format!("{{\"id\":\"a\",\"text\":\"jwt\"}}\n{{\"id\":\"b\",\"text\":\"{big}\"}}\n{{\"id\":\"c\",\"text\":\"css\"}}\n"),
+    );
+    // (A CSV row over the limit still stops the input at its line: the guard that bounds memory
+    // does not resynchronise after it.)
+    let (input, line) = ("in.jsonl", 2);
+    let o = d.sh(&format!("label -m m.json {input} --max-record-bytes 1000"));
+    let e = expect_code(&o, 1);
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3, "{input}: {e}");
+    assert_eq!(rows[0]["id"], "a");
+    assert_eq!(rows[1]["id"], format!("{input}:{line}"));
+    assert!(
+        rows[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than the limit of 1000 bytes"),
+        "{input}: {}",
+        rows[1]
+    );
+    assert_eq!(rows[2]["id"], "c");
 }

@@ -181,8 +181,9 @@ impl Inputs {
 }
 
 /// One item read from a record file as a labeller item: the record, or an error row for a
-/// record-level error. An error that stops the reader ([`IngestError::ends_input`]: I/O, an
-/// oversized record, a CSV quote never closed) is returned.
+/// record-level error (an oversized record among them: it is skipped to its end). An error that
+/// stops the reader ([`IngestError::ends_input`]: I/O, a CSV quote never closed or a quoted field
+/// over the limit) is returned.
 fn reader_item(
     name: &str,
     item: secdisc_ingest::Result<LocatedRecord>,
@@ -257,7 +258,8 @@ pub fn error_location(name: &str, e: &IngestError) -> String {
         | IngestError::Json { pos, .. }
         | IngestError::BadField { pos, .. }
         | IngestError::MissingField { pos, .. }
-        | IngestError::InvalidUtf8 { pos, .. } => pos.to_string(),
+        | IngestError::InvalidUtf8 { pos, .. }
+        | IngestError::LineTooLarge { pos, .. } => pos.to_string(),
         IngestError::Io { path, .. } => path.display().to_string(),
         IngestError::MissingColumn { file, .. }
         | IngestError::Format { file, .. }

@@ -118,6 +118,15 @@ pub enum IngestError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A line of a JSON-lines file exceeds the size limit: it was skipped to its end, and the
+    /// lines after it can still be read.
+    #[error("{pos}: record is larger than the limit of {limit} bytes; skipped")]
+    LineTooLarge {
+        /// Where.
+        pos: Position,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The input format could not be determined or is not supported here.
     #[error("{file}: {message}")]
     Format {

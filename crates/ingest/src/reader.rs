@@ -254,7 +254,8 @@ impl RecordReader {
         }
         let line = row.position().map_or(0, |p| line_of(lines, p.byte()));
         if row.as_slice().len() > self.max_record_bytes {
-            return Some(Err(IngestError::RecordTooLarge {
+            // The row was read whole (the guard bounds it): the next one can still be read.
+            return Some(Err(IngestError::LineTooLarge {
                 pos: self.pos(line),
                 limit: self.max_record_bytes,
             }));
@@ -307,10 +308,11 @@ impl RecordReader {
             match read_line_limited(reader, buf, self.max_record_bytes) {
                 Ok(LineRead::Eof) => return None,
                 Ok(LineRead::TooLong) => {
-                    return Some(Err(IngestError::RecordTooLarge {
+                    // The line was skipped to its end: the next one can be read.
+                    return Some(Err(IngestError::LineTooLarge {
                         pos: self.pos(this_line),
                         limit: self.max_record_bytes,
-                    }))
+                    }));
                 }
                 Ok(LineRead::Line) => {}
                 Err(source) => {
@@ -600,7 +602,24 @@ fn read_line_limited<R: BufRead>(
                 buf.extend_from_slice(available);
                 reader.consume(n);
                 if buf.len() > limit {
-                    return Ok(LineRead::TooLong);
+                    // Skip the rest of the line without holding it, so reading goes on after it.
+                    buf.clear();
+                    loop {
+                        let available = reader.fill_buf()?;
+                        if available.is_empty() {
+                            return Ok(LineRead::TooLong);
+                        }
+                        match memchr::memchr(b'\n', available) {
+                            Some(i) => {
+                                reader.consume(i + 1);
+                                return Ok(LineRead::TooLong);
+                            }
+                            None => {
+                                let n = available.len();
+                                reader.consume(n);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -748,7 +767,7 @@ mod tests {
     fn oversized_jsonl_line_is_rejected_without_buffering_it_all() {
         let mut data = b"{\"text\": \"".to_vec();
         data.extend(std::iter::repeat_n(b'a', 1000));
-        data.extend_from_slice(b"\"}\n");
+        data.extend_from_slice(b"\"}\n{\"id\": \"next\", \"text\": \"x\"}\n");
         let opts = ReadOptions {
             max_record_bytes: 100,
             ..ReadOptions::default()
@@ -757,7 +776,14 @@ mod tests {
         let out: Vec<_> = RecordReader::from_reader("t", input, &opts)
             .unwrap()
             .collect();
-        assert!(matches!(out[0], Err(IngestError::RecordTooLarge { .. })));
+        // The long line is skipped to its end and reported; the next one is read (issue 13).
+        assert_eq!(out.len(), 2);
+        assert!(
+            matches!(&out[0], Err(e @ IngestError::LineTooLarge { .. }) if !e.ends_input()),
+            "{:?}",
+            out[0]
+        );
+        assert_eq!(out[1].as_ref().unwrap().record.id, "next");
     }
 }
 
