@@ -461,6 +461,8 @@ impl<R> CsvGuard<R> {
                     self.quote_breaks = 0;
                     InQuoted
                 }
+                // A doubled quote inside a quoted field is one literal quote: still quoted.
+                QuoteInQuoted if b == b'"' => InQuoted,
                 StartField | InField | QuoteInQuoted if b == b',' => StartField,
                 StartField | InField | QuoteInQuoted if ends_row => StartRecord,
                 StartField | InField | QuoteInQuoted => InField,
@@ -671,7 +673,10 @@ mod tests {
 
     #[test]
     fn quotes_that_close_or_are_literal_pass() {
-        let ok: [&[u8]; 7] = [
+        let ok: [&[u8]; 8] = [
+            // Doubled quotes inside a field over several lines, one line starting with them
+            // (the shape of stackexchange_stackoverflow's last record, once misread).
+            b"a,b\n1,\"x \"\"y\"\" z\n\"\"w\"\"\n\",2\n",
             b"a,b\n1,\"x\ny\"\n",
             b"a,b\n1,\"say \"\"hi\"\"\"\n",
             b"a,b\n1,x\"y\n2,\"\"\n",
