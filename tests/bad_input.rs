@@ -469,3 +469,27 @@ fn an_oversized_record_gets_its_own_error_row() {
     );
     assert_eq!(rows[2]["id"], "c");
 }
+
+/// Issue 13 item 10: empty input is zero records, exit 0, whatever its format (empty stdin was
+/// read as a CSV without a header: "missing column `text`", exit 1).
+#[test]
+fn empty_input_is_zero_records() {
+    let d = Dir::new();
+    d.write("c.csv", toy_csv(30));
+    expect_code(&d.sh("train c.csv -o m.json --min-df 1"), 0);
+    d.write("empty.csv", "");
+    d.write("empty.jsonl", "");
+    for args in [
+        vec!["label", "-m", "m.json", "-"],
+        vec!["label", "-m", "m.json", "empty.csv"],
+        vec!["label", "-m", "m.json", "empty.jsonl"],
+        vec!["label", "-m", "m.json", "--input-format", "csv", "-"],
+    ] {
+        let o = d.run_stdin(&args, Some(b""));
+        expect_code(&o, 0);
+        assert_eq!(stdout(&o), "", "{args:?}");
+    }
+    // Training still needs data.
+    let e = expect_code(&d.sh("train empty.csv -o n.json"), 1);
+    assert!(e.contains("no labelled records"), "{e}");
+}

@@ -177,7 +177,17 @@ impl RecordReader {
         opts: &ReadOptions,
     ) -> Result<RecordReader> {
         let mut buffered = BufReader::with_capacity(1 << 16, input);
+        // An empty input holds zero records whatever its format (a CSV file would otherwise need
+        // a header): read it as JSON lines, which yields nothing.
+        let empty = buffered
+            .fill_buf()
+            .map_err(|source| IngestError::Io {
+                path: name.into(),
+                source,
+            })?
+            .is_empty();
         let format = match opts.format {
+            _ if empty => RecordFormat::Jsonl,
             Some(f) => f,
             None => sniff(&mut buffered).map_err(|source| IngestError::Io {
                 path: name.into(),
