@@ -493,3 +493,19 @@ fn empty_input_is_zero_records() {
     let e = expect_code(&d.sh("train empty.csv -o n.json"), 1);
     assert!(e.contains("no labelled records"), "{e}");
 }
+
+/// Issue 13 item 10: a model file saved with a UTF-8 byte order mark was "not a secdisc model
+/// file"; it loads as the same model.
+#[test]
+fn a_model_file_with_a_byte_order_mark_loads() {
+    let d = Dir::new();
+    d.write("c.csv", toy_csv(30));
+    expect_code(&d.sh("train c.csv -o m.json --min-df 1"), 0);
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(std::fs::read(d.path("m.json")).unwrap());
+    d.write("bom.json", bom);
+    let plain = d.sh("label -m m.json c.csv");
+    let with_bom = d.sh("label -m bom.json c.csv");
+    expect_code(&with_bom, 0);
+    assert_eq!(stdout(&plain), stdout(&with_bom));
+}

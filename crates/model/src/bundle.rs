@@ -246,6 +246,8 @@ impl ModelBundle {
 
     /// Parse and check model bytes; `path` is used in messages.
     pub fn from_json(path: &Path, bytes: &[u8]) -> Result<ModelBundle> {
+        // An editor that saved the file may have put a UTF-8 byte order mark first.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let looks_like_model = bytes.len() > 9
             && bytes.starts_with(b"{")
             && memmem(&bytes[..bytes.len().min(256)], MODEL_FORMAT.as_bytes());
