@@ -509,3 +509,29 @@ fn a_model_file_with_a_byte_order_mark_loads() {
     expect_code(&with_bom, 0);
     assert_eq!(stdout(&plain), stdout(&with_bom));
 }
+
+/// Issue 13 item 10: gzip record files worked for `label` only, and a UTF-8 byte order mark was
+/// refused by `train` and by `--input-format jsonl`; every reader of record files takes both.
+#[test]
+fn gzip_and_a_byte_order_mark_are_read_by_every_record_reader() {
+    use std::io::Write;
+    let d = Dir::new();
+    let csv = toy_csv(30);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).unwrap();
+    d.write("c.csv.gz", gz.finish().unwrap());
+    d.write("c.csv", &csv);
+    expect_code(&d.sh("train c.csv.gz -o gz.json --min-df 1"), 0);
+    expect_code(&d.sh("train c.csv -o plain.json --min-df 1"), 0);
+    let rows = |m: &str| stdout(&d.sh(&format!("label -m {m} c.csv")));
+    assert_eq!(rows("gz.json"), rows("plain.json"));
+    let jsonl = "\u{feff}{\"id\":\"a\",\"text\":\"rotate the jwt key\",\"label\":\"security\"}\n{\"id\":\"b\",\"text\":\"css layout\",\"label\":\"non-security\"}\n";
+    d.write("bom.jsonl", jsonl);
+    let o = d.sh("label -m plain.json bom.jsonl --input-format jsonl");
+    expect_code(&o, 0);
+    assert_eq!(stdout(&o).lines().count(), 2);
+    expect_code(
+        &d.sh("evaluate bom.jsonl c.csv --split leave-one-file-out --min-df 1"),
+        0,
+    );
+}

@@ -177,15 +177,32 @@ impl RecordReader {
         opts: &ReadOptions,
     ) -> Result<RecordReader> {
         let mut buffered = BufReader::with_capacity(1 << 16, input);
+        let io_err = |source| IngestError::Io {
+            path: name.into(),
+            source,
+        };
+        // A gzip file is read decompressed, so every command takes `data.csv.gz` (only `label`
+        // did, through its own opener).
+        if buffered
+            .fill_buf()
+            .map_err(io_err)?
+            .starts_with(&[0x1f, 0x8b])
+        {
+            let decoded: Box<dyn Read + Send> =
+                Box::new(flate2::read::MultiGzDecoder::new(buffered));
+            buffered = BufReader::with_capacity(1 << 16, decoded);
+        }
+        // A UTF-8 byte order mark is dropped for both layouts (csv drops it, JSON lines did not).
+        if buffered
+            .fill_buf()
+            .map_err(io_err)?
+            .starts_with(b"\xEF\xBB\xBF")
+        {
+            buffered.consume(3);
+        }
         // An empty input holds zero records whatever its format (a CSV file would otherwise need
         // a header): read it as JSON lines, which yields nothing.
-        let empty = buffered
-            .fill_buf()
-            .map_err(|source| IngestError::Io {
-                path: name.into(),
-                source,
-            })?
-            .is_empty();
+        let empty = buffered.fill_buf().map_err(io_err)?.is_empty();
         let format = match opts.format {
             _ if empty => RecordFormat::Jsonl,
             Some(f) => f,
