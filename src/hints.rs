@@ -53,7 +53,10 @@ fn train(e: &TrainError) -> Option<String> {
             Some("search the vectorizer with --tune-min-df or --tune-ngram-max")
         }
         TrainError::InvalidL1Ratio(_) => Some("for the ends use --penalty l1 or l2"),
-        TrainError::TooFewForFolds { .. } => Some("lower --folds"),
+        TrainError::TooFewForFolds { count, .. } if *count < 2 => None,
+        TrainError::TooFewForFolds { .. } => Some(
+            "lower --folds (evaluate, compare) or --cv (train); a --threshold rule other than fixed:P needs 5 records of each class for its inner folds",
+        ),
         TrainError::InvalidRepeats => Some("set --repeats to 1 or more"),
         TrainError::Deep { .. } => Some("the cnn/bilstm settings are --learning-rate and --min-df"),
         _ => None,

@@ -75,7 +75,20 @@ fn one_class_or_too_few_positives_for_the_folds() {
     let e = expect_code(&d.sh("evaluate few.csv --folds 5"), 1);
     assert!(
         e.contains("2 security records cannot fill 5 folds; use 2 folds or fewer")
-            && e.ends_with("lower --folds\n"),
+            && e.contains("lower --folds (evaluate, compare) or --cv (train)"),
+        "{e}"
+    );
+    // Issue 13 item 10: one record of a class cannot be helped by fewer folds (the advice was
+    // "use 1 folds or fewer", which is then refused).
+    d.write(
+        "one.csv",
+        b"text,label\njwt leak,1\ncss,0\ncss bug,0\ncss fix,0\n",
+    );
+    let e = expect_code(&d.sh("evaluate one.csv --folds 2"), 1);
+    assert!(
+        e.contains("folds need at least 2 records of each class: add data")
+            && !e.contains("or fewer")
+            && !e.contains("lower --folds"),
         "{e}"
     );
 }

@@ -134,7 +134,7 @@ pub enum TrainError {
         negatives: usize,
     },
     /// Fewer records of a class than folds.
-    #[error("{count} {class} records cannot fill {folds} folds; use {count} folds or fewer, or add data")]
+    #[error("{}", too_few_for_folds(*count, class, *folds))]
     TooFewForFolds {
         /// Class name.
         class: &'static str,
@@ -176,3 +176,12 @@ pub enum TrainError {
 
 /// Result alias for this crate.
 pub type Result<T, E = TrainError> = std::result::Result<T, E>;
+
+/// The message of [`TrainError::TooFewForFolds`]: fewer folds help only while two remain.
+fn too_few_for_folds(count: usize, class: &str, folds: usize) -> String {
+    if count < 2 {
+        format!("{count} {class} records cannot fill {folds} folds; folds need at least 2 records of each class: add data")
+    } else {
+        format!("{count} {class} records cannot fill {folds} folds; use {count} folds or fewer, or add data")
+    }
+}
