@@ -364,6 +364,17 @@ impl RecordReader {
                     offset: e.valid_up_to(),
                 }));
             }
+            // A record is an object; serde would also take an array as the fields in order.
+            if trimmed.first() != Some(&b'{') {
+                return Some(Err(IngestError::Json {
+                    pos,
+                    column: 1,
+                    message: format!(
+                        "expected a JSON object (one record a line), found `{}`",
+                        excerpt(&String::from_utf8_lossy(&trimmed[..trimmed.len().min(200)]))
+                    ),
+                }));
+            }
             let parsed: JsonRecord<'_> = match serde_json::from_slice(trimmed) {
                 Ok(r) => r,
                 Err(e) => {
@@ -387,19 +398,15 @@ impl RecordReader {
                 };
                 let string =
                     |v: Option<Cow<'_, str>>| v.filter(|s| !s.is_empty()).map(Cow::into_owned);
+                let id_text = |v: &Option<JsonId<'_>>, field: &str| match v {
+                    Some(v) => v.text(&pos, field),
+                    None => Ok(None),
+                };
                 Ok(Record {
-                    id: match parsed.id {
-                        Some(JsonId::Text(s)) if !s.is_empty() => s.into_owned(),
-                        Some(JsonId::Number(n)) => n.to_string(),
-                        _ => ordinal.to_string(),
-                    },
+                    id: id_text(&parsed.id, "id")?.unwrap_or_else(|| ordinal.to_string()),
                     source: string(parsed.source),
                     kind: string(parsed.kind),
-                    group: match parsed.group {
-                        Some(JsonId::Text(s)) if !s.is_empty() => Some(s.into_owned()),
-                        Some(JsonId::Number(n)) => Some(n.to_string()),
-                        _ => None,
-                    },
+                    group: id_text(&parsed.group, "group")?,
                     author: string(parsed.author),
                     created_at: string(parsed.created_at),
                     url: string(parsed.url),
@@ -440,12 +447,34 @@ impl Iterator for RecordReader {
     }
 }
 
+/// An `id` or `group` as written in the JSON line: a string, or a number kept digit for digit
+/// (a large numeric id went through `f64` and came out as `1.2345678901234568e+29`).
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum JsonId<'a> {
-    #[serde(borrow)]
-    Text(Cow<'a, str>),
-    Number(serde_json::Number),
+#[serde(transparent)]
+struct JsonId<'a>(#[serde(borrow)] &'a serde_json::value::RawValue);
+
+impl JsonId<'_> {
+    /// The text of the id (`None` for `null` or an empty string), or an error for other types.
+    fn text(&self, pos: &Position, field: &str) -> Result<Option<String>> {
+        let raw = self.0.get();
+        let bad = |message: String| IngestError::BadField {
+            pos: pos.clone(),
+            field: field.to_string(),
+            message,
+        };
+        match raw.as_bytes().first() {
+            Some(b'"') => {
+                let s: Cow<'_, str> = serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
+                Ok(Some(s.into_owned()).filter(|s| !s.is_empty()))
+            }
+            Some(b'-' | b'0'..=b'9') => Ok(Some(raw.to_string())),
+            Some(b'n') => Ok(None),
+            _ => Err(bad(format!(
+                "must be a string or a number, found `{}`",
+                excerpt(raw)
+            ))),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -788,6 +817,32 @@ mod tests {
         assert!(recs
             .iter()
             .all(|r| r.as_ref().unwrap().record.text.is_none()));
+    }
+
+    /// Issue 13 item 10: ids were read through `f64` (`1.2345678901234568e+29`).
+    #[test]
+    fn numeric_ids_are_kept_as_written() {
+        let recs = read(
+            b"{\"id\": 123456789012345678901234567890, \"group\": 42, \"text\": \"a\"}\n{\"id\": 7, \"text\": \"b\"}\n{\"id\": true, \"text\": \"c\"}\n[\"d\"]\n",
+            None,
+            LabelPolicy::Ignore,
+        );
+        assert_eq!(
+            recs[0].as_ref().unwrap().record.id,
+            "123456789012345678901234567890"
+        );
+        assert_eq!(
+            recs[0].as_ref().unwrap().record.group.as_deref(),
+            Some("42")
+        );
+        assert_eq!(recs[1].as_ref().unwrap().record.id, "7");
+        let e = recs[2].as_ref().unwrap_err().to_string();
+        assert!(
+            e.contains("field `id`: must be a string or a number"),
+            "{e}"
+        );
+        let e = recs[3].as_ref().unwrap_err().to_string();
+        assert!(e.contains("expected a JSON object"), "{e}");
     }
 
     #[test]
