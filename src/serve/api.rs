@@ -95,15 +95,84 @@ pub enum LabelRequest {
     Many(Vec<Item>),
 }
 
+/// A JSON value read as serde_json reads one, except that an object naming the same key twice
+/// is an error (serde_json keeps the last silently; `label` refuses such a record).
+struct StrictJson(Value);
+
+impl<'de> serde::Deserialize<'de> for StrictJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictJson)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(StrictJson(v)) = seq.next_element()? {
+            values.push(v);
+        }
+        Ok(Value::Array(values))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let StrictJson(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key `{key}` appears twice in one object"
+                )));
+            }
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 /// Parse a `/label` body, or say exactly what is wrong with it (a 400 message).
 pub fn parse_label_request(body: &[u8]) -> Result<LabelRequest, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            "the body is empty; send {\"text\": \"...\"} or {\"records\": [...]}".to_string()
-        } else {
-            format!("the body is not JSON: {e}")
-        }
-    })?;
+    let value: Value = serde_json::from_slice::<StrictJson>(body)
+        .map(|v| v.0)
+        .map_err(|e| {
+            if body.iter().all(u8::is_ascii_whitespace) {
+                "the body is empty; send {\"text\": \"...\"} or {\"records\": [...]}".to_string()
+            } else if e.is_data() {
+                // Valid JSON that repeats a key in one object.
+                format!("the body repeats a key: {e}")
+            } else {
+                format!("the body is not JSON: {e}")
+            }
+        })?;
     let Value::Object(mut obj) = value else {
         return Err(match value {
             Value::Array(_) => {
@@ -225,6 +294,20 @@ pub fn label(labeler: &Labeler<'_>, request: &LabelRequest, top_terms: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 13 item 10: `serve` kept the last of two equal keys where `label` refuses them.
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let e = parse_label_request(br#"{"text": "jwt", "text": "css"}"#).unwrap_err();
+        assert!(e.contains("the key `text` appears twice"), "{e}");
+        let e =
+            parse_label_request(br#"{"records": [{"id": 1, "id": 2, "text": "x"}]}"#).unwrap_err();
+        assert!(e.contains("the key `id` appears twice"), "{e}");
+        assert!(parse_label_request(
+            br#"{"records": [{"id": 1, "text": "x", "n": [1.5, null, true]}]}"#
+        )
+        .is_ok());
+    }
 
     #[test]
     fn routes_and_rejects_unknown_paths_and_methods() {
