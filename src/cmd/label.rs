@@ -103,7 +103,9 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         };
         super::report::check_label_report(input, &args.output, report)?;
     }
-    let bundle = ModelBundle::load(&args.model)?;
+    // Read once: the bytes are parsed here and hashed into a resumable run's key.
+    let model_bytes = ModelBundle::read_bytes(&args.model)?;
+    let bundle = ModelBundle::from_json(&args.model, &model_bytes)?;
     let inputs = label_input::open(&args.inputs, args.input_format, &args.export)?;
     if args.report.is_some() && inputs.has_exports() {
         usage("--report joins the labels with a records file, and this input is an export: run `secdisc ingest EXPORT -o records.jsonl` first, then `secdisc label records.jsonl -o labels.jsonl --report FILE`");
@@ -164,7 +166,7 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         let resumed = secdisc_infer::resume::resume(
             &args.output,
             label_opts.format,
-            &run_key(args)?,
+            &run_key(args, &model_bytes),
             &mut items,
         )?;
         kept = (resumed.rows, resumed.security, resumed.errors);
@@ -260,17 +262,15 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
 
 /// What makes a resumable run's rows: the model file's SHA-256 and the flags that change rows.
 /// A partial output is continued only by a run with the same key.
-fn run_key(args: &LabelArgs) -> anyhow::Result<String> {
-    let model = std::fs::read(&args.model)
-        .with_context(|| format!("cannot read the model {}", args.model.display()))?;
-    Ok(format!(
+fn run_key(args: &LabelArgs, model: &[u8]) -> String {
+    format!(
         "model sha256 {}; format {:?}, top terms {}, input format {:?}, {:?}",
-        secdisc_train::sha256_hex(&model),
+        secdisc_train::sha256_hex(model),
         args.format,
         args.top_terms,
         args.input_format,
         args.export
-    ))
+    )
 }
 
 /// Write through a temporary file next to `path`, renamed into place only on success. When the

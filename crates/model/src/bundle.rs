@@ -237,11 +237,16 @@ impl ModelBundle {
 
     /// Read and check a model file.
     pub fn load(path: &Path) -> Result<ModelBundle> {
-        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        Self::from_json(path, &Self::read_bytes(path)?)
+    }
+
+    /// The bytes of a model file, for a caller that also needs them (to hash the model) before
+    /// [`ModelBundle::from_json`]; read errors as [`ModelBundle::load`] gives them.
+    pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+        std::fs::read(path).map_err(|source| ModelError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        Self::from_json(path, &bytes)
+        })
     }
 
     /// Parse and check model bytes; `path` is used in messages.
