@@ -686,7 +686,7 @@ fn read_line_limited<R: BufRead>(
 mod tests {
     use super::*;
 
-    fn read(
+    pub(super) fn read(
         data: &[u8],
         format: Option<RecordFormat>,
         labels: LabelPolicy,
@@ -933,18 +933,7 @@ mod line_number_tests {
     fn a_json_array_read_as_csv_is_not_echoed_whole() {
         // What `label` made of a JSON array of one huge item: a CSV header of one column.
         let data = format!("[{{\"body\": \"{}\"}}]\n", "x".repeat(100_000));
-        let read = |data: &[u8], format, labels| -> Vec<Result<LocatedRecord>> {
-            let opts = ReadOptions {
-                format,
-                labels,
-                ..ReadOptions::default()
-            };
-            let input: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(data.to_vec()));
-            match RecordReader::from_reader("t", input, &opts) {
-                Ok(r) => r.collect(),
-                Err(e) => vec![Err(e)],
-            }
-        };
+        use super::tests::read;
         let out = read(
             data.as_bytes(),
             Some(RecordFormat::Csv),

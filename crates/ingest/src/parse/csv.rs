@@ -555,8 +555,13 @@ mod tests {
     use crate::pipeline::{BotFilter, ErrorMode, Inheritance, Pipeline, Unit};
     use crate::record::Record;
 
-    /// The line of every row [`CsvRows`] hands out, and the run's counters.
-    fn row_lines(data: &str, blank: BlankRows) -> (Vec<u64>, crate::summary::Summary) {
+    /// The line of every row [`CsvRows`] hands out, the error that stopped reading (in `mode`
+    /// [`ErrorMode::Stop`]), and the run's counters.
+    fn read_rows(
+        data: &str,
+        blank: BlankRows,
+        mode: ErrorMode,
+    ) -> (Vec<u64>, Option<String>, crate::summary::Summary) {
         let mut pipe = Pipeline::new(
             Cleaner::default(),
             Unit::Paragraph,
@@ -564,7 +569,7 @@ mod tests {
             None,
             Inheritance::None,
             BotFilter::default(),
-            ErrorMode::KeepGoing,
+            mode,
         );
         let fields = FieldMap::default();
         let mut se_threads = SeThreads::default();
@@ -581,10 +586,21 @@ mod tests {
         };
         let mut rows = CsvRows::open(data.as_bytes(), "t.csv", 1 << 20, blank).unwrap();
         let mut lines = Vec::new();
-        while let Some(row) = rows.next_row(&mut ctx).unwrap() {
-            lines.push(row.line);
-        }
-        (lines, pipe.summary)
+        let error = loop {
+            match rows.next_row(&mut ctx) {
+                Ok(Some(row)) => lines.push(row.line),
+                Ok(None) => break None,
+                Err(e) => break Some(e.to_string()),
+            }
+        };
+        (lines, error, pipe.summary)
+    }
+
+    /// The line of every row [`CsvRows`] hands out, and the run's counters.
+    fn row_lines(data: &str, blank: BlankRows) -> (Vec<u64>, crate::summary::Summary) {
+        let (lines, error, summary) = read_rows(data, blank, ErrorMode::KeepGoing);
+        assert_eq!(error, None);
+        (lines, summary)
     }
 
     #[test]
@@ -801,37 +817,8 @@ mod tests {
 
     /// Like [`row_lines`] in stop mode: the lines read and the error that stopped reading.
     fn row_lines_result(data: &str) -> (Vec<u64>, Option<String>) {
-        let mut pipe = Pipeline::new(
-            Cleaner::default(),
-            Unit::Paragraph,
-            Deduper::new(DedupMode::None).unwrap(),
-            None,
-            Inheritance::None,
-            BotFilter::default(),
-            ErrorMode::Stop,
-        );
-        let fields = FieldMap::default();
-        let mut se_threads = SeThreads::default();
-        let mut sink: Vec<Record> = Vec::new();
-        let mut ctx = Ctx {
-            name: "t.csv",
-            dir_name: None,
-            source: None,
-            max_record_bytes: 1 << 20,
-            fields: &fields,
-            se_threads: &mut se_threads,
-            pipe: &mut pipe,
-            sink: &mut sink,
-        };
-        let mut rows = CsvRows::open(data.as_bytes(), "t.csv", 1 << 20, BlankRows::Keep).unwrap();
-        let mut lines = Vec::new();
-        loop {
-            match rows.next_row(&mut ctx) {
-                Ok(Some(row)) => lines.push(row.line),
-                Ok(None) => return (lines, None),
-                Err(e) => return (lines, Some(e.to_string())),
-            }
-        }
+        let (lines, error, _) = read_rows(data, BlankRows::Keep, ErrorMode::Stop);
+        (lines, error)
     }
 
     #[test]
