@@ -135,6 +135,17 @@ mod tests {
     use super::*;
     use secdisc_features::TfidfParams;
 
+    /// TF-IDF rows of `texts` (every term kept).
+    fn matrix(texts: &[String]) -> CsrMatrix {
+        TfidfParams::default()
+            .min_df(1)
+            .check()
+            .unwrap()
+            .fit(texts)
+            .unwrap()
+            .transform(texts)
+    }
+
     /// Labels picked near the base model's threshold (as `suggest --strategy uncertainty` does)
     /// hardly vary in the base log-odds; when they happen to run against it, the base model's
     /// weight must stay positive (a free fit gave -8.6 in the simulation).
@@ -154,13 +165,7 @@ mod tests {
         let base: Vec<f32> = (0..40)
             .map(|i| if i % 2 == 0 { -0.02 } else { 0.02 })
             .collect();
-        let v = TfidfParams::default()
-            .min_df(1)
-            .check()
-            .unwrap()
-            .fit(&texts)
-            .unwrap();
-        let x = v.transform(&texts);
+        let x = matrix(&texts);
         let groups = vec![None; 40];
         let adapted = adapt(&x, &base, &y, &groups, &AdaptParams::default()).unwrap();
         assert!(
@@ -184,13 +189,7 @@ mod tests {
         let base: Vec<f32> = (0..60)
             .map(|i| if i % 4 == 1 { 3.0 } else { -1.0 })
             .collect();
-        let v = TfidfParams::default()
-            .min_df(1)
-            .check()
-            .unwrap()
-            .fit(&texts)
-            .unwrap();
-        let x = v.transform(&texts);
+        let x = matrix(&texts);
         let groups = vec![None; 60];
         let adapted = adapt(&x, &base, &y, &groups, &AdaptParams::default()).unwrap();
         assert!(adapted.base_weight > 0.0, "{}", adapted.base_weight);
