@@ -202,11 +202,18 @@ fn bad_parameters_are_explained() {
 fn zero_folds_or_repeats_are_named() {
     let d = Dir::new();
     d.write("data.csv", toy_csv(30));
-    let e = expect_code(&d.sh("evaluate data.csv --repeats 0"), 1);
-    assert!(e.contains("repeats must be at least 1"), "{e}");
-    assert!(e.contains("set --repeats to 1 or more"), "{e}");
-    let e = expect_code(&d.sh("evaluate data.csv --folds 1"), 1);
-    assert!(e.contains("at least 2 folds, got 1"), "{e}");
+    // Flag values out of range are usage errors (exit 2), found by benches/fault/adversarial.py
+    // (they were data errors, exit 1).
+    let e = expect_code(&d.sh("evaluate data.csv --repeats 0"), 2);
+    assert!(e.contains("--repeats") && e.contains("1.."), "{e}");
+    for (flag, cmd) in [
+        ("--folds", "evaluate data.csv --folds 1"),
+        ("--folds", "compare data.csv --folds 0"),
+        ("--cv", "train data.csv -o m.json --cv 1"),
+    ] {
+        let e = expect_code(&d.sh(cmd), 2);
+        assert!(e.contains(flag) && e.contains("2.."), "{cmd}: {e}");
+    }
 }
 
 /// Issue 13: an output that is one of the run's inputs (under any name) is refused before

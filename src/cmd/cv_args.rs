@@ -27,11 +27,13 @@ pub enum SplitArg {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Evaluation")]
 pub struct CvArgs {
-    /// Folds per repetition.
-    #[arg(long, short = 'k', default_value_t = 10)]
+    /// Folds per repetition (at least 2).
+    #[arg(long, short = 'k', default_value_t = 10,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
     pub folds: usize,
-    /// Repeat the k folds R times with seeds S, S+1, ...
-    #[arg(long, default_value_t = 1, value_name = "R")]
+    /// Repeat the k folds R times with seeds S, S+1, ... (at least 1).
+    #[arg(long, default_value_t = 1, value_name = "R",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub repeats: usize,
     /// Seed for shuffling the folds.
     #[arg(long, default_value_t = 42)]

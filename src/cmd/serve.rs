@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::bail;
 use secdisc_model::{ModelBundle, SentenceVectors};
@@ -34,10 +35,34 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub top_terms: usize,
     /// Keep connections open between requests (HTTP keep-alive). Off by default: the server
-    /// answers `Connection: close`, so a client waiting for a connection slot never queues
-    /// behind other clients' long-lived connections.
+    /// answers `Connection: close` and closes the connection.
     #[arg(long)]
     pub keep_alive: bool,
+    /// Open connections allowed (1 to 65536); a connection beyond them gets 503 and is closed.
+    #[arg(long, default_value_t = 512, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65536))]
+    pub max_connections: usize,
+    /// Largest request line plus headers (1024 to 1048576); larger ones get 431. At most
+    /// 100 headers are accepted.
+    #[arg(long, default_value_t = 16 << 10, value_name = "BYTES",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=1 << 20))]
+    pub max_header_bytes: usize,
+    /// Seconds a client has to send a request's headers, from connecting or from the previous
+    /// answer (so idle keep-alive connections close after it too).
+    #[arg(long, default_value_t = 10, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body once its headers are in; then 408.
+    #[arg(long, default_value_t = 30, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_timeout: u64,
+    /// Seconds to wait for requests in progress after SIGINT/SIGTERM before closing them.
+    #[arg(long, default_value_t = 30, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace: u64,
+    /// Print no access-log line per request on stderr.
+    #[arg(long)]
+    pub no_access_log: bool,
 }
 
 /// Run `secdisc serve` until SIGINT or SIGTERM; exit 0 after finishing requests in progress.
@@ -64,6 +89,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body_bytes,
         top_terms: args.top_terms,
         keep_alive: args.keep_alive,
+        max_connections: args.max_connections,
+        max_header_bytes: args.max_header_bytes,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        access_log: !args.no_access_log,
     };
     let vectors = vectors.as_ref().map(|v| v as &dyn SentenceVectors);
     serve::run(&bundle, vectors, model_json, &config)?;

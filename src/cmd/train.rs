@@ -30,8 +30,10 @@ pub struct TrainArgs {
     /// Where to write the model (written atomically: a crash leaves the old file or the new).
     #[arg(long, short = 'o', value_name = "MODEL")]
     pub output: PathBuf,
-    /// Also cross-validate with K folds first and store the metrics in the model's manifest.
-    #[arg(long, value_name = "K")]
+    /// Also cross-validate with K folds (at least 2) first and store the metrics in the
+    /// model's manifest.
+    #[arg(long, value_name = "K",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(2..))]
     pub cv: Option<usize>,
     /// Seed for cross-validation folds and any randomised solver.
     #[arg(long, default_value_t = 42)]

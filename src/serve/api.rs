@@ -54,13 +54,14 @@ impl Reply {
     }
 }
 
-/// Route a method and URL (any query string is ignored), or the 404/405 reply.
+/// Route a method and URL (any query string is ignored), or the 404/405 reply. `HEAD` is
+/// accepted wherever `GET` is.
 pub fn route(method: &str, url: &str) -> Result<Route, Reply> {
     let path = url.split(['?', '#']).next().unwrap_or("");
     let (route, allowed) = match path {
         "/label" => (Route::Label, "POST"),
-        "/health" => (Route::Health, "GET"),
-        "/model" => (Route::Model, "GET"),
+        "/health" => (Route::Health, "GET, HEAD"),
+        "/model" => (Route::Model, "GET, HEAD"),
         _ => {
             return Err(Reply::error(
                 404,
@@ -68,7 +69,8 @@ pub fn route(method: &str, url: &str) -> Result<Route, Reply> {
             ))
         }
     };
-    if method.eq_ignore_ascii_case(allowed) {
+    // A HEAD answer is the GET answer without its body (the HTTP layer drops the body).
+    if allowed.split(", ").any(|m| m == method) {
         Ok(route)
     } else {
         let mut reply = Reply::error(405, &format!("{path} takes {allowed}, not {method}"));
@@ -317,7 +319,14 @@ mod tests {
         assert_eq!(route("GET", "/nope").unwrap_err().status, 404);
         let r = route("GET", "/label").unwrap_err();
         assert_eq!((r.status, r.allow), (405, Some("POST")));
-        assert_eq!(route("DELETE", "/model").unwrap_err().allow, Some("GET"));
+        assert_eq!(
+            route("DELETE", "/model").unwrap_err().allow,
+            Some("GET, HEAD")
+        );
+        assert_eq!(route("HEAD", "/health"), Ok(Route::Health));
+        assert_eq!(route("HEAD", "/label").unwrap_err().status, 405);
+        // Methods are case-sensitive (RFC 9110 section 9.1).
+        assert_eq!(route("get", "/health").unwrap_err().status, 405);
     }
 
     #[test]

@@ -1,36 +1,47 @@
 //! The HTTP server behind `secdisc serve`.
 //!
-//! HTTP comes from `tiny_http`: a small, synchronous server (four small dependencies, no async
-//! runtime) that fits this codebase, where labelling is CPU-bound and already synchronous;
-//! hyper/axum would bring tokio for no gain here. tiny_http parses requests on its own
-//! connection threads; this module adds the limits a bot-facing service needs:
+//! HTTP/1.1 comes from hyper (with tokio for its sockets and timers): its parser refuses
+//! conflicting `Content-Length`s and malformed chunked bodies with one answer, closes a
+//! connection that says `Connection: close`, and gives the limits a bot-facing service needs,
+//! which tiny_http (used before) could not: header size and count limits, a deadline for a
+//! request's headers that also ends idle keep-alive connections, and graceful shutdown.
+//! This module adds the rest:
 //!
-//! - one dispatcher thread takes parsed requests and hands them to `workers` threads through
-//!   a queue of `max_queue` slots; when the queue is full the dispatcher answers 503 at once,
-//!   so a burst cannot pile up unbounded work;
-//! - a body larger than `max_body_bytes` gets 413, judged from `Content-Length` before reading,
-//!   and enforced while reading chunked bodies;
-//! - on SIGINT or SIGTERM the dispatcher stops taking requests, the workers finish what they
-//!   hold and what is queued, and [`run`] returns (exit 0).
+//! - at most `max_connections` open connections; beyond that a new connection gets 503 and is
+//!   closed, so slow or idle clients cannot exhaust the process;
+//! - a deadline for the body (`body_timeout`), and a body larger than `max_body_bytes` gets 413,
+//!   judged from `Content-Length` before reading and enforced while reading chunked bodies;
+//! - `/health` and `/model` are answered on the I/O thread; a `/label` request, once its body
+//!   has arrived, goes to one of `workers` labelling threads through a queue of `max_queue`
+//!   slots; when the queue is full it gets 503 at once. A slow client never holds a worker;
+//! - on SIGINT or SIGTERM the listener closes, requests in progress (including one whose body
+//!   is still arriving) are answered, idle connections are closed, and [`run`] returns (exit 0)
+//!   after at most `shutdown_grace`;
+//! - one access-log line per answer on stderr.
 //!
-//! `socket2` sets TCP_NODELAY on the listener (see [`run`]).
-//!
-//! Each worker owns a [`Labeler`] (and so its own featurizer buffers): no lock is shared on the
-//! labelling path.
+//! Each worker owns a [`Labeler`] (and so its own featurizer buffers): no lock is held while
+//! labelling. The I/O runs on one tokio thread: parsing HTTP is cheap next to labelling.
 
 pub mod api;
 
-use std::io::{Read, Write};
+use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Body, Bytes, Incoming};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use secdisc_infer::Labeler;
 use secdisc_model::{ModelBundle, SentenceVectors};
-use tiny_http::{Request, Server};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{oneshot, Semaphore};
 
 use api::{Reply, Route};
 
@@ -47,16 +58,23 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Terms reported per row.
     pub top_terms: usize,
-    /// Keep connections open between requests. Off by default (every answer says
-    /// `Connection: close`): tiny_http serves each connection on one thread of its pool until
-    /// the connection closes, and its pool can leave a new connection queued behind busy
-    /// keep-alive ones (a 30 s stall seen in `benches/serve_load.rs`); closing after each
-    /// answer bounds that wait to one request.
+    /// Keep connections open between requests. Off by default: every answer says
+    /// `Connection: close` and the connection is closed after it.
     pub keep_alive: bool,
+    /// Open connections allowed; a connection beyond them gets 503 and is closed.
+    pub max_connections: usize,
+    /// Largest request head (request line and headers); larger ones get 431.
+    pub max_header_bytes: usize,
+    /// Time a client has to send a request's headers, counted from the connection's start or
+    /// the previous answer (so it also closes idle keep-alive connections).
+    pub header_timeout: Duration,
+    /// Time a client has to send a request's body once its headers are in; then 408.
+    pub body_timeout: Duration,
+    /// Longest wait for requests in progress after SIGINT/SIGTERM.
+    pub shutdown_grace: Duration,
+    /// Print one line per answer on stderr.
+    pub access_log: bool,
 }
-
-/// Threads answering 503 at once (see the dispatcher).
-const MAX_REJECTERS: usize = 32;
 
 /// Counts reported at shutdown.
 #[derive(Debug, Default)]
@@ -64,6 +82,21 @@ struct Counters {
     served: AtomicU64,
     client_errors: AtomicU64,
     rejected_busy: AtomicU64,
+    rejected_connections: AtomicU64,
+}
+
+/// A `/label` body on its way to a worker, and where its answer goes.
+struct Job {
+    body: Bytes,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// What every connection's handler shares.
+struct Shared {
+    queue: SyncSender<Job>,
+    model_json: Bytes,
+    config: ServeConfig,
+    counters: Arc<Counters>,
 }
 
 /// Serve `bundle` until SIGINT/SIGTERM. `model_json` is the `GET /model` body. Prints the
@@ -74,102 +107,271 @@ pub fn run(
     model_json: Vec<u8>,
     config: &ServeConfig,
 ) -> anyhow::Result<()> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .context("cannot install the SIGINT/SIGTERM handler")?;
-    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the I/O runtime")?;
     let listener = std::net::TcpListener::bind(&config.addr).with_context(|| {
         format!(
             "cannot listen on {}; pick another --addr (port 0 picks a free one)",
             config.addr
         )
     })?;
-    // tiny_http writes a response's head and body separately once it exceeds its 1 KiB write
-    // buffer; with Nagle's algorithm the body then waits for the client's delayed ACK (40 ms on
-    // Linux). Accepted sockets inherit TCP_NODELAY from the listener on Linux.
-    socket2::SockRef::from(&listener)
-        .set_tcp_nodelay(true)
-        .context("cannot set TCP_NODELAY on the listening socket")?;
-    let server = Server::from_listener(listener, None)
-        .map_err(|e| anyhow::anyhow!("cannot serve on {}: {e}", config.addr))?;
-    let bound: Option<SocketAddr> = server.server_addr().to_ip();
+    listener
+        .set_nonblocking(true)
+        .context("cannot make the listening socket non-blocking")?;
+    let bound = listener.local_addr().ok();
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)
+            .with_context(|| format!("cannot serve on {}", config.addr))?
+    };
+    // Installed before "listening" is printed, so a signal sent right after it is not lost.
+    let signals = {
+        let _guard = runtime.enter();
+        Signals::install()?
+    };
     eprintln!(
-        "secdisc: listening on http://{} ({} workers, queue {}, max body {} bytes); SIGINT/SIGTERM stops",
+        "secdisc: listening on http://{} ({} workers, queue {}, max body {} bytes, max {} connections); SIGINT/SIGTERM stops",
         bound.map_or_else(|| config.addr.clone(), |a| a.to_string()),
         config.workers,
         config.max_queue,
-        config.max_body_bytes
+        config.max_body_bytes,
+        config.max_connections
     );
-    let counters = Counters::default();
-    let rejecters = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = sync_channel::<Request>(config.max_queue);
+    let counters = Arc::new(Counters::default());
+    let (queue, rx) = sync_channel::<Job>(config.max_queue);
     let rx = Mutex::new(rx);
-    let model_json = model_json.as_slice();
+    let shared = Arc::new(Shared {
+        queue,
+        model_json: Bytes::from(model_json),
+        config: config.clone(),
+        counters: Arc::clone(&counters),
+    });
     std::thread::scope(|scope| {
         for _ in 0..config.workers {
-            let (rx, counters) = (&rx, &counters);
-            scope.spawn(move || worker(bundle, vectors, model_json, config, rx, counters));
+            let rx = &rx;
+            scope.spawn(move || worker(bundle, vectors, config.top_terms, rx));
         }
-        while !stop.load(Ordering::SeqCst) {
-            let request = match server.recv_timeout(Duration::from_millis(50)) {
-                Ok(Some(r)) => r,
-                Ok(None) => continue,
-                Err(e) => {
-                    eprintln!("secdisc: cannot accept a request: {e}");
-                    continue;
-                }
-            };
-            match tx.try_send(request) {
-                Ok(()) => {}
-                Err(TrySendError::Full(request) | TrySendError::Disconnected(request)) => {
-                    counters.rejected_busy.fetch_add(1, Ordering::Relaxed);
-                    let reply = Reply::error(
-                        503,
-                        &format!(
-                            "server busy: {} workers and {} queued requests; retry shortly",
-                            config.workers, config.max_queue
-                        ),
-                    );
-                    let close = (!config.keep_alive).then_some(("Connection", "close"));
-                    let extra = [Some(("Retry-After", "1")), close];
-                    // Answering drops the request, and tiny_http then reads what is left of
-                    // its body: a slow client would stall the dispatcher. Answer on a short-lived
-                    // thread instead (at most MAX_REJECTERS at once; beyond that, here).
-                    if rejecters.fetch_add(1, Ordering::SeqCst) < MAX_REJECTERS {
-                        let rejecters = Arc::clone(&rejecters);
-                        std::thread::spawn(move || {
-                            respond(request, reply, &extra);
-                            rejecters.fetch_sub(1, Ordering::SeqCst);
-                        });
-                    } else {
-                        rejecters.fetch_sub(1, Ordering::SeqCst);
-                        respond(request, reply, &extra);
-                    }
-                }
-            }
-        }
-        eprintln!("secdisc: shutting down: finishing requests in progress");
-        // Closing the queue lets the workers drain it and stop.
-        drop(tx);
+        runtime.block_on(accept_loop(listener, shared, signals));
+        // Dropping the runtime drops every connection still open after the grace period, and
+        // with them the last senders of the queue: the workers finish what is queued and stop.
+        drop(runtime);
     });
-    drop(server);
     eprintln!(
-        "secdisc: shut down after {} requests ({} client errors, {} refused as busy)",
+        "secdisc: shut down after {} requests ({} client errors, {} refused as busy, {} connections refused)",
         counters.served.load(Ordering::Relaxed),
         counters.client_errors.load(Ordering::Relaxed),
-        counters.rejected_busy.load(Ordering::Relaxed)
+        counters.rejected_busy.load(Ordering::Relaxed),
+        counters.rejected_connections.load(Ordering::Relaxed)
     );
     Ok(())
+}
+
+/// SIGINT and SIGTERM, as one future.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())
+                .context("cannot install the SIGINT handler")?,
+            terminate: signal(SignalKind::terminate())
+                .context("cannot install the SIGTERM handler")?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut signals: Signals) {
+    let config = &shared.config;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .max_header_size(config.max_header_bytes)
+        .keep_alive(config.keep_alive)
+        .title_case_headers(true);
+    let slots = Arc::new(Semaphore::new(config.max_connections));
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a little instead of spinning.
+                    eprintln!("secdisc: cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = signals.recv() => break,
+        };
+        // Small answers go out in one segment; without this a body written after its head
+        // waits for the client's delayed ACK.
+        let _ = stream.set_nodelay(true);
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            shared
+                .counters
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(refuse_connection(stream, config.max_connections));
+            continue;
+        };
+        let conn_shared = Arc::clone(&shared);
+        let service = hyper::service::service_fn(move |request| {
+            let shared = Arc::clone(&conn_shared);
+            async move { Ok::<_, Infallible>(answer(request, &shared, peer).await) }
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that hangs up, times out or sends garbage has had its answer (or none
+            // is possible); the server has nothing to add.
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let open = graceful.count();
+    eprintln!("secdisc: shutting down: finishing requests in progress ({open} connections open)");
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "secdisc: {} s after the signal some connections were still open; closing them",
+            config.shutdown_grace.as_secs()
+        );
+    }
+}
+
+/// Answer a connection beyond `--max-connections` with 503 and close it.
+async fn refuse_connection(mut stream: tokio::net::TcpStream, limit: usize) {
+    let body = serde_json::json!({
+        "error": format!("server busy: {limit} connections open (--max-connections); retry shortly"),
+        "status": 503
+    })
+    .to_string();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let write = async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+}
+
+/// One request's answer, logged.
+async fn answer(
+    request: Request<Incoming>,
+    shared: &Shared,
+    peer: SocketAddr,
+) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let (reply, close) = handle(request, shared).await;
+    let counters = &shared.counters;
+    counters.served.fetch_add(1, Ordering::Relaxed);
+    match reply.status {
+        503 => counters.rejected_busy.fetch_add(1, Ordering::Relaxed),
+        400..=499 => counters.client_errors.fetch_add(1, Ordering::Relaxed),
+        _ => 0,
+    };
+    if shared.config.access_log {
+        eprintln!(
+            "secdisc: {peer} {method} {path:?} {} {} bytes {:.1} ms",
+            reply.status,
+            reply.body.len(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    response(reply, close || !shared.config.keep_alive)
+}
+
+/// The reply, and whether the connection must close after it (a body left unread).
+async fn handle(request: Request<Incoming>, shared: &Shared) -> (Reply, bool) {
+    let route = match api::route(request.method().as_str(), request.uri().path()) {
+        Ok(r) => r,
+        Err(reply) => return (reply, false),
+    };
+    match route {
+        Route::Health => (Reply::ok(br#"{"status":"ok"}"#.to_vec()), false),
+        Route::Model => (Reply::ok(shared.model_json.to_vec()), false),
+        Route::Label => {
+            let body = match read_body(request, &shared.config).await {
+                Ok(b) => b,
+                Err(reply) => return (reply, true),
+            };
+            (label(body, shared).await, false)
+        }
+    }
+}
+
+/// The body, at most `max_body_bytes`, within `body_timeout`; or the 413/408/400 reply.
+async fn read_body(request: Request<Incoming>, config: &ServeConfig) -> Result<Bytes, Reply> {
+    let limit = config.max_body_bytes;
+    let too_large = || {
+        Reply::error(
+            413,
+            &format!("the body is larger than {limit} bytes (--max-body-bytes); send fewer records per request"),
+        )
+    };
+    let body = request.into_body();
+    if body.size_hint().lower() > limit as u64 {
+        return Err(too_large());
+    }
+    match tokio::time::timeout(config.body_timeout, Limited::new(body, limit).collect()).await {
+        Err(_) => Err(Reply::error(
+            408,
+            &format!(
+                "the body did not arrive within {} s (--body-timeout)",
+                config.body_timeout.as_secs()
+            ),
+        )),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => Err(Reply::error(400, &format!("cannot read the body: {e}"))),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+/// Hand a `/label` body to a worker and wait for its reply; 503 when the queue is full.
+async fn label(body: Bytes, shared: &Shared) -> Reply {
+    let (reply, answer) = oneshot::channel();
+    match shared.queue.try_send(Job { body, reply }) {
+        Ok(()) => answer.await.unwrap_or_else(|_| {
+            Reply::error(500, "the worker labelling this request stopped; retry")
+        }),
+        Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+            let config = &shared.config;
+            Reply::error(
+                503,
+                &format!(
+                    "server busy: {} workers and {} queued requests; retry shortly",
+                    config.workers, config.max_queue
+                ),
+            )
+        }
+    }
 }
 
 fn worker(
     bundle: &ModelBundle,
     vectors: Option<&dyn SentenceVectors>,
-    model_json: &[u8],
-    config: &ServeConfig,
-    rx: &Mutex<Receiver<Request>>,
-    counters: &Counters,
+    top_terms: usize,
+    rx: &Mutex<Receiver<Job>>,
 ) {
     let labeler = match vectors {
         Some(v) => Labeler::with_vectors(bundle, v),
@@ -184,108 +386,35 @@ fn worker(
         }
     };
     loop {
-        // The lock is held only while waiting for the next request, never while labelling.
+        // The lock is held only while waiting for the next job, never while labelling.
         let next = match rx.lock() {
             Ok(guard) => guard.recv(),
             Err(poisoned) => poisoned.into_inner().recv(),
         };
-        let Ok(mut request) = next else { return };
-        let reply = handle(&labeler, model_json, config, &mut request);
-        counters.served.fetch_add(1, Ordering::Relaxed);
-        if (400..500).contains(&reply.status) {
-            counters.client_errors.fetch_add(1, Ordering::Relaxed);
-        }
-        let close = reply.status == 413 || !config.keep_alive;
-        respond(request, reply, &[close.then_some(("Connection", "close"))]);
+        let Ok(job) = next else { return };
+        let reply = match api::parse_label_request(&job.body) {
+            Ok(parsed) => Reply::ok(api::label(&labeler, &parsed, top_terms)),
+            Err(message) => Reply::error(400, &message),
+        };
+        // The client may have hung up; its answer is then thrown away.
+        let _ = job.reply.send(reply);
     }
 }
 
-fn handle(
-    labeler: &Labeler<'_>,
-    model_json: &[u8],
-    config: &ServeConfig,
-    request: &mut Request,
-) -> Reply {
-    let route = match api::route(request.method().as_str(), request.url()) {
-        Ok(r) => r,
-        Err(reply) => return reply,
-    };
-    match route {
-        Route::Health => Reply::ok(br#"{"status":"ok"}"#.to_vec()),
-        Route::Model => Reply::ok(model_json.to_vec()),
-        Route::Label => {
-            let body = match read_body(request, config.max_body_bytes) {
-                Ok(b) => b,
-                Err(reply) => return reply,
-            };
-            match api::parse_label_request(&body) {
-                Ok(parsed) => Reply::ok(api::label(labeler, &parsed, config.top_terms)),
-                Err(message) => Reply::error(400, &message),
-            }
-        }
-    }
-}
-
-/// Bytes of an oversized chunked body read and thrown away before answering 413.
-const DRAIN_LIMIT: u64 = 64 << 20;
-
-/// The body, at most `limit` bytes, or the 413/400 reply.
-fn read_body(request: &mut Request, limit: usize) -> Result<Vec<u8>, Reply> {
-    let too_large = || {
-        Reply::error(
-            413,
-            &format!("the body is larger than {limit} bytes (--max-body-bytes); send fewer records per request"),
-        )
-    };
-    if request.body_length().is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut body = Vec::with_capacity(request.body_length().unwrap_or(0));
-    request
-        .as_reader()
-        .take(limit as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| Reply::error(400, &format!("cannot read the body: {e}")))?;
-    if body.len() > limit {
-        // Read the rest (up to a cap) so that the client, still sending, gets the 413 instead of
-        // a reset connection. A body with a Content-Length is drained by tiny_http itself.
-        let _ = std::io::copy(
-            &mut request.as_reader().take(DRAIN_LIMIT),
-            &mut std::io::sink(),
-        );
-        return Err(too_large());
-    }
-    Ok(body)
-}
-
-/// Write the answer ourselves rather than through `Request::respond`: tiny_http drops a
-/// `Connection` header set by the application (so it could not close keep-alive connections)
-/// and writes head and body separately. One buffer, one write.
-fn respond(request: Request, reply: Reply, extra: &[Option<(&str, &str)>]) {
-    let reason = match reply.status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        503 => "Service Unavailable",
-        _ => "",
-    };
-    let mut out = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        reply.status,
-        reply.body.len()
-    );
+fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(allow) = reply.allow {
-        out.push_str(&format!("Allow: {allow}\r\n"));
+        headers.insert(ALLOW, HeaderValue::from_static(allow));
     }
-    for (name, value) in extra.iter().flatten() {
-        out.push_str(&format!("{name}: {value}\r\n"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
     }
-    out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(&reply.body);
-    let mut writer = request.into_writer();
-    // A client that hung up before its answer is not the server's problem.
-    let _ = writer.write_all(&bytes).and_then(|()| writer.flush());
+    if close {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }

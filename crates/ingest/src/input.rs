@@ -57,6 +57,9 @@ pub(crate) fn from_reader(
     } else {
         (head, rest)
     };
+    if let Some(e) = utf16_error(name, &head) {
+        return Err(e);
+    }
     let head = match head.strip_prefix(b"\xEF\xBB\xBF") {
         Some(h) => h.to_vec(),
         None => head,
@@ -70,6 +73,39 @@ pub(crate) fn from_reader(
         dir_name,
         head,
         reader,
+    })
+}
+
+/// The error for an input that is UTF-16 rather than UTF-8, judged from its first bytes: a
+/// UTF-16 byte order mark, or ASCII text with a zero byte at every other position. Read as
+/// UTF-8 such a file gives "missing column text" or garbage records.
+pub(crate) fn utf16_error(name: &str, head: &[u8]) -> Option<IngestError> {
+    let which = if head.starts_with(b"\xFF\xFE") {
+        "UTF-16LE"
+    } else if head.starts_with(b"\xFE\xFF") {
+        "UTF-16BE"
+    } else {
+        let sample = &head[..head.len().min(64) & !1];
+        let zero_at = |parity: usize| {
+            sample.len() >= 8
+                && sample
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &b)| (b == 0) == (i % 2 == parity))
+        };
+        if zero_at(1) {
+            "UTF-16LE"
+        } else if zero_at(0) {
+            "UTF-16BE"
+        } else {
+            return None;
+        }
+    };
+    Some(IngestError::Format {
+        file: name.to_string(),
+        message: format!(
+            "the file is {which}, not UTF-8; convert it first, e.g. `iconv -f UTF-16 -t UTF-8 {name} > converted.csv`"
+        ),
     })
 }
 
@@ -92,6 +128,28 @@ fn read_head(mut r: Box<dyn Read + Send>) -> std::io::Result<(Vec<u8>, Box<dyn R
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// Issue 13 item 10: a UTF-16 file got "missing column text" instead of an encoding hint.
+    #[test]
+    fn refuses_utf16_with_a_hint() {
+        let text = "id,text,label\n1,jwt,1\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (bytes, which) in [
+            ([&[0xFF, 0xFE][..], &le].concat(), "UTF-16LE"),
+            ([&[0xFE, 0xFF][..], &be].concat(), "UTF-16BE"),
+            (le, "UTF-16LE"),
+            (be, "UTF-16BE"),
+        ] {
+            let e = from_reader("x.csv", None, Box::new(Cursor::new(bytes)))
+                .err()
+                .expect("refused")
+                .to_string();
+            assert!(e.contains(which) && e.contains("iconv"), "{e}");
+        }
+        assert!(utf16_error("x", b"id,text\n1,a\n").is_none());
+        assert!(utf16_error("x", b"\0\0\0\0").is_none());
+    }
 
     #[test]
     fn decompresses_gzip_and_strips_bom() {

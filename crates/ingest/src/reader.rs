@@ -192,6 +192,9 @@ impl RecordReader {
                 Box::new(flate2::read::MultiGzDecoder::new(buffered));
             buffered = BufReader::with_capacity(1 << 16, decoded);
         }
+        if let Some(e) = crate::input::utf16_error(name, buffered.fill_buf().map_err(io_err)?) {
+            return Err(e);
+        }
         // A UTF-8 byte order mark is dropped for both layouts (csv drops it, JSON lines did not).
         if buffered
             .fill_buf()

@@ -277,6 +277,15 @@ pub enum CsvShapeError {
         /// The record size limit in bytes.
         limit: usize,
     },
+    /// A quoted field spans line breaks, closes, and text follows its closing quote (`"a\nb"c`):
+    /// csv keeps reading it as one field, so a stray quote silently merges rows.
+    #[error("a quoted field opens here and text follows its closing quote on line {at_line} (the rows between would be one field); double a quote inside a quoted field (\"\"), or quote the field that starts with one")]
+    TextAfterClosingQuote {
+        /// Line where the quote opens.
+        line: u64,
+        /// Line of the text after the closing quote.
+        at_line: u64,
+    },
     /// The header row is larger than the record size limit.
     #[error("the CSV header is larger than the limit of {limit} bytes; is this a CSV file?")]
     HeaderTooLarge {
@@ -303,7 +312,8 @@ impl CsvShapeError {
             | CsvShapeError::QuoteSpansTooManyLines { line, .. }
             | CsvShapeError::QuotedFieldTooLarge { line, .. }
             | CsvShapeError::HeaderTooLarge { line, .. }
-            | CsvShapeError::RecordTooLarge { line, .. } => line,
+            | CsvShapeError::RecordTooLarge { line, .. }
+            | CsvShapeError::TextAfterClosingQuote { line, .. } => line,
         }
     }
 
@@ -344,6 +354,10 @@ enum QuoteState {
 ///
 /// - a quoted field still open at the end of the input (csv would make the rest of the file one
 ///   field): [`CsvShapeError::UnclosedQuote`];
+/// - text right after the closing quote of a field that spans line breaks (csv keeps it as part
+///   of the field, so a stray quote at the start of a field merges the rows up to the next
+///   quote; `"x"tail` on one line is let through):
+///   [`CsvShapeError::TextAfterClosingQuote`];
 /// - a quoted field spanning more than [`MAX_QUOTED_LINE_BREAKS`] line breaks:
 ///   [`CsvShapeError::QuoteSpansTooManyLines`];
 /// - a header (or, with [`CsvLimits::bound_rows`], a row) over the size limit, found before csv
@@ -465,6 +479,18 @@ impl<R> CsvGuard<R> {
                 QuoteInQuoted if b == b'"' => InQuoted,
                 StartField | InField | QuoteInQuoted if b == b',' => StartField,
                 StartField | InField | QuoteInQuoted if ends_row => StartRecord,
+                // Text after a closing quote is kept by csv as part of the field; harmless on
+                // one line (`"x"tail`), but after a quoted line break it means a stray quote
+                // has merged rows.
+                QuoteInQuoted if self.quote_breaks > 0 => {
+                    return (
+                        i,
+                        Some(CsvShapeError::TextAfterClosingQuote {
+                            line: self.quote_line,
+                            at_line: self.line,
+                        }),
+                    )
+                }
                 StartField | InField | QuoteInQuoted => InField,
                 InQuoted if b == b'"' => QuoteInQuoted,
                 InQuoted if b == b'\n' => {
@@ -711,6 +737,23 @@ mod tests {
             (rows.len(), e),
             (0, Some(CsvShapeError::UnclosedQuote { line: 1, lines: 2 }))
         );
+    }
+
+    /// Found by benches/fault/adversarial.py: a stray quote at the start of row 10's text
+    /// closed at the next row's quote, merging two rows into one with exit 0.
+    #[test]
+    fn text_after_a_quote_that_spans_lines_is_an_error() {
+        let data = b"id,text,label\n9,fine,1\n10,\"stray quote,1\n11,\"quoted\",0\n12,after,1\n";
+        let (rows, e) = guarded(data, BIG);
+        assert_eq!(rows.len(), 2, "header and row 9");
+        assert_eq!(
+            e,
+            Some(CsvShapeError::TextAfterClosingQuote {
+                line: 3,
+                at_line: 4
+            })
+        );
+        assert!(e.unwrap().to_string().contains("double a quote"));
     }
 
     #[test]
