@@ -238,3 +238,71 @@ fn output_under_a_file_is_not_a_directory() {
     let e = expect_code(&d.sh("train data.csv -o data.csv/m.json --min-df 1"), 1);
     assert!(e.contains("data.csv is not a directory"), "{e}");
 }
+
+/// Issue 13 item 10: SIGTERM or SIGINT to `label -o FILE` left a hidden temporary file the size
+/// of the output. Now the rows so far are kept as `FILE.partial`, the exit status is 128 + the
+/// signal, and `--resume` finishes the job with the same bytes as an uninterrupted run. The
+/// input comes through a pipe, so the signal arrives while `label` is surely still running.
+#[test]
+fn a_signal_to_label_keeps_the_rows_so_far_for_resume() {
+    use std::io::Write;
+    let d = Dir::new();
+    let model = crate::util::repo().join("models/default.json");
+    let model = model.to_str().unwrap();
+    let lines: Vec<String> = (0..4000)
+        .map(|i| {
+            let text = if i % 3 == 0 {
+                "Rotate the leaked API key"
+            } else {
+                "Typo in the README"
+            };
+            format!("{{\"id\":\"r{i}\",\"text\":\"{text} {i}\"}}\n")
+        })
+        .collect();
+    d.write("all.jsonl", lines.concat());
+    expect_code(
+        &d.sh(&format!("label -m {model} all.jsonl -o ref.jsonl")),
+        0,
+    );
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_secdisc"))
+            .args(["label", "-m", model, "-", "-o", "out.jsonl"])
+            .current_dir(d.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(lines[..2500].concat().as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap()
+            .success());
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // The reader was waiting for more input; the end of input lets it see the signal.
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{log}");
+        assert!(log.contains(&format!("stopped by SIG{signal}")), "{log}");
+        assert!(temp_files(d.dir.path()).is_empty(), "{log}");
+        assert!(!d.path("out.jsonl").exists());
+        let kept = std::fs::read_to_string(d.path("out.jsonl.partial")).unwrap();
+        assert!(kept.lines().count() <= 2500, "{log}");
+        // --resume appends the rest: the same bytes as the uninterrupted run.
+        expect_code(
+            &d.sh(&format!("label -m {model} all.jsonl -o out.jsonl --resume")),
+            0,
+        );
+        assert_eq!(
+            std::fs::read(d.path("out.jsonl")).unwrap(),
+            std::fs::read(d.path("ref.jsonl")).unwrap()
+        );
+        std::fs::remove_file(d.path("out.jsonl")).unwrap();
+    }
+}

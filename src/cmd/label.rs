@@ -6,6 +6,8 @@ use secdisc_ingest::RecordFormat;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use secdisc_infer::{LabelOptions, LabelSummary, OutputFormat, ParquetSink};
@@ -124,11 +126,12 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let bar = crate::progress::counter("labelling");
     let mut progress = |s: &LabelSummary| bar.set_position(s.records);
-    let (rx, reader) = inputs.spawn();
+    let interrupt = Interrupt::install(!to_stdout)?;
+    let (rx, reader) = inputs.spawn(Arc::clone(&interrupt.stop));
     let mut fatal = None;
     let mut join = |reader: std::thread::JoinHandle<Option<IngestError>>| {
         fatal = reader.join().unwrap_or(None);
-        fatal.is_some()
+        fatal.is_some() || interrupt.stop.load(Ordering::SeqCst)
     };
     // Rows of an earlier, interrupted run that `--resume` kept: (rows, security, errors).
     let mut kept = (0, 0, 0);
@@ -240,6 +243,14 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         summary.records as f64 / secs.max(1e-9),
         summary.text_bytes as f64 / 1e6 / secs.max(1e-9)
     );
+    if let Some(signal) = interrupt.signal() {
+        eprintln!(
+            "secdisc: error: stopped by {} after {} records; run the same command with --resume to continue from the rows kept",
+            signal_name(signal),
+            summary.records + kept_rows
+        );
+        return Ok(ExitCode::from(128 + signal as u8));
+    }
     if let Some(err) = fatal {
         bail!(
             "stopped reading {name}: {err}; the {} rows before it were written",
@@ -258,6 +269,62 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGINT and SIGTERM while `label` writes a file: the reader stops, the rows so far are kept as
+/// `OUT.partial` (what `--resume` continues) instead of a hidden temporary file, and the exit
+/// status is 128 + the signal. A second signal ends the process at once.
+struct Interrupt {
+    stop: Arc<AtomicBool>,
+    signal: Arc<AtomicUsize>,
+}
+
+impl Interrupt {
+    /// Install the handlers when `handle` is true (a file output); otherwise signals keep their
+    /// default action (nothing is half-written on stdout that a handler could save).
+    fn install(handle: bool) -> anyhow::Result<Interrupt> {
+        let interrupt = Interrupt {
+            stop: Arc::new(AtomicBool::new(false)),
+            signal: Arc::new(AtomicUsize::new(0)),
+        };
+        if handle {
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            for signal in [SIGINT, SIGTERM] {
+                // Registered first, so it sees `stop` as the previous signal left it.
+                signal_hook::flag::register_conditional_shutdown(
+                    signal,
+                    128 + signal,
+                    Arc::clone(&interrupt.stop),
+                )
+                .context("cannot install a signal handler")?;
+                signal_hook::flag::register_usize(
+                    signal,
+                    Arc::clone(&interrupt.signal),
+                    signal as usize,
+                )
+                .context("cannot install a signal handler")?;
+                signal_hook::flag::register(signal, Arc::clone(&interrupt.stop))
+                    .context("cannot install a signal handler")?;
+            }
+        }
+        Ok(interrupt)
+    }
+
+    /// The signal that stopped the run, if one did.
+    fn signal(&self) -> Option<i32> {
+        match self.signal.load(Ordering::SeqCst) {
+            0 => None,
+            s => i32::try_from(s).ok(),
+        }
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        signal_hook::consts::SIGINT => "SIGINT",
+        signal_hook::consts::SIGTERM => "SIGTERM",
+        _ => "a signal",
+    }
 }
 
 /// What makes a resumable run's rows: the model file's SHA-256 and the flags that change rows.

@@ -3,6 +3,7 @@
 
 use super::choice::choice;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -140,13 +141,16 @@ impl Inputs {
     /// Start reading on a thread. Items arrive on the receiver in input order; the thread's
     /// result is the error that stopped reading early (an unreadable file, an oversized record),
     /// if any. Dropping the receiver stops the thread.
-    pub fn spawn(self) -> (Receiver<Item>, JoinHandle<Option<IngestError>>) {
+    ///
+    /// Once `stop` is set (by a signal handler) the thread sends nothing more and ends, as if
+    /// the input had ended there.
+    pub fn spawn(self, stop: Arc<AtomicBool>) -> (Receiver<Item>, JoinHandle<Option<IngestError>>) {
         let (tx, rx) = sync_channel::<Item>(1024);
-        let handle = std::thread::spawn(move || self.run(tx));
+        let handle = std::thread::spawn(move || self.run(tx, &stop));
         (rx, handle)
     }
 
-    fn run(self, tx: SyncSender<Item>) -> Option<IngestError> {
+    fn run(self, tx: SyncSender<Item>, stop: &AtomicBool) -> Option<IngestError> {
         let Inputs {
             sources,
             mut ingester,
@@ -155,7 +159,7 @@ impl Inputs {
         for source in sources {
             match source {
                 Source::Records(reader) => {
-                    if let Some(fatal) = send_records(reader, &tx) {
+                    if let Some(fatal) = send_records(reader, &tx, stop) {
                         return Some(fatal);
                     }
                 }
@@ -163,7 +167,7 @@ impl Inputs {
                     let Some(mut ing) = ingester.take() else {
                         continue;
                     };
-                    let mut sink = ItemSink { tx: &tx };
+                    let mut sink = ItemSink { tx: &tx, stop };
                     // Bad units and unreadable inputs come back through `ItemSink::skipped`;
                     // only a stopped receiver ends the run early, and then nobody listens.
                     // Every export is in this one entry, so what is held to the end (threads)
@@ -203,9 +207,16 @@ fn reader_item(
 
 /// Send a record file's records; record-level errors become error rows, an error that stops
 /// the reader (I/O, an oversized record) is returned.
-fn send_records(reader: RecordReader, tx: &SyncSender<Item>) -> Option<IngestError> {
+fn send_records(
+    reader: RecordReader,
+    tx: &SyncSender<Item>,
+    stop: &AtomicBool,
+) -> Option<IngestError> {
     let name = reader.name().to_string();
     for item in reader {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
         match reader_item(&name, item) {
             Ok(item) => {
                 if tx.send(item).is_err() {
@@ -275,10 +286,18 @@ pub fn error_location(name: &str, e: &IngestError) -> String {
 /// Ingest's records and skipped units, as labeller items.
 struct ItemSink<'a> {
     tx: &'a SyncSender<Item>,
+    stop: &'a AtomicBool,
 }
 
 impl ItemSink<'_> {
     fn send(&mut self, item: Item) -> secdisc_ingest::Result<()> {
+        let stopped = self.stop.load(Ordering::Relaxed);
+        if stopped {
+            return Err(IngestError::Write {
+                path: PathBuf::from("<labeller>"),
+                source: std::io::Error::other("stopped by a signal"),
+            });
+        }
         self.tx.send(item).map_err(|_| IngestError::Write {
             path: PathBuf::from("<labeller>"),
             source: std::io::Error::other("the labeller stopped"),
