@@ -1,6 +1,6 @@
 //! `secdisc label`.
 
-use crate::util::{expect_code, repo, stdout, toy_csv, Dir};
+use crate::util::{expect_code, repo, stderr, stdout, toy_csv, Dir};
 
 fn trained(d: &Dir) {
     d.write("data.csv", toy_csv(60));
@@ -154,4 +154,53 @@ fn readme_journey_export_to_labelled_paragraphs() {
         rows.iter().any(|r| r["label"] == "security")
             && rows.iter().any(|r| r["label"] == "non-security")
     );
+}
+
+/// Issue 14 item 2: the threshold and an abstain band are chosen when labelling; `uncertain`
+/// rows read back in `report` and `--resume`; bad values are usage errors.
+#[test]
+fn threshold_and_abstain_band_decide_at_labelling_time() {
+    let d = Dir::new();
+    let model = crate::util::repo().join("models/default.json");
+    let model = model.to_str().unwrap();
+    d.write(
+        "t.jsonl",
+        "{\"id\":\"a\",\"text\":\"Rotate the leaked API key and verify the JWT signature\"}\n\
+         {\"id\":\"b\",\"text\":\"Typo in the README\"}\n",
+    );
+    let labels = |extra: &str| -> Vec<String> {
+        let o = d.sh(&format!("label -m {model} t.jsonl {extra}"));
+        expect_code(&o, 0);
+        stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["label"].to_string())
+            .collect()
+    };
+    assert_eq!(labels(""), ["\"security\"", "\"non-security\""]);
+    assert_eq!(labels("--threshold 0"), ["\"security\"", "\"security\""]);
+    assert_eq!(
+        labels("--threshold 1"),
+        ["\"non-security\"", "\"non-security\""]
+    );
+    assert_eq!(labels("--abstain 0-1"), ["\"uncertain\"", "\"uncertain\""]);
+    let o = d.sh(&format!(
+        "label -m {model} t.jsonl --abstain 0.0-0.5 -o l.jsonl"
+    ));
+    expect_code(&o, 0);
+    assert!(
+        stderr(&o).contains("1 security, 1 uncertain"),
+        "{}",
+        stderr(&o)
+    );
+    // The rows read back: the backlog report, and --resume of a finished file.
+    expect_code(&d.sh("report --records t.jsonl l.jsonl --json"), 0);
+    for bad in [
+        "--threshold 1.5",
+        "--threshold=-0.1",
+        "--abstain 0.7-0.3",
+        "--abstain 0.5",
+    ] {
+        let e = expect_code(&d.sh(&format!("label -m {model} t.jsonl {bad}")), 2);
+        assert!(e.contains(bad.split([' ', '=']).next().unwrap()), "{bad}: {e}");
+    }
 }

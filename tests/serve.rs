@@ -547,3 +547,27 @@ fn logs_one_line_per_answer() {
     let (_, log) = server.terminate();
     assert!(!log.contains("/nowhere"), "{log}");
 }
+
+/// Issue 14 item 2: `serve --threshold/--abstain` set the server's decision and a request's
+/// `threshold` / `abstain` fields override it.
+#[test]
+fn a_request_sets_its_own_threshold_and_abstain_band() {
+    let server = Server::start(&["--threshold", "0"]);
+    let label = |body: &str| {
+        let (status, _, reply) = server.call("POST", "/label", body.as_bytes());
+        assert_eq!(status, 200, "{reply}");
+        json(&reply)["label"].as_str().unwrap().to_string()
+    };
+    assert_eq!(label(r#"{"text":"Typo in the README"}"#), "security");
+    assert_eq!(
+        label(r#"{"text":"Typo in the README","threshold":1}"#),
+        "non-security"
+    );
+    assert_eq!(
+        label(r#"{"text":"Typo in the README","abstain":[0,1]}"#),
+        "uncertain"
+    );
+    let (status, _, reply) = server.call("POST", "/label", br#"{"text":"Typo","threshold":2}"#);
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(server.terminate().0, Some(0));
+}

@@ -56,6 +56,8 @@ pub struct LabelArgs {
     /// How many of the terms that pushed each score up to report.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub top_terms: usize,
+    #[command(flatten)]
+    pub decision: super::decision_args::DecisionArgs,
     /// Read every input as a record file of this layout, without looking at its content
     /// (needed for a producer on stdin that waits for each row before sending the next record).
     #[arg(long, value_parser = choice(&RecordFormat::ALL, RecordFormat::name, RecordFormat::help))]
@@ -121,6 +123,7 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
             OutputFormatArg::Jsonl | OutputFormatArg::Parquet => OutputFormat::Jsonl,
         },
         top_terms: args.top_terms,
+        decision: args.decision.decision(bundle.threshold),
         ..LabelOptions::default()
     };
     let started = std::time::Instant::now();
@@ -235,8 +238,13 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     } else {
         String::new()
     };
+    let uncertain = if label_opts.decision.is_some_and(|d| d.abstain().is_some()) {
+        format!(", {} uncertain", summary.uncertain)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "secdisc: labelled {} records{resumed} from {name}: {} security, {} errors; {:.0} records/s, {:.1} MB/s of text",
+        "secdisc: labelled {} records{resumed} from {name}: {} security{uncertain}, {} errors; {:.0} records/s, {:.1} MB/s of text",
         summary.records,
         summary.security,
         summary.errors,
@@ -331,12 +339,17 @@ fn signal_name(signal: i32) -> &'static str {
 /// A partial output is continued only by a run with the same key.
 fn run_key(args: &LabelArgs, model: &[u8]) -> String {
     format!(
-        "model sha256 {}; format {:?}, top terms {}, input format {:?}, {:?}",
+        "model sha256 {}; format {:?}, top terms {}, input format {:?}, {:?}{}",
         secdisc_train::sha256_hex(model),
         args.format,
         args.top_terms,
         args.input_format,
-        args.export
+        args.export,
+        // Only when given, so that runs without these flags keep their earlier key.
+        match (args.decision.threshold, args.decision.abstain) {
+            (None, None) => String::new(),
+            (t, a) => format!(", threshold {t:?}, abstain {a:?}"),
+        }
     )
 }
 

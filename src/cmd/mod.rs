@@ -6,6 +6,7 @@ pub mod choice;
 pub mod compare;
 pub mod cv_args;
 pub mod dataset;
+pub mod decision_args;
 pub mod distill;
 pub mod evaluate;
 pub mod evaluate_saved;

@@ -34,6 +34,9 @@ pub struct ServeArgs {
     /// How many of the terms that pushed each score up to report.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub top_terms: usize,
+    /// The server's decision; a request's `threshold` and `abstain` fields override it.
+    #[command(flatten)]
+    pub decision: super::decision_args::DecisionArgs,
     /// Keep connections open between requests (HTTP keep-alive). Off by default: the server
     /// answers `Connection: close` and closes the connection.
     #[arg(long)]
@@ -95,6 +98,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         body_timeout: Duration::from_secs(args.body_timeout),
         shutdown_grace: Duration::from_secs(args.shutdown_grace),
         access_log: !args.no_access_log,
+        decision: crate::serve::api::DecisionDefaults {
+            threshold: args.decision.threshold,
+            abstain: args.decision.abstain,
+        },
     };
     let vectors = vectors.as_ref().map(|v| v as &dyn SentenceVectors);
     serve::run(&bundle, vectors, model_json, &config)?;

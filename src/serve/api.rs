@@ -8,7 +8,7 @@
 //! gets its 1-based position. A bare JSON array is refused (400) so that the body shape alone
 //! says whether one or many rows come back.
 
-use secdisc_infer::{LabelRow, Labeler, OutputFormat};
+use secdisc_infer::{Decision, LabelRow, Labeler, OutputFormat};
 use serde_json::Value;
 
 /// What a request asks for, once routed.
@@ -88,7 +88,41 @@ pub struct Item {
     pub text: String,
 }
 
-/// A parsed `POST /label` body.
+/// A parsed `POST /label` body: the records, and the decision flags it overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedRequest {
+    /// The records.
+    pub records: LabelRequest,
+    /// `"threshold": P`, overriding the server's `--threshold`.
+    pub threshold: Option<f64>,
+    /// `"abstain": [LOW, HIGH]`, overriding the server's `--abstain`.
+    pub abstain: Option<(f64, f64)>,
+}
+
+impl ParsedRequest {
+    /// The decision for this request: its own fields over the server's defaults over the
+    /// model's threshold; `None` when none is set (the model's threshold).
+    pub fn decision(&self, server: &DecisionDefaults, model_threshold: f64) -> Option<Decision> {
+        let threshold = self.threshold.or(server.threshold);
+        let abstain = self.abstain.or(server.abstain);
+        if threshold.is_none() && abstain.is_none() {
+            return None;
+        }
+        // Both were checked when parsed.
+        Decision::new(threshold.unwrap_or(model_threshold), abstain).ok()
+    }
+}
+
+/// The server's `--threshold` and `--abstain`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DecisionDefaults {
+    /// `--threshold`.
+    pub threshold: Option<f64>,
+    /// `--abstain`.
+    pub abstain: Option<(f64, f64)>,
+}
+
+/// The records of a parsed `POST /label` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabelRequest {
     /// `{"text": ...}`: answered with one row.
@@ -162,7 +196,7 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
 }
 
 /// Parse a `/label` body, or say exactly what is wrong with it (a 400 message).
-pub fn parse_label_request(body: &[u8]) -> Result<LabelRequest, String> {
+pub fn parse_label_request(body: &[u8]) -> Result<ParsedRequest, String> {
     let value: Value = serde_json::from_slice::<StrictJson>(body)
         .map(|v| v.0)
         .map_err(|e| {
@@ -186,7 +220,42 @@ pub fn parse_label_request(body: &[u8]) -> Result<LabelRequest, String> {
             ),
         });
     };
-    match (obj.remove("records"), obj.contains_key("text")) {
+    let threshold = match obj.remove("threshold") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(v) if (0.0..=1.0).contains(&v) => Some(v),
+            _ => {
+                return Err(format!(
+                    "`threshold` must be a probability from 0 to 1, found {n}"
+                ))
+            }
+        },
+        Some(other) => {
+            return Err(format!(
+                "`threshold` must be a number from 0 to 1, found {}",
+                kind(&other)
+            ))
+        }
+    };
+    let abstain = match obj.remove("abstain") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(band)) => match band.as_slice() {
+            [Value::Number(low), Value::Number(high)] => match (low.as_f64(), high.as_f64()) {
+                (Some(l), Some(h)) if (0.0..=1.0).contains(&l) && (0.0..=1.0).contains(&h) && l <= h => {
+                    Some((l, h))
+                }
+                _ => return Err(format!("`abstain` must be [LOW, HIGH] with 0 <= LOW <= HIGH <= 1, found [{low}, {high}]")),
+            },
+            _ => return Err("`abstain` must be [LOW, HIGH], two numbers".to_string()),
+        },
+        Some(other) => {
+            return Err(format!(
+                "`abstain` must be [LOW, HIGH], found {}",
+                kind(&other)
+            ))
+        }
+    };
+    let records = match (obj.remove("records"), obj.contains_key("text")) {
         (Some(_), true) => {
             Err("give either `text` (one record) or `records` (several), not both".to_string())
         }
@@ -211,7 +280,12 @@ pub fn parse_label_request(body: &[u8]) -> Result<LabelRequest, String> {
             "missing `text`: send {\"text\": \"...\"} for one record or {\"records\": [...]} for several"
                 .to_string(),
         ),
-    }
+    }?;
+    Ok(ParsedRequest {
+        records,
+        threshold,
+        abstain,
+    })
 }
 
 fn item(
@@ -255,17 +329,23 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Label a parsed request: one row object, or `{"rows": [...]}`.
-pub fn label(labeler: &Labeler<'_>, request: &LabelRequest, top_terms: usize) -> Vec<u8> {
+/// Label a parsed request: one row object, or `{"rows": [...]}`. `decision` is the
+/// model's threshold when `None`.
+pub fn label(
+    labeler: &Labeler<'_>,
+    request: &LabelRequest,
+    top_terms: usize,
+    decision: Option<Decision>,
+) -> Vec<u8> {
     let mut out = Vec::new();
     let row = |item: &Item, out: &mut Vec<u8>| {
         let row = match labeler.predict(&item.text, top_terms) {
             Ok(p) => LabelRow {
                 id: &item.id,
-                label: Some(if p.is_security {
-                    "security"
-                } else {
-                    "non-security"
+                label: Some(match decision {
+                    Some(d) => d.verdict(p.score).as_str(),
+                    None if p.is_security => "security",
+                    None => "non-security",
                 }),
                 score: Some((p.score * 1e6).round() / 1e6),
                 terms: p.terms,
@@ -332,14 +412,15 @@ mod tests {
     #[test]
     fn parses_one_and_many() {
         assert_eq!(
-            parse_label_request(br#"{"text":"jwt"}"#),
+            parse_label_request(br#"{"text":"jwt"}"#).map(|p| p.records),
             Ok(LabelRequest::One(Item {
                 id: "1".into(),
                 text: "jwt".into()
             }))
         );
         assert_eq!(
-            parse_label_request(br#"{"records":[{"id":7,"text":"a"},{"text":"b"}]}"#),
+            parse_label_request(br#"{"records":[{"id":7,"text":"a"},{"text":"b"}]}"#)
+                .map(|p| p.records),
             Ok(LabelRequest::Many(vec![
                 Item {
                     id: "7".into(),
@@ -351,6 +432,22 @@ mod tests {
                 }
             ]))
         );
+    }
+
+    /// Issue 14 item 2: a request may set its own threshold and abstain band.
+    #[test]
+    fn a_request_overrides_the_server_decision() {
+        let p =
+            parse_label_request(br#"{"text":"a","threshold":0.2,"abstain":[0.4,0.6]}"#).unwrap();
+        let server = DecisionDefaults {
+            threshold: Some(0.9),
+            abstain: None,
+        };
+        let d = p.decision(&server, 0.5).unwrap();
+        assert_eq!((d.threshold(), d.abstain()), (0.2, Some((0.4, 0.6))));
+        let plain = parse_label_request(br#"{"text":"a"}"#).unwrap();
+        assert_eq!(plain.decision(&server, 0.5).unwrap().threshold(), 0.9);
+        assert_eq!(plain.decision(&DecisionDefaults::default(), 0.5), None);
     }
 
     #[test]
@@ -374,5 +471,9 @@ mod tests {
         assert!(err(br#"{"records":["a"]}"#).contains("records[0] must be an object"));
         assert!(err(br#"{"text":"a","id":[1]}"#).contains("id must be a string or a number"));
         assert!(err(br#"{"text":"a","records":[]}"#).contains("not both"));
+        assert!(err(br#"{"text":"a","threshold":1.5}"#).contains("from 0 to 1"));
+        assert!(err(br#"{"text":"a","threshold":"x"}"#).contains("found a string"));
+        assert!(err(br#"{"text":"a","abstain":[0.7,0.3]}"#).contains("LOW <= HIGH"));
+        assert!(err(br#"{"text":"a","abstain":[0.3]}"#).contains("two numbers"));
     }
 }

@@ -74,6 +74,8 @@ pub struct ServeConfig {
     pub shutdown_grace: Duration,
     /// Print one line per answer on stderr.
     pub access_log: bool,
+    /// `--threshold` and `--abstain`, which a request may override.
+    pub decision: api::DecisionDefaults,
 }
 
 /// Counts reported at shutdown.
@@ -151,7 +153,7 @@ pub fn run(
     std::thread::scope(|scope| {
         for _ in 0..config.workers {
             let rx = &rx;
-            scope.spawn(move || worker(bundle, vectors, config.top_terms, rx));
+            scope.spawn(move || worker(bundle, vectors, config, rx));
         }
         runtime.block_on(accept_loop(listener, shared, signals));
         // Dropping the runtime drops every connection still open after the grace period, and
@@ -370,7 +372,7 @@ async fn label(body: Bytes, shared: &Shared) -> Reply {
 fn worker(
     bundle: &ModelBundle,
     vectors: Option<&dyn SentenceVectors>,
-    top_terms: usize,
+    config: &ServeConfig,
     rx: &Mutex<Receiver<Job>>,
 ) {
     let labeler = match vectors {
@@ -393,7 +395,12 @@ fn worker(
         };
         let Ok(job) = next else { return };
         let reply = match api::parse_label_request(&job.body) {
-            Ok(parsed) => Reply::ok(api::label(&labeler, &parsed, top_terms)),
+            Ok(parsed) => Reply::ok(api::label(
+                &labeler,
+                &parsed.records,
+                config.top_terms,
+                parsed.decision(&config.decision, bundle.threshold),
+            )),
             Err(message) => Reply::error(400, &message),
         };
         // The client may have hung up; its answer is then thrown away.

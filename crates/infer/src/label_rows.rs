@@ -312,19 +312,21 @@ fn entry(
     let Some(label) = label else {
         bail!("{name}:{line}: field `label` is missing (id `{id}`)");
     };
-    let Some(parsed) = secdisc_ingest::Label::parse(label) else {
-        bail!(
-            "{name}:{line}: field `label` is `{}` (id `{id}`); expected `security` or `non-security`",
-            short(label)
-        );
+    // `uncertain` rows (the abstain band of `label --abstain`) are not security: a person decides.
+    let security = match crate::Verdict::parse(label) {
+        Some(verdict) => verdict == crate::Verdict::Security,
+        None => match secdisc_ingest::Label::parse(label) {
+            Some(parsed) => parsed.is_security(),
+            None => bail!(
+                "{name}:{line}: field `label` is `{}` (id `{id}`); expected `security`, `non-security` or `uncertain`",
+                short(label)
+            ),
+        },
     };
     Ok(LabelEntry {
         line,
         id,
-        outcome: Outcome::Labelled {
-            security: parsed.is_security(),
-            score,
-        },
+        outcome: Outcome::Labelled { security, score },
     })
 }
 

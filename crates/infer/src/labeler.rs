@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use secdisc_features::{append_dense, push_sparse, Featurizer, SparseRow};
 use secdisc_model::{Contribution, ModelBundle, ModelError, SentenceVectors};
 
+use crate::decision::{Decision, Verdict};
 use crate::explain::{explain_row, Explanation};
 use crate::input::{InputItem, Provenance};
 use crate::output::{round6, LabelRow, OutputFormat};
@@ -25,6 +26,9 @@ pub struct LabelOptions {
     /// Write the format's header line (CSV) first. Default `true`; `false` when appending to
     /// an output that has it.
     pub header: bool,
+    /// Threshold and abstain band chosen at labelling time. Default `None`: the model's
+    /// threshold, no band.
+    pub decision: Option<Decision>,
 }
 
 impl Default for LabelOptions {
@@ -34,6 +38,7 @@ impl Default for LabelOptions {
             top_terms: 5,
             batch_size: 8192,
             header: true,
+            decision: None,
         }
     }
 }
@@ -45,6 +50,8 @@ pub struct LabelSummary {
     pub records: u64,
     /// Rows labelled security.
     pub security: u64,
+    /// Rows labelled uncertain (scores in the abstain band).
+    pub uncertain: u64,
     /// Rows carrying an error.
     pub errors: u64,
     /// Bytes of text labelled.
@@ -317,7 +324,7 @@ impl<'m> Labeler<'m> {
         f: &mut Featurizer<'m>,
         item: &'a InputItem,
         dense: &Dense,
-        k: usize,
+        (k, decision): (usize, &Decision),
         contributions: &mut Vec<Contribution>,
         scratch: &mut RowScratch,
         summary: &mut LabelSummary,
@@ -344,14 +351,12 @@ impl<'m> Labeler<'m> {
                     }
                 };
                 let p = self.predict_with(f, text, vector, k, contributions, scratch);
-                summary.security += u64::from(p.is_security);
+                let verdict = decision.verdict(p.score);
+                summary.security += u64::from(verdict == Verdict::Security);
+                summary.uncertain += u64::from(verdict == Verdict::Uncertain);
                 LabelRow {
                     id,
-                    label: Some(if p.is_security {
-                        "security"
-                    } else {
-                        "non-security"
-                    }),
+                    label: Some(verdict.as_str()),
                     score: Some(round6(p.score)),
                     terms: p.terms,
                     error: None,
@@ -404,9 +409,13 @@ impl<'m> Labeler<'m> {
         &self,
         items: &'a [T],
         item: impl Fn(&'a T) -> &'a InputItem + Sync,
-        top_terms: usize,
+        opts: &LabelOptions,
         fold: impl Fn(&mut O, LabelRow<'a>) + Sync,
     ) -> Vec<(O, LabelSummary)> {
+        let decision = opts
+            .decision
+            .unwrap_or_else(|| Decision::of_model(self.bundle.threshold));
+        let top_terms = opts.top_terms;
         items
             .par_chunks(PIECE)
             .map(|piece| {
@@ -421,7 +430,7 @@ impl<'m> Labeler<'m> {
                         &mut f,
                         item(t),
                         &dense,
-                        top_terms,
+                        (top_terms, &decision),
                         &mut contributions,
                         &mut scratch,
                         &mut summary,
@@ -443,7 +452,7 @@ impl<'m> Labeler<'m> {
         let pieces = self.in_pieces(
             items,
             |i| i,
-            opts.top_terms,
+            opts,
             |buf: &mut Vec<u8>, row| opts.format.encode(&row, buf),
         );
         let mut total = LabelSummary::default();
@@ -463,7 +472,7 @@ impl<'m> Labeler<'m> {
         let pieces = self.in_pieces(
             items,
             |(i, _)| i,
-            opts.top_terms,
+            opts,
             |rows: &mut Vec<LabelRow<'a>>, row| rows.push(row),
         );
         let mut total = LabelSummary::default();
@@ -557,6 +566,7 @@ impl LabelSummary {
     fn add(&mut self, s: &LabelSummary) {
         self.records += s.records;
         self.security += s.security;
+        self.uncertain += s.uncertain;
         self.errors += s.errors;
         self.text_bytes += s.text_bytes;
     }

@@ -33,6 +33,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod decision;
 mod explain;
 mod input;
 pub mod label_rows;
@@ -45,6 +46,7 @@ mod suggest;
 #[cfg(test)]
 mod testutil;
 
+pub use decision::{Decision, DecisionError, Verdict};
 pub use explain::{
     explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,
 };

@@ -348,6 +348,41 @@ fn curves(s: &mut String, r: &Report<'_>) {
             points: pr_points,
             markers: None,
         });
+        // The operating point: what the classifier did at each fold's chosen threshold, from
+        // the confusion matrix summed over the folds (issue 14: show it on the curves).
+        let m = pooled(c.per_fold);
+        let rate = |a: usize, b: usize| a as f64 / (a + b).max(1) as f64;
+        let (fpr, tpr, precision) = (rate(m.fp, m.tn), rate(m.tp, m.fn_), rate(m.tp, m.fp));
+        roc_series.push(Series {
+            label: format!(
+                "{} at its thresholds  ·  FPR {}, TPR {}",
+                c.name,
+                fixed(fpr, 3),
+                fixed(tpr, 3)
+            ),
+            color: color(i),
+            dash: "",
+            points: vec![(fpr, tpr)],
+            markers: Some(vec![format!(
+                "{}: operating point at each fold's threshold ({}): false positive rate {:.3}, true positive rate {:.3}",
+                c.name, r.threshold, fpr, tpr
+            )]),
+        });
+        pr_series.push(Series {
+            label: format!(
+                "{} at its thresholds  ·  recall {}, precision {}",
+                c.name,
+                fixed(tpr, 3),
+                fixed(precision, 3)
+            ),
+            color: color(i),
+            dash: "",
+            points: vec![(tpr, precision)],
+            markers: Some(vec![format!(
+                "{}: operating point at each fold's threshold ({}): recall {:.3}, precision {:.3}",
+                c.name, r.threshold, tpr, precision
+            )]),
+        });
         let bins: Vec<Bin> = reliability(c.oof_scores, r.labels, BINS)
             .into_iter()
             .filter(|b| b.count > 0)
@@ -857,6 +892,9 @@ mod tests {
         assert!(page.contains("<td>2.3</td>"), "repeat.fold labels");
         // One ROC, PR and calibration line per classifier, plus a swatch each in the legends.
         assert_eq!(page.matches("<polyline").count(), 6);
+        // Each classifier's operating point on the ROC and PR curves (issue 14 item 2).
+        assert_eq!(page.matches("operating point at each fold").count(), 4);
+        assert!(page.contains("at its thresholds  ·  FPR "), "ROC legend");
         assert!(page.contains("AUC ") && page.contains("AP ") && page.contains("Brier "));
         let nt = render(&Report::from_compare(
             &cmp,

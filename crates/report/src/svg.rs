@@ -179,19 +179,28 @@ pub fn line_chart(chart: &Chart<'_>) -> String {
         } else {
             format!(r#" stroke-dasharray="{}""#, escape(series.dash))
         };
-        let _ = write!(
-            s,
-            r#"<polyline class="series" points="{coords}" stroke="{}"{dash}/>"#,
-            escape(series.color)
-        );
+        // A lone point with a marker is just the marker.
+        if !(points.len() == 1 && series.markers.is_some()) {
+            let _ = write!(
+                s,
+                r#"<polyline class="series" points="{coords}" stroke="{}"{dash}/>"#,
+                escape(series.color)
+            );
+        }
         if let Some(tips) = &series.markers {
             for (&(x, y), tip) in series.points.iter().zip(tips) {
                 if !(x.is_finite() && y.is_finite()) {
                     continue;
                 }
+                // A lone point (an operating point) is drawn larger, ringed in white.
+                let (r, ring) = if series.points.len() == 1 {
+                    ("6", r##" stroke="#fff" stroke-width="2""##)
+                } else {
+                    ("3.5", "")
+                };
                 let _ = write!(
                     s,
-                    r#"<circle cx="{}" cy="{}" r="3.5" fill="{}"><title>{}</title></circle>"#,
+                    r#"<circle cx="{}" cy="{}" r="{r}" fill="{}"{ring}><title>{}</title></circle>"#,
                     round1(px(x)),
                     round1(py(y)),
                     escape(series.color),
