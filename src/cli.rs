@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cmd;
 
@@ -12,6 +12,14 @@ use crate::cmd;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads for labelling, training and cross-validation (default: the number of CPUs, or
+    /// RAYON_NUM_THREADS when set). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    threads: Option<usize>,
+    /// No progress bars.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,6 +50,17 @@ enum Command {
     Adapt(cmd::adapt::AdaptArgs),
     /// Distil a sentence encoder into a static token-embedding table (no encoder at run time).
     Distill(cmd::distill::DistillArgs),
+    /// Print a shell completion script, e.g. `secdisc completions bash > /etc/bash_completion.d/secdisc`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff) for secdisc or one of its commands, e.g. `secdisc man label | man -l -`.
+    Man {
+        /// The command to document; none for the overview page.
+        command: Option<String>,
+    },
 }
 
 /// Stop with a usage error (exit status 2, clap's format): a flag combination or count of
@@ -54,6 +73,15 @@ pub fn usage(msg: impl std::fmt::Display) -> ! {
 /// Parse the command line and run the chosen command.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    if cli.quiet {
+        crate::progress::set_quiet();
+    }
+    if let Some(threads) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("cannot start {threads} threads: {e}"))?;
+    }
     match cli.command {
         Command::Train(args) => cmd::train::run(&args),
         Command::Evaluate(args) => cmd::evaluate::run(&args),
@@ -68,5 +96,38 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => cmd::serve::run(&args),
         Command::Adapt(args) => cmd::adapt::run(&args),
         Command::Distill(args) => cmd::distill::run(&args),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            // Into memory first: clap_complete panics when its writer fails (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "secdisc", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)
+                .map_err(|e| anyhow::anyhow!("cannot write the completion script: {e}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { command } => man(command.as_deref()),
     }
+}
+
+/// Write the man page of `secdisc` or of `secdisc COMMAND` to stdout.
+fn man(name: Option<&str>) -> anyhow::Result<ExitCode> {
+    let top = Cli::command();
+    let page = match name {
+        None => top,
+        Some(name) => {
+            let Some(sub) = top.find_subcommand(name) else {
+                let names: Vec<&str> = top.get_subcommands().map(|c| c.get_name()).collect();
+                usage(format!(
+                    "no command `{name}`; man pages exist for: {}",
+                    names.join(", ")
+                ));
+            };
+            sub.clone().name(format!("secdisc-{name}"))
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| anyhow::anyhow!("cannot write the man page: {e}"))?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -201,6 +201,9 @@ fn threshold_and_abstain_band_decide_at_labelling_time() {
         "--abstain 0.5",
     ] {
         let e = expect_code(&d.sh(&format!("label -m {model} t.jsonl {bad}")), 2);
-        assert!(e.contains(bad.split([' ', '=']).next().unwrap()), "{bad}: {e}");
+        assert!(
+            e.contains(bad.split([' ', '=']).next().unwrap()),
+            "{bad}: {e}"
+        );
     }
 }

@@ -22,3 +22,4 @@ mod sentence_vectors;
 mod serve;
 mod suggest;
 mod train;
+mod unix;

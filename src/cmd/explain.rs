@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use secdisc_infer::{Explanation, InputItem, TermContribution};
 use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, RecordReader};
 use secdisc_model::ModelBundle;
@@ -23,7 +23,7 @@ pub struct ExplainArgs {
     pub model: PathBuf,
     #[command(flatten)]
     pub encoder: super::vectors::EncoderArg,
-    /// The text to explain (or give --input).
+    /// The text to explain, or `-` to read it whole from stdin (or give --input).
     #[arg(required_unless_present = "input", conflicts_with = "input")]
     pub text: Option<String>,
     /// Explain every record of a CSV/JSONL file with a `text` column/key, or `-` for stdin.
@@ -168,7 +168,13 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     let Some(input) = &args.input else {
         // clap guarantees TEXT when --input is absent.
-        let text = args.text.as_deref().unwrap_or_default();
+        let mut text = args.text.clone().unwrap_or_default();
+        if text == "-" {
+            text.clear();
+            std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+                .context("cannot read the text to explain from stdin (UTF-8 expected)")?;
+        }
+        let text = text.as_str();
         if text.trim().is_empty() {
             bail!("the text to explain is empty; pass a text or --input FILE");
         }
