@@ -245,12 +245,16 @@ mod tests {
                 terms: vec![
                     TermContribution {
                         term: "jwt".into(),
+                        stem: None,
+                        feature: None,
                         tfidf: 0.5,
                         weight: 2.0,
                         contribution: 1.0,
                     },
                     TermContribution {
                         term: "css".into(),
+                        stem: None,
+                        feature: None,
                         tfidf: 0.5,
                         weight: 1.0,
                         contribution: 0.5,

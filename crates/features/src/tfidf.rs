@@ -673,6 +673,7 @@ impl TfidfVectorizer {
             vectorizer: self,
             cache: FxHashMap::default(),
             ids: Vec::new(),
+            spans: Vec::new(),
             gram_features: Vec::new(),
             features: Vec::new(),
             indices: Vec::new(),
@@ -800,6 +801,8 @@ pub struct Featurizer<'v> {
     vectorizer: &'v TfidfVectorizer,
     cache: FxHashMap<Box<str>, u32>,
     ids: Vec<u32>,
+    /// Byte range in the text of each entry of `ids`, for [`Featurizer::as_written`].
+    spans: Vec<(u32, u32)>,
     gram_features: Vec<u32>,
     features: Vec<u32>,
     indices: Vec<u32>,
@@ -831,12 +834,14 @@ impl Featurizer<'_> {
     pub fn transform(&mut self, text: &str) -> SparseRow<'_> {
         let v = self.vectorizer;
         self.ids.clear();
+        self.spans.clear();
         self.gram_features.clear();
         let char_range = v.params.char_ngrams;
         let keep_case = v.params.char_case == CharCase::Keep;
-        let (cache, ids, grams, pad) = (
+        let (cache, ids, spans, grams, pad) = (
             &mut self.cache,
             &mut self.ids,
+            &mut self.spans,
             &mut self.gram_features,
             &mut self.pad,
         );
@@ -860,6 +865,8 @@ impl Featurizer<'_> {
                     return;
                 }
                 ids.push(id);
+                // Texts over 4 GiB are not labelled whole; the cast only affects `as_written`.
+                spans.push((span.start as u32, span.end as u32));
                 if let Some(range) = char_range {
                     let source = if keep_case { &text[span] } else { token };
                     for_each_char_gram(source, range, pad, |g| {
@@ -870,6 +877,52 @@ impl Featurizer<'_> {
                 }
             });
         self.build_row()
+    }
+
+    /// The words behind `feature` as they are written in `text`, which must be the text of the
+    /// last [`Featurizer::transform`]: the first occurrence of a word unigram (`Rotate` for the
+    /// stem `rotat`), the words of a word n-gram joined by a space (`never checks`). `None` for
+    /// a character n-gram or a feature absent from the text.
+    ///
+    /// ```
+    /// use secdisc_features::TfidfParams;
+    /// let v = TfidfParams::default().min_df(1).check()?.fit(&["Rotating keys never checks"])?;
+    /// let mut f = v.featurizer();
+    /// let text = "Rotating keys never checks";
+    /// let row = f.transform(text);
+    /// let features: Vec<u32> = row.indices.to_vec();
+    /// let written: Vec<String> = features
+    ///     .iter()
+    ///     .filter_map(|&i| f.as_written(text, i))
+    ///     .collect();
+    /// assert!(written.contains(&"Rotating".to_string()), "{written:?}");
+    /// assert!(written.contains(&"never checks".to_string()), "{written:?}");
+    /// # Ok::<(), secdisc_features::FeaturesError>(())
+    /// ```
+    pub fn as_written(&self, text: &str, feature: u32) -> Option<String> {
+        let v = self.vectorizer;
+        let word = |i: usize| {
+            let (a, b) = self.spans[i];
+            text.get(a as usize..b as usize)
+        };
+        if let Some(i) = self
+            .ids
+            .iter()
+            .position(|&id| v.lookup.unigram.get(id as usize) == Some(&feature))
+        {
+            return word(i).map(str::to_string);
+        }
+        let (nmin, nmax) = v.params.ngram_range;
+        for n in nmin.max(2)..=nmax {
+            for (start, w) in self.ids.windows(n).enumerate() {
+                if w.contains(&UNKNOWN) || v.lookup.ngrams.get(&pack(w)) != Some(&feature) {
+                    continue;
+                }
+                let words: Option<Vec<&str>> = (start..start + n).map(word).collect();
+                return words.map(|w| w.join(" "));
+            }
+        }
+        None
     }
 
     /// Turn `self.ids` (lookup word ids) and `self.gram_features` into a weighted row.

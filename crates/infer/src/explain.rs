@@ -38,8 +38,15 @@ pub struct TopTerms {
 /// One term present in a text and its share of the decision value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TermContribution {
-    /// The term.
+    /// The term: from [`crate::Labeler::explain`] the words as written in the text (`Rotate`),
+    /// otherwise the vocabulary's term (`rotat`).
     pub term: String,
+    /// The vocabulary's term when `term` shows the words as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stem: Option<String>,
+    /// The feature (column) of a vocabulary term; `None` for the sentence-vector entry.
+    #[serde(skip)]
+    pub feature: Option<u32>,
     /// Its L2-normalised TF-IDF value in this text.
     pub tfidf: f64,
     /// Its model weight (oriented: positive pushes towards security).
@@ -162,6 +169,8 @@ pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
                     i as usize,
                     TermContribution {
                         term: bundle.vectorizer.feature_name(i as usize).into_owned(),
+                        stem: None,
+                        feature: Some(i),
                         tfidf,
                         weight,
                         contribution: weight * tfidf,
@@ -179,6 +188,8 @@ pub fn explain_row(bundle: &ModelBundle, row: SparseRow<'_>) -> Explanation {
                         | secdisc_model::DenseSource::Static { .. } => SENTENCE_VECTOR,
                     }
                     .to_string(),
+                    stem: None,
+                    feature: None,
                     tfidf: f64::from(block.weight),
                     weight: vector / f64::from(block.weight),
                     contribution: vector,

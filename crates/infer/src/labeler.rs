@@ -214,15 +214,19 @@ impl<'m> Labeler<'m> {
         Prediction {
             score,
             is_security: score >= self.bundle.threshold,
+            // The words as written in the text (`Rotate`, `never checks`); the vocabulary's
+            // stem only for what has no words (character n-grams).
             terms: buf
                 .iter()
                 .filter(|c| (c.feature as usize) < words)
                 .take(k)
                 .map(|c| {
-                    self.bundle
-                        .vectorizer
-                        .feature_name(c.feature as usize)
-                        .into_owned()
+                    f.as_written(text, c.feature).unwrap_or_else(|| {
+                        self.bundle
+                            .vectorizer
+                            .feature_name(c.feature as usize)
+                            .into_owned()
+                    })
                 })
                 .collect(),
         }
@@ -300,7 +304,8 @@ impl<'m> Labeler<'m> {
     }
 
     /// Label one text and decompose its score into per-term contributions (see
-    /// [`crate::explain_row`]); for a classifier that is not linear only the score is given.
+    /// [`crate::explain_row`]), each term shown as written in `text`; for a classifier that is
+    /// not linear only the score is given.
     ///
     /// # Errors
     /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
@@ -314,7 +319,14 @@ impl<'m> Labeler<'m> {
             dense.as_ref().map(|d| d[0].as_slice()),
             &mut scratch,
         );
-        Ok(explain_row(self.bundle, row))
+        let mut explanation = explain_row(self.bundle, row);
+        // The words as written in the text; the vocabulary's term stays in `stem`.
+        for term in explanation.linear.iter_mut().flat_map(|l| &mut l.terms) {
+            if let Some(written) = term.feature.and_then(|i| f.as_written(text, i)) {
+                term.stem = Some(std::mem::replace(&mut term.term, written));
+            }
+        }
+        Ok(explanation)
     }
 
     /// The output row of one item; counts it in `summary`.
@@ -764,5 +776,55 @@ mod tests {
         );
         assert_eq!(summary.errors, 1);
         assert!(labeler.predict("explode", 1).is_err());
+    }
+
+    /// Issue 14 item 3: rows and explanations show the words as written, not stems.
+    #[test]
+    fn terms_are_the_words_as_written() {
+        let docs = [
+            "Rotating the leaked keys never checks signatures",
+            "fix the css",
+        ];
+        let vectorizer = crate::testutil::vectorizer(&docs);
+        let weights: Vec<f64> = (0..vectorizer.n_features())
+            .map(|i| {
+                if vectorizer.feature_name(i).contains("css") {
+                    -1.0
+                } else {
+                    1.0 + i as f64 * 0.01
+                }
+            })
+            .collect();
+        let classifier = ClassifierModel::logistic(LinearModel {
+            weights,
+            intercept: 0.0,
+        });
+        let bundle =
+            ModelBundle::new(crate::testutil::manifest(), vectorizer, classifier, 0.5).unwrap();
+        let labeler = Labeler::new(&bundle).unwrap();
+        let text = "We never check SIGNATURES; Rotating the leaked Keys is overdue";
+        let p = labeler.predict(text, 20).unwrap();
+        for written in ["SIGNATURES", "Rotating", "leaked", "Keys", "never"] {
+            assert!(
+                p.terms.iter().any(|t| t == written),
+                "{written}: {:?}",
+                p.terms
+            );
+        }
+        for stem in ["signatur", "rotat", "leak", "key"] {
+            assert!(!p.terms.iter().any(|t| t == stem), "{stem}: {:?}", p.terms);
+        }
+        // A bigram's words, each as written, joined by a space.
+        assert!(
+            p.terms
+                .iter()
+                .any(|t| t == "Rotating leaked" || t == "leaked Keys"),
+            "{:?}",
+            p.terms
+        );
+        let e = labeler.explain(text).unwrap();
+        let terms = &e.linear.unwrap().terms;
+        let rotating = terms.iter().find(|t| t.term == "Rotating").unwrap();
+        assert_eq!(rotating.stem.as_deref(), Some("rotat"));
     }
 }
