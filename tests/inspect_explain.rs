@@ -132,7 +132,10 @@ fn explain_decomposes_the_score_into_term_contributions() {
     let terms = v["terms"].as_array().unwrap();
     assert_eq!(terms.len() as u64, v["terms_total"].as_u64().unwrap());
     let names: Vec<&str> = terms.iter().map(|t| t["term"].as_str().unwrap()).collect();
-    assert!(names.contains(&"jwt"), "{names:?}");
+    // Words as written in the text, the vocabulary's stem beside (issue 14 item 3).
+    assert!(names.contains(&"JWT"), "{names:?}");
+    let verifying = terms.iter().find(|t| t["term"] == "verifying").unwrap();
+    assert_eq!(verifying["stem"], "verifi");
     let sum: f64 = terms
         .iter()
         .map(|t| t["contribution"].as_f64().unwrap())
