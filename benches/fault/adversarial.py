@@ -484,12 +484,8 @@ def attack_serve(c):
     threading.Thread(target=lambda: err_lines.extend(p.stderr), daemon=True).start()
     time.sleep(0.3)
 
-    def exchange(raw, timeout=10):
-        s = socket.create_connection(addr, timeout=timeout)
-        try:
-            s.sendall(raw)
-        except OSError:
-            pass
+    def read_to_close(s):
+        """What the server sends until it closes; "timeout" when it does not close in time."""
         data = b""
         try:
             while True:
@@ -501,8 +497,17 @@ def attack_serve(c):
             return data, "timeout"
         except OSError:
             pass
-        s.close()
         return data, None
+
+    def exchange(raw, timeout=10):
+        s = socket.create_connection(addr, timeout=timeout)
+        try:
+            s.sendall(raw)
+        except OSError:
+            pass
+        data, problem = read_to_close(s)
+        s.close()
+        return data, problem
 
     class ServerDown(Exception):
         pass
@@ -595,15 +600,7 @@ def attack_serve(c):
         p.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         s.sendall(body[5:])
-        data = b""
-        try:
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            pass
+        data, _ = read_to_close(s)
         if not data.startswith(b"HTTP/1.1 200"):
             c.fail("serve", "SIGTERM mid-body", "lost", f"answer {data[:60]!r}")
         try:

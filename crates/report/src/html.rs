@@ -353,36 +353,35 @@ fn curves(s: &mut String, r: &Report<'_>) {
         let m = pooled(c.per_fold);
         let rate = |a: usize, b: usize| a as f64 / (a + b).max(1) as f64;
         let (fpr, tpr, precision) = (rate(m.fp, m.tn), rate(m.tp, m.fn_), rate(m.tp, m.fp));
-        roc_series.push(Series {
+        let point = |what: &str, (x, y): (f64, f64), (x_name, y_name): (&str, &str)| {
+            Series {
             label: format!(
-                "{} at its thresholds  ·  FPR {}, TPR {}",
-                c.name,
-                fixed(fpr, 3),
-                fixed(tpr, 3)
+                "{} at its thresholds  ·  {what}",
+                c.name
             ),
             color: color(i),
             dash: "",
-            points: vec![(fpr, tpr)],
+            points: vec![(x, y)],
             markers: Some(vec![format!(
-                "{}: operating point at each fold's threshold ({}): false positive rate {:.3}, true positive rate {:.3}",
-                c.name, r.threshold, fpr, tpr
+                "{}: operating point at each fold's threshold ({}): {x_name} {x:.3}, {y_name} {y:.3}",
+                c.name, r.threshold
             )]),
-        });
-        pr_series.push(Series {
-            label: format!(
-                "{} at its thresholds  ·  recall {}, precision {}",
-                c.name,
+        }
+        };
+        roc_series.push(point(
+            &format!("FPR {}, TPR {}", fixed(fpr, 3), fixed(tpr, 3)),
+            (fpr, tpr),
+            ("false positive rate", "true positive rate"),
+        ));
+        pr_series.push(point(
+            &format!(
+                "recall {}, precision {}",
                 fixed(tpr, 3),
                 fixed(precision, 3)
             ),
-            color: color(i),
-            dash: "",
-            points: vec![(tpr, precision)],
-            markers: Some(vec![format!(
-                "{}: operating point at each fold's threshold ({}): recall {:.3}, precision {:.3}",
-                c.name, r.threshold, tpr, precision
-            )]),
-        });
+            (tpr, precision),
+            ("recall", "precision"),
+        ));
         let bins: Vec<Bin> = reliability(c.oof_scores, r.labels, BINS)
             .into_iter()
             .filter(|b| b.count > 0)
