@@ -571,3 +571,51 @@ fn a_request_sets_its_own_threshold_and_abstain_band() {
     assert_eq!(status, 400, "{reply}");
     assert_eq!(server.terminate().0, Some(0));
 }
+
+/// Issue 14 item 6 (in part): `/metrics` in Prometheus text format and `/openapi.json`
+/// describing every endpoint.
+#[test]
+fn metrics_and_openapi_describe_the_server() {
+    let server = Server::start(&["--workers", "1"]);
+    server.call(
+        "POST",
+        "/label",
+        br#"{"records":[{"text":"Rotate the key"},{"text":"Typo"}]}"#,
+    );
+    server.call("POST", "/label", br#"{"text":"jwt"}"#);
+    server.call("GET", "/nowhere", b"");
+    let (status, head, body) = server.call("GET", "/metrics", b"");
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("text/plain; version=0.0.4"), "{head}");
+    let value = |name: &str| -> f64 {
+        body.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {body}"))
+    };
+    // Start's /health calls, the two /label calls.
+    assert!(
+        value("secdisc_http_requests_total{status=\"200\"}") >= 3.0,
+        "{body}"
+    );
+    assert_eq!(value("secdisc_http_requests_total{status=\"404\"}"), 1.0);
+    assert_eq!(value("secdisc_records_labelled_total"), 3.0);
+    assert_eq!(value("secdisc_workers"), 1.0);
+    assert!(value("secdisc_http_request_seconds_total") > 0.0);
+    assert!(
+        body.contains("# TYPE secdisc_connections_open gauge"),
+        "{body}"
+    );
+
+    let (status, _, body) = server.call("GET", "/openapi.json", b"");
+    assert_eq!(status, 200);
+    let doc = json(&body);
+    assert_eq!(doc["openapi"], "3.0.3");
+    for path in ["/label", "/health", "/model", "/metrics", "/openapi.json"] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["Row"]["properties"]["label"]["enum"][2],
+        "uncertain"
+    );
+    assert_eq!(server.terminate().0, Some(0));
+}

@@ -11,6 +11,12 @@
 use secdisc_infer::{Decision, LabelRow, Labeler, OutputFormat};
 use serde_json::Value;
 
+/// The `Content-Type` of JSON replies.
+pub const JSON: &str = "application/json";
+
+/// The `Content-Type` of `/metrics` (Prometheus text exposition format).
+pub const PROMETHEUS: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// What a request asks for, once routed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
@@ -20,6 +26,10 @@ pub enum Route {
     Health,
     /// `GET /model`.
     Model,
+    /// `GET /metrics`.
+    Metrics,
+    /// `GET /openapi.json`.
+    OpenApi,
 }
 
 /// A response: status code and JSON body.
@@ -27,10 +37,12 @@ pub enum Route {
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
-    /// JSON bytes.
+    /// The body (JSON unless `content_type` says otherwise).
     pub body: Vec<u8>,
     /// Methods for an `Allow` header (405 only).
     pub allow: Option<&'static str>,
+    /// `Content-Type`; `application/json` for every reply but `/metrics`.
+    pub content_type: &'static str,
 }
 
 impl Reply {
@@ -40,6 +52,7 @@ impl Reply {
             status: 200,
             body,
             allow: None,
+            content_type: JSON,
         }
     }
 
@@ -50,6 +63,7 @@ impl Reply {
             status,
             body: body.to_string().into_bytes(),
             allow: None,
+            content_type: JSON,
         }
     }
 }
@@ -62,10 +76,12 @@ pub fn route(method: &str, url: &str) -> Result<Route, Reply> {
         "/label" => (Route::Label, "POST"),
         "/health" => (Route::Health, "GET, HEAD"),
         "/model" => (Route::Model, "GET, HEAD"),
+        "/metrics" => (Route::Metrics, "GET, HEAD"),
+        "/openapi.json" => (Route::OpenApi, "GET, HEAD"),
         _ => {
             return Err(Reply::error(
                 404,
-                &format!("no such endpoint {path:?}; use POST /label, GET /health or GET /model"),
+                &format!("no such endpoint {path:?}; use POST /label, GET /health, GET /model, GET /metrics or GET /openapi.json"),
             ))
         }
     };
@@ -373,6 +389,71 @@ pub fn label(
     out
 }
 
+/// The OpenAPI 3.0 description of every endpoint (`GET /openapi.json`).
+pub fn openapi() -> Vec<u8> {
+    let row = serde_json::json!({
+        "type": "object",
+        "required": ["id", "label", "score", "terms"],
+        "properties": {
+            "id": {"type": "string"},
+            "label": {"type": "string", "enum": ["security", "non-security", "uncertain"], "nullable": true},
+            "score": {"type": "number", "minimum": 0, "maximum": 1, "nullable": true},
+            "terms": {"type": "array", "items": {"type": "string"},
+                      "description": "the words that pushed the score up most, as written"},
+            "error": {"type": "string", "description": "why the record could not be labelled"}
+        }
+    });
+    let record = serde_json::json!({
+        "type": "object", "required": ["text"],
+        "properties": {"id": {"oneOf": [{"type": "string"}, {"type": "number"}]}, "text": {"type": "string"}}
+    });
+    let error = serde_json::json!({
+        "description": "what is wrong, and what to do",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    });
+    let doc = serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "secdisc serve",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Labels developer conversations as security discussions or not."
+        },
+        "paths": {
+            "/label": {"post": {
+                "summary": "Label one record or several",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"oneOf": [{"type": "string"}, {"type": "number"}]},
+                        "text": {"type": "string"},
+                        "records": {"type": "array", "items": record},
+                        "threshold": {"type": "number", "minimum": 0, "maximum": 1},
+                        "abstain": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+                    },
+                    "description": "either `text` (answered with one row) or `records` (answered with {\"rows\": [...]})"
+                }}}},
+                "responses": {
+                    "200": {"description": "one row, or {\"rows\": [...]} in request order",
+                            "content": {"application/json": {"schema": {"oneOf": [
+                                {"$ref": "#/components/schemas/Row"},
+                                {"type": "object", "properties": {"rows": {"type": "array", "items": {"$ref": "#/components/schemas/Row"}}}}
+                            ]}}}},
+                    "400": error, "408": error, "413": error, "503": error
+                }
+            }},
+            "/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "{\"status\":\"ok\"}"}}}},
+            "/model": {"get": {"summary": "The model's manifest, as `secdisc inspect --json` prints it", "responses": {"200": {"description": "the manifest"}}}},
+            "/metrics": {"get": {"summary": "Counters in Prometheus text format", "responses": {"200": {"description": "text/plain; version=0.0.4"}}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.0"}}}}
+        },
+        "components": {"schemas": {
+            "Row": row,
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
+        }}
+    });
+    doc.to_string().into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,6 +477,8 @@ mod tests {
         assert_eq!(route("POST", "/label?x=1"), Ok(Route::Label));
         assert_eq!(route("GET", "/health"), Ok(Route::Health));
         assert_eq!(route("GET", "/model"), Ok(Route::Model));
+        assert_eq!(route("GET", "/metrics"), Ok(Route::Metrics));
+        assert_eq!(route("GET", "/openapi.json"), Ok(Route::OpenApi));
         assert_eq!(route("GET", "/nope").unwrap_err().status, 404);
         let r = route("GET", "/label").unwrap_err();
         assert_eq!((r.status, r.allow), (405, Some("POST")));

@@ -78,13 +78,104 @@ pub struct ServeConfig {
     pub decision: api::DecisionDefaults,
 }
 
-/// Counts reported at shutdown.
+/// Status codes counted one by one in `/metrics`; others count as `other`.
+const STATUSES: [u16; 8] = [200, 400, 404, 405, 408, 413, 500, 503];
+
+/// Counts reported at shutdown and by `/metrics`.
 #[derive(Debug, Default)]
 struct Counters {
     served: AtomicU64,
     client_errors: AtomicU64,
     rejected_busy: AtomicU64,
     rejected_connections: AtomicU64,
+    by_status: [AtomicU64; STATUSES.len()],
+    other_status: AtomicU64,
+    /// Rows labelled (records of `/label` requests answered 200).
+    records: AtomicU64,
+    /// Time spent answering, in microseconds.
+    micros: AtomicU64,
+    /// Connections open now.
+    open: AtomicU64,
+}
+
+impl Counters {
+    /// The Prometheus text exposition of the counters.
+    fn prometheus(&self, config: &ServeConfig) -> Vec<u8> {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        s.push_str("# HELP secdisc_http_requests_total Answers sent, by HTTP status.\n# TYPE secdisc_http_requests_total counter\n");
+        for (status, n) in STATUSES.iter().zip(&self.by_status) {
+            let _ = writeln!(
+                s,
+                "secdisc_http_requests_total{{status=\"{status}\"}} {}",
+                load(n)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "secdisc_http_requests_total{{status=\"other\"}} {}",
+            load(&self.other_status)
+        );
+        let metrics = [
+            (
+                "secdisc_http_request_seconds_total",
+                "counter",
+                "Time spent answering requests.",
+                format!("{}", load(&self.micros) as f64 / 1e6),
+            ),
+            (
+                "secdisc_records_labelled_total",
+                "counter",
+                "Records labelled (rows of /label answers).",
+                load(&self.records).to_string(),
+            ),
+            (
+                "secdisc_connections_refused_total",
+                "counter",
+                "Connections answered 503 beyond --max-connections.",
+                load(&self.rejected_connections).to_string(),
+            ),
+            (
+                "secdisc_connections_open",
+                "gauge",
+                "Connections open now.",
+                load(&self.open).to_string(),
+            ),
+            (
+                "secdisc_max_connections",
+                "gauge",
+                "--max-connections.",
+                config.max_connections.to_string(),
+            ),
+            (
+                "secdisc_workers",
+                "gauge",
+                "Labelling threads (--workers).",
+                config.workers.to_string(),
+            ),
+            (
+                "secdisc_queue_slots",
+                "gauge",
+                "Requests that may wait for a worker (--max-queue).",
+                config.max_queue.to_string(),
+            ),
+        ];
+        for (name, kind, help, value) in metrics {
+            let _ = writeln!(
+                s,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+        s.into_bytes()
+    }
+
+    fn count_status(&self, status: u16) {
+        match STATUSES.iter().position(|&s| s == status) {
+            Some(i) => self.by_status[i].fetch_add(1, Ordering::Relaxed),
+            None => self.other_status.fetch_add(1, Ordering::Relaxed),
+        };
+    }
 }
 
 /// A `/label` body on its way to a worker, and where its answer goes.
@@ -152,8 +243,8 @@ pub fn run(
     });
     std::thread::scope(|scope| {
         for _ in 0..config.workers {
-            let rx = &rx;
-            scope.spawn(move || worker(bundle, vectors, config, rx));
+            let (rx, counters) = (&rx, &*counters);
+            scope.spawn(move || worker(bundle, vectors, config, rx, counters));
         }
         runtime.block_on(accept_loop(listener, shared, signals));
         // Dropping the runtime drops every connection still open after the grace period, and
@@ -235,10 +326,13 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut
             async move { Ok::<_, Infallible>(answer(request, &shared, peer).await) }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let counters = Arc::clone(&shared.counters);
+        counters.open.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             // A client that hangs up, times out or sends garbage has had its answer (or none
             // is possible); the server has nothing to add.
             let _ = connection.await;
+            counters.open.fetch_sub(1, Ordering::Relaxed);
             drop(slot);
         });
     }
@@ -287,6 +381,11 @@ async fn answer(
     let (reply, close) = handle(request, shared).await;
     let counters = &shared.counters;
     counters.served.fetch_add(1, Ordering::Relaxed);
+    counters.count_status(reply.status);
+    counters.micros.fetch_add(
+        u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
     match reply.status {
         503 => counters.rejected_busy.fetch_add(1, Ordering::Relaxed),
         400..=499 => counters.client_errors.fetch_add(1, Ordering::Relaxed),
@@ -312,6 +411,12 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> (Reply, bool) {
     match route {
         Route::Health => (Reply::ok(br#"{"status":"ok"}"#.to_vec()), false),
         Route::Model => (Reply::ok(shared.model_json.to_vec()), false),
+        Route::Metrics => {
+            let mut reply = Reply::ok(shared.counters.prometheus(&shared.config));
+            reply.content_type = api::PROMETHEUS;
+            (reply, false)
+        }
+        Route::OpenApi => (Reply::ok(api::openapi()), false),
         Route::Label => {
             let body = match read_body(request, &shared.config).await {
                 Ok(b) => b,
@@ -374,6 +479,7 @@ fn worker(
     vectors: Option<&dyn SentenceVectors>,
     config: &ServeConfig,
     rx: &Mutex<Receiver<Job>>,
+    counters: &Counters,
 ) {
     let labeler = match vectors {
         Some(v) => Labeler::with_vectors(bundle, v),
@@ -395,12 +501,19 @@ fn worker(
         };
         let Ok(job) = next else { return };
         let reply = match api::parse_label_request(&job.body) {
-            Ok(parsed) => Reply::ok(api::label(
-                &labeler,
-                &parsed.records,
-                config.top_terms,
-                parsed.decision(&config.decision, bundle.threshold),
-            )),
+            Ok(parsed) => {
+                let n = match &parsed.records {
+                    api::LabelRequest::One(_) => 1,
+                    api::LabelRequest::Many(items) => items.len() as u64,
+                };
+                counters.records.fetch_add(n, Ordering::Relaxed);
+                Reply::ok(api::label(
+                    &labeler,
+                    &parsed.records,
+                    config.top_terms,
+                    parsed.decision(&config.decision, bundle.threshold),
+                ))
+            }
             Err(message) => Reply::error(400, &message),
         };
         // The client may have hung up; its answer is then thrown away.
@@ -413,7 +526,7 @@ fn response(reply: Reply, close: bool) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     if let Some(allow) = reply.allow {
         headers.insert(ALLOW, HeaderValue::from_static(allow));
     }
