@@ -173,16 +173,25 @@ fn serves_every_endpoint_and_answers_bad_requests_with_json_errors() {
         assert!(r["score"].is_f64() && r["terms"].is_array() && r["label"].is_string());
     }
 
-    let bad: [(&[u8], &str); 5] = [
+    let bad: [(&[u8], &str); 4] = [
         (b"{not json", "not JSON"),
         (br#"{"id":"a"}"#, "missing `text`"),
         (br#"{"text":42}"#, "text must be a string, found a number"),
         (br#"[{"text":"a"}]"#, "bare JSON array"),
-        (
-            br#"{"records":[{"text":"a"},{"text":""}]}"#,
-            "records[1].text is empty",
-        ),
     ];
+    // In a batch, a record that cannot be labelled gets an error row and the others are
+    // labelled (issue 14 item 6), as `label` does with a file.
+    let (status, _, body) = server.call(
+        "POST",
+        "/label",
+        br#"{"records":[{"text":"Rotate the key"},{"id":"b","text":""}]}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let rows = json(&body)["rows"].as_array().unwrap().clone();
+    assert_eq!(rows[0]["label"].as_str().map(|l| l.is_empty()), Some(false));
+    assert_eq!(rows[1]["id"], "b");
+    assert_eq!(rows[1]["error"], "records[1].text is empty");
+    assert!(rows[1]["label"].is_null());
     for (body, needle) in bad {
         let (status, head, reply) = server.call("POST", "/label", body);
         assert_eq!(status, 400, "{reply}");

@@ -143,8 +143,10 @@ pub struct DecisionDefaults {
 pub enum LabelRequest {
     /// `{"text": ...}`: answered with one row.
     One(Item),
-    /// `{"records": [...]}`: answered with `{"rows": [...]}`.
-    Many(Vec<Item>),
+    /// `{"records": [...]}`: answered with `{"rows": [...]}`. A record that cannot be labelled
+    /// (text missing, empty or not a string; an id of the wrong type; not an object) is its id
+    /// (or 1-based position) and the reason, answered with an error row as `label` writes one.
+    Many(Vec<Result<Item, (String, String)>>),
 }
 
 /// A JSON value read as serde_json reads one, except that an object naming the same key twice
@@ -275,18 +277,30 @@ pub fn parse_label_request(body: &[u8]) -> Result<ParsedRequest, String> {
         (Some(_), true) => {
             Err("give either `text` (one record) or `records` (several), not both".to_string())
         }
-        (Some(Value::Array(records)), false) => records
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| match r {
-                Value::Object(o) => item(o, i + 1, &format!("records[{i}].")),
-                other => Err(format!(
-                    "records[{i}] must be an object with `text`, found {}",
-                    kind(&other)
-                )),
-            })
-            .collect::<Result<_, _>>()
-            .map(LabelRequest::Many),
+        (Some(Value::Array(records)), false) => Ok(LabelRequest::Many(
+            records
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| match r {
+                    Value::Object(o) => {
+                        // The id for an error row: the record's own when it is usable.
+                        let id = match o.get("id") {
+                            Some(Value::String(s)) => s.clone(),
+                            Some(Value::Number(n)) => n.to_string(),
+                            _ => (i + 1).to_string(),
+                        };
+                        item(o, i + 1, &format!("records[{i}].")).map_err(|e| (id, e))
+                    }
+                    other => Err((
+                        (i + 1).to_string(),
+                        format!(
+                            "records[{i}] must be an object with `text`, found {}",
+                            kind(&other)
+                        ),
+                    )),
+                })
+                .collect(),
+        )),
         (Some(other), false) => Err(format!(
             "`records` must be an array of objects, found {}",
             kind(&other)
@@ -381,7 +395,13 @@ pub fn label(
                 if i > 0 {
                     out.push(b',');
                 }
-                row(item, &mut out);
+                match item {
+                    Ok(item) => row(item, &mut out),
+                    Err((id, error)) => {
+                        OutputFormat::Jsonl.encode(&LabelRow::failed(id, error.as_str()), &mut out);
+                        out.pop();
+                    }
+                }
             }
             out.extend_from_slice(b"]}");
         }
@@ -505,14 +525,14 @@ mod tests {
             parse_label_request(br#"{"records":[{"id":7,"text":"a"},{"text":"b"}]}"#)
                 .map(|p| p.records),
             Ok(LabelRequest::Many(vec![
-                Item {
+                Ok(Item {
                     id: "7".into(),
                     text: "a".into()
-                },
-                Item {
+                }),
+                Ok(Item {
                     id: "2".into(),
                     text: "b".into()
-                }
+                })
             ]))
         );
     }
@@ -546,12 +566,27 @@ mod tests {
             "text must be a string, found a number"
         );
         assert_eq!(err(br#"{"text":"  "}"#), "text is empty");
-        assert_eq!(
-            err(br#"{"records":[{"text":"a"},{"txt":"b"}]}"#),
-            "records[1].text is missing"
-        );
         assert!(err(br#"{"records":{"text":"a"}}"#).contains("found an object"));
-        assert!(err(br#"{"records":["a"]}"#).contains("records[0] must be an object"));
+        // In a batch, a bad record is an error row, not a 400 for the whole batch (issue 14).
+        let many = |b: &[u8]| match parse_label_request(b).unwrap().records {
+            LabelRequest::Many(items) => items,
+            LabelRequest::One(_) => panic!("one"),
+        };
+        assert_eq!(
+            many(br#"{"records":[{"text":"a"},{"id":"x","txt":"b"},"c",{"id":[1],"text":"d"}]}"#)
+                [1..],
+            [
+                Err(("x".into(), "records[1].text is missing".into())),
+                Err((
+                    "3".into(),
+                    "records[2] must be an object with `text`, found a string".into()
+                )),
+                Err((
+                    "4".into(),
+                    "records[3].id must be a string or a number, found an array".into()
+                )),
+            ]
+        );
         assert!(err(br#"{"text":"a","id":[1]}"#).contains("id must be a string or a number"));
         assert!(err(br#"{"text":"a","records":[]}"#).contains("not both"));
         assert!(err(br#"{"text":"a","threshold":1.5}"#).contains("from 0 to 1"));

@@ -504,7 +504,9 @@ fn worker(
             Ok(parsed) => {
                 let n = match &parsed.records {
                     api::LabelRequest::One(_) => 1,
-                    api::LabelRequest::Many(items) => items.len() as u64,
+                    api::LabelRequest::Many(items) => {
+                        items.iter().filter(|i| i.is_ok()).count() as u64
+                    }
                 };
                 counters.records.fetch_add(n, Ordering::Relaxed);
                 Reply::ok(api::label(
