@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 use secdisc_ingest::{
     BotFilter, CleanParams, CodeMode, DedupMode, ErrorMode, ExportFormat, FieldMap, IngestParams,
-    Inheritance, Kind, LabelSource, Markup, RecordWriter, SecurityTags, Summary, Unit,
+    Inheritance, Kind, LabelSource, Markup, RecordSink, RecordWriter, SecurityTags, Summary, Unit,
 };
 
 /// Duplicate removal.
@@ -241,10 +241,16 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut ingester = params(args)?.build()?;
     let outputs = [&args.output].into_iter().chain(&args.summary);
     super::dataset::check_outputs(outputs, &args.inputs)?;
-    let mut out = RecordWriter::create(&args.output)?;
+    let writer = RecordWriter::create(&args.output)?;
+    // A counter on stderr (a terminal only; `-q` hides it): big dumps take minutes.
+    let mut out = Counted {
+        inner: writer,
+        bar: crate::progress::counter("ingesting"),
+    };
     ingester.ingest_paths(&args.inputs, &mut out)?;
     let summary = ingester.finish(&mut out)?;
-    out.finish()?;
+    out.bar.finish_and_clear();
+    out.inner.finish()?;
     report(args, &summary)?;
     if summary.skipped > 0 && !args.allow_skips {
         eprintln!(
@@ -254,6 +260,23 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A record sink that counts what passes through it on a progress counter.
+struct Counted<S> {
+    inner: S,
+    bar: indicatif::ProgressBar,
+}
+
+impl<S: RecordSink> RecordSink for Counted<S> {
+    fn write_record(&mut self, record: &secdisc_ingest::Record) -> secdisc_ingest::Result<()> {
+        self.bar.inc(1);
+        self.inner.write_record(record)
+    }
+
+    fn skipped(&mut self, err: &secdisc_ingest::IngestError) -> secdisc_ingest::Result<()> {
+        self.inner.skipped(err)
+    }
 }
 
 /// Flags that clean export text and drop bot posts (shared by `ingest` and `label`).
