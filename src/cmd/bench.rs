@@ -3,8 +3,8 @@
 //! transforming, training logistic regression and end-to-end labelling.
 //!
 //! The defaults are paths relative to the current directory (`data/corpus.csv`,
-//! `models/default.json`), so it runs as is from a checkout; elsewhere it says which flag to
-//! pass. A synthetic corpus would measure text that is not like the user's, so none is embedded.
+//! `models/default.json`), then relative to the checkout the binary was built from, so it runs
+//! as is from any directory while that checkout exists; otherwise it says which flag to pass. A synthetic corpus would measure text that is not like the user's, so none is embedded.
 
 use super::choice::choice;
 use std::path::{Path, PathBuf};
@@ -98,7 +98,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let min_time = Duration::from_secs_f64(args.min_time);
     let data = require(&args.data, DEFAULT_DATA, "--data FILE")?;
+    let data = data.as_path();
     let model_path = require(&args.model, DEFAULT_MODEL, "--model MODEL")?;
+    let model_path = model_path.as_path();
     let bundle = ModelBundle::load(model_path)?;
     let file_bytes = std::fs::metadata(data)
         .with_context(|| format!("cannot read {}", data.display()))?
@@ -179,13 +181,19 @@ fn seconds(s: &str) -> Result<f64, String> {
 }
 
 /// `path` if it exists, else an error that says how to point at one.
-fn require<'a>(path: &'a Path, default: &str, flag: &str) -> anyhow::Result<&'a Path> {
+fn require(path: &Path, default: &str, flag: &str) -> anyhow::Result<PathBuf> {
     if path.is_file() {
-        return Ok(path);
+        return Ok(path.to_path_buf());
     }
     if path == Path::new(default) {
+        // From another directory: the checkout this binary was built from, if it is still there
+        // (issue 14 item 8: `bench` runs from any directory).
+        let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join(default);
+        if built_from.is_file() {
+            return Ok(built_from);
+        }
         bail!(
-            "{default} not found in the current directory {}: `secdisc bench` defaults to the \
+            "{default} not found in the current directory {} nor in the checkout this secdisc was built from: `secdisc bench` defaults to the \
              files shipped in the secdisc repository; run it from the repository root or pass {flag}",
             std::env::current_dir()
                 .map(|d| d.display().to_string())
