@@ -107,6 +107,7 @@ fn several_inputs_are_labelled_in_order_and_ingest_flags_apply() {
 }
 
 /// One Parquet row: id, label, score, terms, error, url.
+#[cfg(feature = "parquet")]
 type ParquetRow = (
     String,
     Option<String>,
@@ -116,6 +117,7 @@ type ParquetRow = (
     Option<String>,
 );
 
+#[cfg(feature = "parquet")]
 fn read_parquet(path: &Path) -> Vec<ParquetRow> {
     use arrow_array::{Array, Float64Array, ListArray, StringArray};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -169,6 +171,7 @@ fn read_parquet(path: &Path) -> Vec<ParquetRow> {
 }
 
 #[test]
+#[cfg(feature = "parquet")]
 fn parquet_output_reads_back_as_the_jsonl_rows() {
     let d = Dir::new();
     trained(&d);
@@ -526,11 +529,14 @@ fn bad_exports_give_error_rows_and_exit_1() {
         stdout(&o)
     );
     // The same with Parquet output: the error row is there too.
-    let o = d.sh("label -m m.json cut.json --format parquet -o cut.parquet");
-    expect_code(&o, 1);
-    let rows = read_parquet(&d.path("cut.parquet"));
-    assert_eq!(rows.len(), bad.len() + good.len());
-    assert_eq!(rows.iter().filter(|r| r.4.is_some()).count(), 1);
+    #[cfg(feature = "parquet")]
+    {
+        let o = d.sh("label -m m.json cut.json --format parquet -o cut.parquet");
+        expect_code(&o, 1);
+        let rows = read_parquet(&d.path("cut.parquet"));
+        assert_eq!(rows.len(), bad.len() + good.len());
+        assert_eq!(rows.iter().filter(|r| r.4.is_some()).count(), 1);
+    }
 }
 
 #[test]
@@ -608,4 +614,22 @@ fn resume_refuses_rows_of_another_model_or_flags() {
     }
     let e = expect_code(&run("m1.json", ""), 1);
     assert!(e.contains("resuming after the 3 rows"), "{e}");
+}
+
+/// Issue 14 item 9: built without the `parquet` feature, `--format parquet` says how to get it.
+#[test]
+#[cfg(not(feature = "parquet"))]
+fn parquet_without_the_feature_is_a_usage_error() {
+    let d = Dir::new();
+    d.write("in.jsonl", "{\"id\":\"a\",\"text\":\"jwt\"}\n");
+    let model = repo().join("models/default.json");
+    let e = expect_code(
+        &d.sh(&format!(
+            "label -m {} in.jsonl --format parquet -o out.parquet",
+            model.display()
+        )),
+        2,
+    );
+    assert!(e.contains("--features parquet"), "{e}");
+    assert!(!d.path("out.parquet").exists());
 }

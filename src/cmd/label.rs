@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use secdisc_infer::{LabelOptions, LabelSummary, OutputFormat, ParquetSink};
+use secdisc_infer::{LabelOptions, LabelSummary, OutputFormat};
 use secdisc_ingest::IngestError;
 use secdisc_model::ModelBundle;
 
@@ -139,21 +139,26 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     // Rows of an earlier, interrupted run that `--resume` kept: (rows, security, errors).
     let mut kept = (0, 0, 0);
     let summary = if args.format == OutputFormatArg::Parquet {
-        write_file(
-            &args.output,
-            |file| {
-                let mut sink = ParquetSink::new(file, args.row_group_rows)?;
-                let s = labeler.label_stream_rows(
-                    rx.into_iter(),
-                    &mut sink,
-                    &label_opts,
-                    &mut progress,
-                )?;
-                sink.finish()?;
-                Ok(s)
-            },
-            || join(reader),
-        )?
+        #[cfg(feature = "parquet")]
+        {
+            write_file(
+                &args.output,
+                |file| {
+                    let mut sink = secdisc_infer::ParquetSink::new(file, args.row_group_rows)?;
+                    let s = labeler.label_stream_rows(
+                        rx.into_iter(),
+                        &mut sink,
+                        &label_opts,
+                        &mut progress,
+                    )?;
+                    sink.finish()?;
+                    Ok(s)
+                },
+                || join(reader),
+            )?
+        }
+        #[cfg(not(feature = "parquet"))]
+        usage("this secdisc was built without Parquet output (cargo feature `parquet`, on by default); rebuild it with `--features parquet`, or use --format jsonl or csv")
     } else if to_stdout {
         let stdout = std::io::stdout();
         let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
