@@ -1,6 +1,6 @@
 //! `--threshold` and `--abstain`: the decision made at labelling time (`label`, `serve`).
 
-use secdisc_infer::Decision;
+use secdisc_infer::{Decision, DecisionOverride};
 
 use crate::cli::usage;
 
@@ -19,16 +19,16 @@ pub struct DecisionArgs {
 }
 
 impl DecisionArgs {
+    /// The flags as an override of the model's decision.
+    pub fn choice(&self) -> DecisionOverride {
+        // The value parsers below have checked both already.
+        DecisionOverride::new(self.threshold, self.abstain)
+            .unwrap_or_else(|e| usage(format!("{e}; check --threshold and --abstain")))
+    }
+
     /// The decision, or `None` when neither flag is given (the model's own threshold).
     pub fn decision(&self, model_threshold: f64) -> Option<Decision> {
-        if self.threshold.is_none() && self.abstain.is_none() {
-            return None;
-        }
-        let threshold = self.threshold.unwrap_or(model_threshold);
-        match Decision::new(threshold, self.abstain) {
-            Ok(d) => Some(d),
-            Err(e) => usage(format!("{e}; check --threshold and --abstain")),
-        }
+        self.choice().decision(model_threshold)
     }
 }
 

@@ -98,10 +98,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         body_timeout: Duration::from_secs(args.body_timeout),
         shutdown_grace: Duration::from_secs(args.shutdown_grace),
         access_log: !args.no_access_log,
-        decision: crate::serve::api::DecisionDefaults {
-            threshold: args.decision.threshold,
-            abstain: args.decision.abstain,
-        },
+        decision: args.decision.choice(),
     };
     let vectors = vectors.as_ref().map(|v| v as &dyn SentenceVectors);
     serve::run(&bundle, vectors, model_json, &config)?;

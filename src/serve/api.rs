@@ -8,7 +8,7 @@
 //! gets its 1-based position. A bare JSON array is refused (400) so that the body shape alone
 //! says whether one or many rows come back.
 
-use secdisc_infer::{Decision, LabelRow, Labeler, OutputFormat};
+use secdisc_infer::{Decision, DecisionOverride, LabelRow, Labeler, OutputFormat};
 use serde_json::Value;
 
 /// The `Content-Type` of JSON replies.
@@ -104,38 +104,22 @@ pub struct Item {
     pub text: String,
 }
 
-/// A parsed `POST /label` body: the records, and the decision flags it overrides.
+/// A parsed `POST /label` body: the records, and the decision they are labelled by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedRequest {
     /// The records.
     pub records: LabelRequest,
-    /// `"threshold": P`, overriding the server's `--threshold`.
-    pub threshold: Option<f64>,
-    /// `"abstain": [LOW, HIGH]`, overriding the server's `--abstain`.
-    pub abstain: Option<(f64, f64)>,
+    /// `"threshold": P` and `"abstain": [LOW, HIGH]`, overriding the server's `--threshold`
+    /// and `--abstain`.
+    pub choice: DecisionOverride,
 }
 
 impl ParsedRequest {
-    /// The decision for this request: its own fields over the server's defaults over the
+    /// The decision for this request: its own fields over the server's flags over the
     /// model's threshold; `None` when none is set (the model's threshold).
-    pub fn decision(&self, server: &DecisionDefaults, model_threshold: f64) -> Option<Decision> {
-        let threshold = self.threshold.or(server.threshold);
-        let abstain = self.abstain.or(server.abstain);
-        if threshold.is_none() && abstain.is_none() {
-            return None;
-        }
-        // Both were checked when parsed.
-        Decision::new(threshold.unwrap_or(model_threshold), abstain).ok()
+    pub fn decision(&self, server: &DecisionOverride, model_threshold: f64) -> Option<Decision> {
+        self.choice.or(*server).decision(model_threshold)
     }
-}
-
-/// The server's `--threshold` and `--abstain`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct DecisionDefaults {
-    /// `--threshold`.
-    pub threshold: Option<f64>,
-    /// `--abstain`.
-    pub abstain: Option<(f64, f64)>,
 }
 
 /// The records of a parsed `POST /label` body.
@@ -240,14 +224,7 @@ pub fn parse_label_request(body: &[u8]) -> Result<ParsedRequest, String> {
     };
     let threshold = match obj.remove("threshold") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(v) if (0.0..=1.0).contains(&v) => Some(v),
-            _ => {
-                return Err(format!(
-                    "`threshold` must be a probability from 0 to 1, found {n}"
-                ))
-            }
-        },
+        Some(Value::Number(n)) => n.as_f64(),
         Some(other) => {
             return Err(format!(
                 "`threshold` must be a number from 0 to 1, found {}",
@@ -258,12 +235,7 @@ pub fn parse_label_request(body: &[u8]) -> Result<ParsedRequest, String> {
     let abstain = match obj.remove("abstain") {
         None | Some(Value::Null) => None,
         Some(Value::Array(band)) => match band.as_slice() {
-            [Value::Number(low), Value::Number(high)] => match (low.as_f64(), high.as_f64()) {
-                (Some(l), Some(h)) if (0.0..=1.0).contains(&l) && (0.0..=1.0).contains(&h) && l <= h => {
-                    Some((l, h))
-                }
-                _ => return Err(format!("`abstain` must be [LOW, HIGH] with 0 <= LOW <= HIGH <= 1, found [{low}, {high}]")),
-            },
+            [Value::Number(low), Value::Number(high)] => low.as_f64().zip(high.as_f64()),
             _ => return Err("`abstain` must be [LOW, HIGH], two numbers".to_string()),
         },
         Some(other) => {
@@ -273,6 +245,8 @@ pub fn parse_label_request(body: &[u8]) -> Result<ParsedRequest, String> {
             ))
         }
     };
+    // The ranges are checked where every labelling decision is: `DecisionOverride::new`.
+    let choice = DecisionOverride::new(threshold, abstain).map_err(|e| e.to_string())?;
     let records = match (obj.remove("records"), obj.contains_key("text")) {
         (Some(_), true) => {
             Err("give either `text` (one record) or `records` (several), not both".to_string())
@@ -311,11 +285,7 @@ pub fn parse_label_request(body: &[u8]) -> Result<ParsedRequest, String> {
                 .to_string(),
         ),
     }?;
-    Ok(ParsedRequest {
-        records,
-        threshold,
-        abstain,
-    })
+    Ok(ParsedRequest { records, choice })
 }
 
 fn item(
@@ -359,24 +329,19 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Label a parsed request: one row object, or `{"rows": [...]}`. `decision` is the
-/// model's threshold when `None`.
+/// Label a parsed request: one row object, or `{"rows": [...]}`.
 pub fn label(
     labeler: &Labeler<'_>,
     request: &LabelRequest,
     top_terms: usize,
-    decision: Option<Decision>,
+    decision: Decision,
 ) -> Vec<u8> {
     let mut out = Vec::new();
     let row = |item: &Item, out: &mut Vec<u8>| {
         let row = match labeler.predict(&item.text, top_terms) {
             Ok(p) => LabelRow {
                 id: &item.id,
-                label: Some(match decision {
-                    Some(d) => d.verdict(p.score).as_str(),
-                    None if p.is_security => "security",
-                    None => "non-security",
-                }),
+                label: Some(decision.verdict(p.score).as_str()),
                 score: Some((p.score * 1e6).round() / 1e6),
                 terms: p.terms,
                 error: None,
@@ -542,15 +507,12 @@ mod tests {
     fn a_request_overrides_the_server_decision() {
         let p =
             parse_label_request(br#"{"text":"a","threshold":0.2,"abstain":[0.4,0.6]}"#).unwrap();
-        let server = DecisionDefaults {
-            threshold: Some(0.9),
-            abstain: None,
-        };
+        let server = DecisionOverride::new(Some(0.9), None).unwrap();
         let d = p.decision(&server, 0.5).unwrap();
         assert_eq!((d.threshold(), d.abstain()), (0.2, Some((0.4, 0.6))));
         let plain = parse_label_request(br#"{"text":"a"}"#).unwrap();
         assert_eq!(plain.decision(&server, 0.5).unwrap().threshold(), 0.9);
-        assert_eq!(plain.decision(&DecisionDefaults::default(), 0.5), None);
+        assert_eq!(plain.decision(&DecisionOverride::default(), 0.5), None);
     }
 
     #[test]

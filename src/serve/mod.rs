@@ -38,7 +38,7 @@ use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use secdisc_infer::Labeler;
+use secdisc_infer::{DecisionOverride, Labeler};
 use secdisc_model::{ModelBundle, SentenceVectors};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{oneshot, Semaphore};
@@ -75,7 +75,7 @@ pub struct ServeConfig {
     /// Print one line per answer on stderr.
     pub access_log: bool,
     /// `--threshold` and `--abstain`, which a request may override.
-    pub decision: api::DecisionDefaults,
+    pub decision: DecisionOverride,
 }
 
 /// Status codes counted one by one in `/metrics`; others count as `other`.
@@ -509,11 +509,13 @@ fn worker(
                     }
                 };
                 counters.records.fetch_add(n, Ordering::Relaxed);
+                let decision =
+                    labeler.decision(parsed.decision(&config.decision, bundle.threshold));
                 Reply::ok(api::label(
                     &labeler,
                     &parsed.records,
                     config.top_terms,
-                    parsed.decision(&config.decision, bundle.threshold),
+                    decision,
                 ))
             }
             Err(message) => Reply::error(400, &message),

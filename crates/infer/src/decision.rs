@@ -38,10 +38,10 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DecisionError {
     /// The threshold is not in `[0, 1]`.
-    #[error("threshold {0} is not a probability in [0, 1]")]
+    #[error("threshold {0} is not a probability from 0 to 1")]
     Threshold(f64),
     /// The band's ends are not in `[0, 1]` or low exceeds high.
-    #[error("abstain band {low}-{high} must lie in [0, 1] with low <= high")]
+    #[error("abstain band [{low}, {high}] must have 0 <= LOW <= HIGH <= 1")]
     Band {
         /// Low end.
         low: f64,
@@ -74,16 +74,11 @@ impl Decision {
     /// # Errors
     /// [`DecisionError`] when a value is not a probability or the band is reversed.
     pub fn new(threshold: f64, abstain: Option<(f64, f64)>) -> Result<Decision, DecisionError> {
-        let probability = |v: f64| (0.0..=1.0).contains(&v);
-        if !probability(threshold) {
-            return Err(DecisionError::Threshold(threshold));
-        }
-        if let Some((low, high)) = abstain {
-            if !(probability(low) && probability(high) && low <= high) {
-                return Err(DecisionError::Band { low, high });
-            }
-        }
-        Ok(Decision { threshold, abstain })
+        let choice = DecisionOverride::new(Some(threshold), abstain)?;
+        Ok(Decision {
+            threshold,
+            abstain: choice.abstain,
+        })
     }
 
     /// The model's own decision: its threshold (checked when the model was loaded), no band.
@@ -111,6 +106,74 @@ impl Decision {
             _ if score >= self.threshold => Verdict::Security,
             _ => Verdict::NonSecurity,
         }
+    }
+}
+
+/// A threshold and an abstain band chosen when labelling, each optional (a flag, a field of a
+/// request), checked. [`DecisionOverride::or`] layers one over another (a request over the
+/// server's flags) and [`DecisionOverride::decision`] falls back to the model's threshold.
+///
+/// ```
+/// use secdisc_infer::DecisionOverride;
+/// let server = DecisionOverride::new(Some(0.9), None)?;
+/// let request = DecisionOverride::new(None, Some((0.4, 0.6)))?;
+/// let d = request.or(server).decision(0.5).unwrap();
+/// assert_eq!((d.threshold(), d.abstain()), (0.9, Some((0.4, 0.6))));
+/// assert_eq!(DecisionOverride::default().decision(0.5), None);
+/// # Ok::<(), secdisc_infer::DecisionError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DecisionOverride {
+    threshold: Option<f64>,
+    abstain: Option<(f64, f64)>,
+}
+
+impl DecisionOverride {
+    /// Check the values given.
+    ///
+    /// # Errors
+    /// [`DecisionError`] when a value is not a probability or the band is reversed.
+    pub fn new(
+        threshold: Option<f64>,
+        abstain: Option<(f64, f64)>,
+    ) -> Result<DecisionOverride, DecisionError> {
+        let probability = |v: f64| (0.0..=1.0).contains(&v);
+        if let Some(t) = threshold.filter(|&t| !probability(t)) {
+            return Err(DecisionError::Threshold(t));
+        }
+        if let Some((low, high)) = abstain {
+            if !(probability(low) && probability(high) && low <= high) {
+                return Err(DecisionError::Band { low, high });
+            }
+        }
+        Ok(DecisionOverride { threshold, abstain })
+    }
+
+    /// This override's values, and `fallback`'s where this one has none.
+    pub fn or(self, fallback: DecisionOverride) -> DecisionOverride {
+        DecisionOverride {
+            threshold: self.threshold.or(fallback.threshold),
+            abstain: self.abstain.or(fallback.abstain),
+        }
+    }
+
+    /// The threshold given, if any.
+    pub fn threshold(&self) -> Option<f64> {
+        self.threshold
+    }
+
+    /// The band given, if any.
+    pub fn abstain(&self) -> Option<(f64, f64)> {
+        self.abstain
+    }
+
+    /// The decision with the model's threshold where none was given; `None` when nothing was
+    /// given (the model decides alone).
+    pub fn decision(self, model_threshold: f64) -> Option<Decision> {
+        (self != DecisionOverride::default()).then(|| Decision {
+            threshold: self.threshold.unwrap_or(model_threshold),
+            abstain: self.abstain,
+        })
     }
 }
 

@@ -329,6 +329,11 @@ impl<'m> Labeler<'m> {
         Ok(explanation)
     }
 
+    /// The decision rows are labelled by: `chosen`, or the model's threshold.
+    pub fn decision(&self, chosen: Option<Decision>) -> Decision {
+        chosen.unwrap_or_else(|| Decision::of_model(self.bundle.threshold))
+    }
+
     /// The output row of one item; counts it in `summary`.
     #[allow(clippy::too_many_arguments)]
     fn label_one<'a>(
@@ -336,7 +341,8 @@ impl<'m> Labeler<'m> {
         f: &mut Featurizer<'m>,
         item: &'a InputItem,
         dense: &Dense,
-        (k, decision): (usize, &Decision),
+        k: usize,
+        decision: &Decision,
         contributions: &mut Vec<Contribution>,
         scratch: &mut RowScratch,
         summary: &mut LabelSummary,
@@ -424,9 +430,7 @@ impl<'m> Labeler<'m> {
         opts: &LabelOptions,
         fold: impl Fn(&mut O, LabelRow<'a>) + Sync,
     ) -> Vec<(O, LabelSummary)> {
-        let decision = opts
-            .decision
-            .unwrap_or_else(|| Decision::of_model(self.bundle.threshold));
+        let decision = self.decision(opts.decision);
         let top_terms = opts.top_terms;
         items
             .par_chunks(PIECE)
@@ -442,7 +446,8 @@ impl<'m> Labeler<'m> {
                         &mut f,
                         item(t),
                         &dense,
-                        (top_terms, &decision),
+                        top_terms,
+                        &decision,
                         &mut contributions,
                         &mut scratch,
                         &mut summary,

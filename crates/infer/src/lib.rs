@@ -46,7 +46,7 @@ mod suggest;
 #[cfg(test)]
 mod testutil;
 
-pub use decision::{Decision, DecisionError, Verdict};
+pub use decision::{Decision, DecisionError, DecisionOverride, Verdict};
 pub use explain::{
     explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,
 };
