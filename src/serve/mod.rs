@@ -84,23 +84,36 @@ const STATUSES: [u16; 8] = [200, 400, 404, 405, 408, 413, 500, 503];
 /// Counts reported at shutdown and by `/metrics`.
 #[derive(Debug, Default)]
 struct Counters {
-    served: AtomicU64,
-    client_errors: AtomicU64,
-    rejected_busy: AtomicU64,
-    rejected_connections: AtomicU64,
+    /// Answers by status (the statuses of [`STATUSES`], then `other`): every total at shutdown
+    /// and in `/metrics` is a sum of these.
     by_status: [AtomicU64; STATUSES.len()],
     other_status: AtomicU64,
+    /// Connections answered 503 beyond `--max-connections` (written raw, not counted above).
+    rejected_connections: AtomicU64,
     /// Rows labelled (records of `/label` requests answered 200).
     records: AtomicU64,
     /// Time spent answering, in microseconds.
     micros: AtomicU64,
-    /// Connections open now.
-    open: AtomicU64,
 }
 
 impl Counters {
-    /// The Prometheus text exposition of the counters.
-    fn prometheus(&self, config: &ServeConfig) -> Vec<u8> {
+    /// Answers with a status of [`STATUSES`] in `range`.
+    fn answered(&self, range: std::ops::RangeInclusive<u16>) -> u64 {
+        STATUSES
+            .iter()
+            .zip(&self.by_status)
+            .filter(|(s, _)| range.contains(s))
+            .map(|(_, n)| n.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Every answer.
+    fn total(&self) -> u64 {
+        self.answered(0..=u16::MAX) + self.other_status.load(Ordering::Relaxed)
+    }
+
+    /// The Prometheus text exposition of the counters; `open` connections now.
+    fn prometheus(&self, config: &ServeConfig, open: usize) -> Vec<u8> {
         use std::fmt::Write as _;
         let mut s = String::new();
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -140,7 +153,7 @@ impl Counters {
                 "secdisc_connections_open",
                 "gauge",
                 "Connections open now.",
-                load(&self.open).to_string(),
+                open.to_string(),
             ),
             (
                 "secdisc_max_connections",
@@ -188,8 +201,19 @@ struct Job {
 struct Shared {
     queue: SyncSender<Job>,
     model_json: Bytes,
+    /// `GET /openapi.json`, built once.
+    openapi_json: Bytes,
     config: ServeConfig,
     counters: Arc<Counters>,
+    /// One permit per connection that may be open (`--max-connections`).
+    slots: Arc<Semaphore>,
+}
+
+impl Shared {
+    /// Connections open now.
+    fn open_connections(&self) -> usize {
+        self.config.max_connections - self.slots.available_permits()
+    }
 }
 
 /// Serve `bundle` until SIGINT/SIGTERM. `model_json` is the `GET /model` body. Prints the
@@ -238,8 +262,10 @@ pub fn run(
     let shared = Arc::new(Shared {
         queue,
         model_json: Bytes::from(model_json),
+        openapi_json: Bytes::from(api::openapi()),
         config: config.clone(),
         counters: Arc::clone(&counters),
+        slots: Arc::new(Semaphore::new(config.max_connections)),
     });
     std::thread::scope(|scope| {
         for _ in 0..config.workers {
@@ -253,9 +279,9 @@ pub fn run(
     });
     eprintln!(
         "secdisc: shut down after {} requests ({} client errors, {} refused as busy, {} connections refused)",
-        counters.served.load(Ordering::Relaxed),
-        counters.client_errors.load(Ordering::Relaxed),
-        counters.rejected_busy.load(Ordering::Relaxed),
+        counters.total(),
+        counters.answered(400..=499),
+        counters.answered(503..=503),
         counters.rejected_connections.load(Ordering::Relaxed)
     );
     Ok(())
@@ -294,7 +320,6 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut
         .max_header_size(config.max_header_bytes)
         .keep_alive(config.keep_alive)
         .title_case_headers(true);
-    let slots = Arc::new(Semaphore::new(config.max_connections));
     let graceful = GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -312,7 +337,7 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut
         // Small answers go out in one segment; without this a body written after its head
         // waits for the client's delayed ACK.
         let _ = stream.set_nodelay(true);
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+        let Ok(slot) = Arc::clone(&shared.slots).try_acquire_owned() else {
             shared
                 .counters
                 .rejected_connections
@@ -326,13 +351,10 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut
             async move { Ok::<_, Infallible>(answer(request, &shared, peer).await) }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        let counters = Arc::clone(&shared.counters);
-        counters.open.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             // A client that hangs up, times out or sends garbage has had its answer (or none
             // is possible); the server has nothing to add.
             let _ = connection.await;
-            counters.open.fetch_sub(1, Ordering::Relaxed);
             drop(slot);
         });
     }
@@ -380,17 +402,11 @@ async fn answer(
     let path = request.uri().path().to_string();
     let (reply, close) = handle(request, shared).await;
     let counters = &shared.counters;
-    counters.served.fetch_add(1, Ordering::Relaxed);
     counters.count_status(reply.status);
     counters.micros.fetch_add(
         u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         Ordering::Relaxed,
     );
-    match reply.status {
-        503 => counters.rejected_busy.fetch_add(1, Ordering::Relaxed),
-        400..=499 => counters.client_errors.fetch_add(1, Ordering::Relaxed),
-        _ => 0,
-    };
     if shared.config.access_log {
         eprintln!(
             "secdisc: {peer} {method} {path:?} {} {} bytes {:.1} ms",
@@ -412,11 +428,15 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> (Reply, bool) {
         Route::Health => (Reply::ok(br#"{"status":"ok"}"#.to_vec()), false),
         Route::Model => (Reply::ok(shared.model_json.to_vec()), false),
         Route::Metrics => {
-            let mut reply = Reply::ok(shared.counters.prometheus(&shared.config));
+            let mut reply = Reply::ok(
+                shared
+                    .counters
+                    .prometheus(&shared.config, shared.open_connections()),
+            );
             reply.content_type = api::PROMETHEUS;
             (reply, false)
         }
-        Route::OpenApi => (Reply::ok(api::openapi()), false),
+        Route::OpenApi => (Reply::ok(shared.openapi_json.to_vec()), false),
         Route::Label => {
             let body = match read_body(request, &shared.config).await {
                 Ok(b) => b,
