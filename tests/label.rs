@@ -194,6 +194,12 @@ fn threshold_and_abstain_band_decide_at_labelling_time() {
     );
     // The rows read back: the backlog report, and --resume of a finished file.
     expect_code(&d.sh("report --records t.jsonl l.jsonl --json"), 0);
+    let finished = std::fs::read(d.path("l.jsonl")).unwrap();
+    let o = d.sh(&format!(
+        "label -m {model} t.jsonl --abstain 0.0-0.5 -o l.jsonl --resume"
+    ));
+    expect_code(&o, 0);
+    assert_eq!(std::fs::read(d.path("l.jsonl")).unwrap(), finished);
     for bad in [
         "--threshold 1.5",
         "--threshold=-0.1",
