@@ -437,7 +437,7 @@ def attack_outputs(c):
         ("ingest -o INPUT", ["ingest", "gh.json", "-o", "gh.json"], "gh.json"),
         ("adapt -o MODEL", ["adapt", "-m", "m_lr.json", "clobber.csv", "-o", "m_lr.json"], "m_lr.json"),
     ]:
-        r = c.check("outputs", name, argv, codes=(1, 2), unchanged=(keep,))
+        c.check("outputs", name, argv, codes=(1, 2), unchanged=(keep,))
 
 
 def attack_flags(c):
