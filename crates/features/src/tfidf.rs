@@ -901,8 +901,10 @@ impl Featurizer<'_> {
     /// ```
     pub fn as_written(&self, text: &str, feature: u32) -> Option<String> {
         let v = self.vectorizer;
+        // `get`: a text other than the last one transformed gives `None` or other words, never
+        // a panic.
         let word = |i: usize| {
-            let (a, b) = self.spans[i];
+            let &(a, b) = self.spans.get(i)?;
             text.get(a as usize..b as usize)
         };
         if let Some(i) = self
