@@ -414,6 +414,38 @@ fn misused_flags_are_usage_errors() {
         &d.sh("train c.csv -o n.json --min-df 1 --penalty elasticnet --l1-ratio 0.3"),
         0,
     );
+    // Flag values checked by the binary rather than clap: usage errors too (they exited 1).
+    for (cmd, says) in [
+        (
+            "train c.csv -o s.json --features tfidf+static",
+            "pass --static TABLE",
+        ),
+        (
+            "train c.csv -o s.json --features encoder",
+            "pass --encoder DIR",
+        ),
+        (
+            "train c.csv -o s.json --features tfidf+static --static t.json --dense-weight 0",
+            "--dense-weight must be a positive number",
+        ),
+        (
+            "train c.csv -o s.json --classifier ensemble --ensemble-members lr,ensemble",
+            "cannot contain ensemble",
+        ),
+        (
+            "train c.csv -o s.json --classifier ensemble --ensemble-members lr,foo",
+            "unknown classifier \"foo\"",
+        ),
+        (
+            "serve -m m.json --max-body-bytes 0",
+            "would refuse every request",
+        ),
+    ] {
+        let args: Vec<&str> = cmd.split_whitespace().collect();
+        let e = expect_code(&d.run_env(&args, &[("SECDISC_ENCODER", None)]), 2);
+        assert!(e.contains(says), "{cmd}: {e}");
+        assert!(!d.path("s.json").exists(), "{cmd}");
+    }
 }
 
 /// Issue 13 item 7 and 10: counts in a model file drove allocations (kNN `k` = 10^18 panicked

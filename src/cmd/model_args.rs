@@ -381,9 +381,11 @@ impl ModelArgs {
                     .ensemble_members
                     .iter()
                     .map(|name| {
-                        let kind: ClassifierKind = name.parse()?;
+                        let kind: ClassifierKind = name.parse().unwrap_or_else(|e| {
+                            crate::cli::usage(format!("--ensemble-members: {e}"))
+                        });
                         if kind == ClassifierKind::Ensemble {
-                            anyhow::bail!("--ensemble-members cannot contain ensemble");
+                            crate::cli::usage("--ensemble-members cannot contain ensemble");
                         }
                         self.classifier(kind)
                     })

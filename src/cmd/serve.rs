@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
 use secdisc_model::{ModelBundle, SentenceVectors};
 
 use super::inspect::Inspection;
@@ -74,7 +73,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
     });
     if args.max_body_bytes == 0 {
-        bail!("--max-body-bytes 0 would refuse every request; use at least 1024");
+        crate::cli::usage("--max-body-bytes 0 would refuse every request; use at least 1024");
     }
     let bundle = ModelBundle::load(&args.model)?;
     let vectors = super::vectors::for_model(&bundle, args.encoder.encoder.as_deref())?;

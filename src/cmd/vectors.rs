@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use rayon::prelude::*;
 use secdisc_encoder::{EmbeddingCache, EncoderParams, SentenceEncoder};
 use secdisc_features::{DenseRows, StaticEmbedding};
@@ -120,17 +120,17 @@ pub fn dense_features(
         return Ok(None);
     }
     if !(model.dense_weight.is_finite() && model.dense_weight > 0.0) {
-        bail!(
+        crate::cli::usage(format!(
             "--dense-weight must be a positive number, got {}",
             model.dense_weight
-        );
+        ));
     }
     if model.feature_set.uses_static() {
         return static_features(model, texts).map(Some);
     }
     let Some(dir) = model.encoder.encoder.as_deref() else {
-        bail!("--features {} needs the encoder: pass --encoder DIR or set SECDISC_ENCODER (scripts/fetch-encoder.sh fetches all-MiniLM-L6-v2)",
-            clap::ValueEnum::to_possible_value(&model.feature_set).map_or_else(String::new, |v| v.get_name().to_string()));
+        crate::cli::usage(format!("--features {} needs the encoder: pass --encoder DIR or set SECDISC_ENCODER (scripts/fetch-encoder.sh fetches all-MiniLM-L6-v2)",
+            clap::ValueEnum::to_possible_value(&model.feature_set).map_or_else(String::new, |v| v.get_name().to_string())));
     };
     let encoder = load_encoder(dir, model.max_tokens)?;
     let mut cache = match cache_dir(model) {
@@ -180,7 +180,7 @@ pub fn dense_features(
 /// The vectors of `texts` from the `--static` table, which the model will carry.
 fn static_features(model: &ModelArgs, texts: &[String]) -> anyhow::Result<DenseFeatures> {
     let Some(path) = &model.static_table else {
-        bail!("--features tfidf+static needs a table: pass --static TABLE (make one with `secdisc distill -o TABLE`)");
+        crate::cli::usage("--features tfidf+static needs a table: pass --static TABLE (make one with `secdisc distill -o TABLE`)");
     };
     let table = StaticEmbedding::load(path)?;
     let dim = table.dim();

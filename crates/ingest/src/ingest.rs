@@ -417,7 +417,7 @@ impl Ingester {
         };
         match result {
             Ok(()) => Ok(()),
-            // A fatal error in this input: with --keep-going, count it and go on with the next.
+            // A fatal error in this input: in ErrorMode::KeepGoing, count it and go on with the next.
             Err(e) => self.pipeline.skip_into(e, sink),
         }
     }

@@ -46,7 +46,7 @@ pub struct InputSummary {
     pub format: String,
     /// Items read from it (issues, comments, posts, events, rows).
     pub records_in: u64,
-    /// Errors skipped in it with `--keep-going`.
+    /// Errors skipped in it ([`ErrorMode::KeepGoing`](crate::ErrorMode::KeepGoing)).
     pub skipped: u64,
 }
 
@@ -83,7 +83,7 @@ pub struct Summary {
     /// Output units dropped (`duplicate`: merged by `--dedup`; `no_prose`: a comment or thread with
     /// nothing left).
     pub units_dropped: BTreeMap<String, u64>,
-    /// Errors skipped with `--keep-going`.
+    /// Errors skipped ([`ErrorMode::KeepGoing`](crate::ErrorMode::KeepGoing)).
     pub skipped: u64,
     /// The first skipped errors (at most 20), as messages with file and position.
     pub skipped_examples: Vec<String>,
@@ -167,7 +167,7 @@ impl Summary {
             }
         }
         if self.skipped > 0 {
-            let _ = writeln!(s, "  skipped after errors (--keep-going): {}", self.skipped);
+            let _ = writeln!(s, "  skipped after errors: {}", self.skipped);
             for m in &self.skipped_examples {
                 let _ = writeln!(s, "    {m}");
             }

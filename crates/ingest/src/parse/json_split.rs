@@ -445,7 +445,7 @@ impl<R: BufRead> JsonSplitter<R> {
                     };
                     // A value cannot be empty: a stray `}` where an array item belongs is taken
                     // as a (bad) item, so reading always moves on (an empty capture made
-                    // `--keep-going` report the same error forever; issue 6, found by fuzzing).
+                    // `ErrorMode::KeepGoing` report the same error forever; issue 6, found by fuzzing).
                     let empty = i == 0 && self.buf.is_empty();
                     if stop && !empty {
                         end = Some(i);
