@@ -13,8 +13,6 @@ use secdisc_ingest::{IngestError, LabelPolicy, ReadOptions, RecordFormat, Record
 use secdisc_model::ModelBundle;
 use serde::Serialize;
 
-use super::label_input::to_items;
-
 /// Flags of `secdisc explain`.
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
@@ -191,7 +189,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let name = reader.name().to_string();
     let fatal: Arc<Mutex<Option<IngestError>>> = Arc::default();
     let (mut explained, mut errors) = (0usize, 0usize);
-    for item in to_items(reader, Arc::clone(&fatal)) {
+    for item in secdisc_infer::record_items(reader, Arc::clone(&fatal)) {
         let block = match &item {
             InputItem::Record {
                 id,

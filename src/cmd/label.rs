@@ -15,7 +15,7 @@ use secdisc_ingest::IngestError;
 use secdisc_model::ModelBundle;
 
 use super::dataset;
-use super::label_input::{self, ExportArgs};
+use super::label_input::ExportArgs;
 
 /// Output encoding flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,7 +110,10 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     // Read once: the bytes are parsed here and hashed into a resumable run's key.
     let model_bytes = ModelBundle::read_bytes(&args.model)?;
     let bundle = ModelBundle::from_json(&args.model, &model_bytes)?;
-    let inputs = label_input::open(&args.inputs, args.input_format, &args.export)?;
+    let inputs = secdisc_infer::LabelInputs::open(
+        &args.inputs,
+        &args.export.input_params(args.input_format),
+    )?;
     if args.report.is_some() && inputs.has_exports() {
         usage("--report joins the labels with a records file, and this input is an export: run `secdisc ingest EXPORT -o records.jsonl` first, then `secdisc label records.jsonl -o labels.jsonl --report FILE`");
     }

@@ -36,6 +36,7 @@
 mod decision;
 mod explain;
 mod input;
+mod label_inputs;
 pub mod label_rows;
 mod labeler;
 mod output;
@@ -51,6 +52,7 @@ pub use explain::{
     explain_row, top_terms, Explanation, LinearExplanation, TermContribution, TermWeight, TopTerms,
 };
 pub use input::{InputItem, Provenance};
+pub use label_inputs::{error_location, record_items, InputParams, Item, LabelInputs};
 pub use labeler::{LabelOptions, LabelSummary, Labeler, Prediction, RowSink};
 pub use output::{LabelRow, OutputFormat};
 #[cfg(feature = "parquet")]
