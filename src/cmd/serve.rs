@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use secdisc_model::{ModelBundle, SentenceVectors};
 
-use super::inspect::Inspection;
 use crate::serve::{self, ServeConfig};
+use secdisc_report::Inspection;
 
 /// Flags of `secdisc serve`.
 #[derive(Debug, clap::Args)]

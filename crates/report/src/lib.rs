@@ -1,5 +1,6 @@
 //! Self-contained HTML reports of `evaluate` and `compare` runs, and the security backlog of
-//! `secdisc report` ([`backlog`], [`backlog_html`], [`backlog_md`], [`topics`]).
+//! `secdisc report` ([`backlog`], [`backlog_html`], [`backlog_md`], [`topics`]), and the model
+//! description of `secdisc inspect` ([`Inspection`]).
 //!
 //! [`Report`] gathers what a page shows (borrowed from a `CvReport` or `CompareReport`, the
 //! labels, and the top-weighted terms of models fitted on all the data); [`html::render`] turns
@@ -13,6 +14,7 @@ pub mod backlog_md;
 pub mod bars;
 pub mod curves;
 pub mod html;
+pub mod inspection;
 pub mod svg;
 #[cfg(test)]
 mod testutil;
@@ -25,6 +27,7 @@ use secdisc_model::MetricSet;
 use secdisc_train::{ClassifierCv, CompareReport, CvReport, FoldResult, PairTest};
 
 pub use html::render;
+pub use inspection::Inspection;
 
 /// Which command made the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
