@@ -1,11 +1,10 @@
 //! `secdisc compare`: several classifiers on identical folds, with significance tests.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use secdisc_train::{compare, ClassifierKind, CompareReport};
+use secdisc_train::{compare, ClassifierKind};
 
 use super::cv_args::CvArgs;
 use super::dataset;
@@ -106,91 +105,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
         html_report::write(path, &page)?;
     }
-    output::print_report(&report, args.json, || render(&report, &data.name))?;
+    output::print_report(&report, args.json, || {
+        secdisc_report::terminal::compare_report(&report, &data.name)
+    })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The terminal report: one row per classifier (mean ± std of every metric, fit and predict
-/// seconds summed over folds), then the pairwise tests.
-pub fn render(r: &CompareReport, name: &str) -> String {
-    let mut s = String::new();
-    let pct = 100.0 * r.positives as f64 / r.n as f64;
-    let _ = writeln!(
-        s,
-        "{name}: {} records, {} security ({pct:.1}%); {} folds x {} repeats, seed {}, threshold {}\n",
-        r.n, r.positives, r.folds, r.repeats, r.seed, r.threshold
-    );
-    // Columns as wide as the longest classifier name (`fasttext`) and pair name.
-    let nw = r
-        .classifiers
-        .iter()
-        .map(|c| c.name.len())
-        .max()
-        .unwrap_or(0)
-        .max(6);
-    let pw = r
-        .tests
-        .iter()
-        .map(|t| t.a.len() + t.b.len() + 1)
-        .max()
-        .unwrap_or(0)
-        .max(11);
-    let _ = writeln!(
-        s,
-        "{:<nw$} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8} {:>8}",
-        "model",
-        "precision",
-        "recall",
-        "f1",
-        "roc_auc",
-        "g_mean",
-        "mcc",
-        "pr_auc",
-        "fit s",
-        "pred s"
-    );
-    for c in &r.classifiers {
-        let (m, d) = (&c.mean, &c.std);
-        let cell = |a: f64, b: f64| format!("{a:.3} ± {b:.3}");
-        let _ = writeln!(
-            s,
-            "{:<nw$} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8.2} {:>8.2}",
-            c.name,
-            cell(m.precision, d.precision),
-            cell(m.recall, d.recall),
-            cell(m.f1, d.f1),
-            cell(m.auc, d.auc),
-            cell(m.gmean, d.gmean),
-            cell(m.mcc, d.mcc),
-            cell(m.pr_auc, d.pr_auc),
-            c.fit_seconds,
-            c.predict_seconds
-        );
-    }
-    let _ = writeln!(
-        s,
-        "\npairwise tests over {} folds (Holm-corrected within each metric; * = both tests below 0.05):",
-        r.folds * r.repeats
-    );
-    let _ = writeln!(
-        s,
-        "{:<7} {:<pw$} {:>10} {:>12} {:>12} {:>8} {:>12} {:>12}",
-        "metric", "pair", "mean diff", "wilcoxon p", "holm", "t", "t-test p", "holm"
-    );
-    for t in &r.tests {
-        let _ = writeln!(
-            s,
-            "{:<7} {:<pw$} {:>+10.4} {:>12.4} {:>12.4} {:>8.3} {:>12.4} {:>12.4}{}",
-            t.metric,
-            format!("{}-{}", t.a, t.b),
-            t.mean_difference,
-            t.wilcoxon_p,
-            t.wilcoxon_p_holm,
-            t.t,
-            t.t_p,
-            t.t_p_holm,
-            if t.significant { " *" } else { "" }
-        );
-    }
-    s
 }

@@ -10,7 +10,7 @@ use secdisc_train::metrics::{evaluate, mean_std};
 use secdisc_train::{CvReport, FoldResult};
 
 use super::dataset;
-use super::evaluate::{render, EvaluateArgs};
+use super::evaluate::EvaluateArgs;
 use super::html_report;
 use super::output;
 
@@ -61,7 +61,9 @@ pub fn run(args: &EvaluateArgs, model: &Path) -> anyhow::Result<ExitCode> {
         );
         html_report::write(path, &page)?;
     }
-    output::print_report(&report, args.json, || render(&report, &data.name))?;
+    output::print_report(&report, args.json, || {
+        secdisc_report::terminal::cv_report(&report, &data.name)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

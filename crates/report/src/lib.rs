@@ -16,6 +16,7 @@ pub mod curves;
 pub mod html;
 pub mod inspection;
 pub mod svg;
+pub mod terminal;
 #[cfg(test)]
 mod testutil;
 pub mod topics;
