@@ -13,6 +13,7 @@ pub mod backlog_html;
 pub mod backlog_md;
 pub mod bars;
 pub mod curves;
+pub mod explanation;
 pub mod html;
 pub mod inspection;
 pub mod svg;
