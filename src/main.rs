@@ -5,6 +5,7 @@
 mod cli;
 mod cmd;
 mod hints;
+mod interrupt;
 mod progress;
 
 mod serve;

@@ -2,11 +2,12 @@
 
 use super::choice::choice;
 use crate::cli::usage;
+use crate::interrupt::{signal_name, Interrupt};
 use secdisc_ingest::RecordFormat;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
@@ -285,62 +286,6 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// SIGINT and SIGTERM while `label` writes a file: the reader stops, the rows so far are kept as
-/// `OUT.partial` (what `--resume` continues) instead of a hidden temporary file, and the exit
-/// status is 128 + the signal. A second signal ends the process at once.
-struct Interrupt {
-    stop: Arc<AtomicBool>,
-    signal: Arc<AtomicUsize>,
-}
-
-impl Interrupt {
-    /// Install the handlers when `handle` is true (a file output); otherwise signals keep their
-    /// default action (nothing is half-written on stdout that a handler could save).
-    fn install(handle: bool) -> anyhow::Result<Interrupt> {
-        let interrupt = Interrupt {
-            stop: Arc::new(AtomicBool::new(false)),
-            signal: Arc::new(AtomicUsize::new(0)),
-        };
-        if handle {
-            use signal_hook::consts::{SIGINT, SIGTERM};
-            for signal in [SIGINT, SIGTERM] {
-                // Registered first, so it sees `stop` as the previous signal left it.
-                signal_hook::flag::register_conditional_shutdown(
-                    signal,
-                    128 + signal,
-                    Arc::clone(&interrupt.stop),
-                )
-                .context("cannot install a signal handler")?;
-                signal_hook::flag::register_usize(
-                    signal,
-                    Arc::clone(&interrupt.signal),
-                    signal as usize,
-                )
-                .context("cannot install a signal handler")?;
-                signal_hook::flag::register(signal, Arc::clone(&interrupt.stop))
-                    .context("cannot install a signal handler")?;
-            }
-        }
-        Ok(interrupt)
-    }
-
-    /// The signal that stopped the run, if one did.
-    fn signal(&self) -> Option<i32> {
-        match self.signal.load(Ordering::SeqCst) {
-            0 => None,
-            s => i32::try_from(s).ok(),
-        }
-    }
-}
-
-fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        signal_hook::consts::SIGINT => "SIGINT",
-        signal_hook::consts::SIGTERM => "SIGTERM",
-        _ => "a signal",
-    }
 }
 
 /// What makes a resumable run's rows: the model file's SHA-256 and the flags that change rows.
