@@ -35,6 +35,15 @@ fn ids(jsonl: &str) -> Vec<String> {
 fn labelling_an_export_equals_ingest_then_label() {
     let d = Dir::new();
     let model = repo().join("models/default.json").display().to_string();
+    export_equals_ingest_then_label(&d, &model, &[]);
+    // A model that records its text preparation (whole posts, cleaned as Markdown): exports
+    // are read in its unit, and its records are cleaned again when labelled, to the same text.
+    d.write("data.csv", toy_csv(60));
+    expect_code(&d.sh("train data.csv -o prep.json --min-df 1"), 0);
+    export_equals_ingest_then_label(&d, "prep.json", &["--unit", "comment"]);
+}
+
+fn export_equals_ingest_then_label(d: &Dir, model: &str, ingest_flags: &[&str]) {
     let se = repo().join("tests/fixtures/ingest/shop.stackexchange.com");
     let cases: Vec<Vec<String>> = vec![
         vec![fixture("github_issues_sample.json")],
@@ -52,12 +61,13 @@ fn labelling_an_export_equals_ingest_then_label() {
     for inputs in cases {
         let mut ingest_args = vec!["ingest"];
         ingest_args.extend(inputs.iter().map(String::as_str));
+        ingest_args.extend(ingest_flags);
         let records = d.run(&ingest_args);
         expect_code(&records, 0);
         assert!(!records.stdout.is_empty(), "{inputs:?}");
-        let via_ingest = d.run_stdin(&["label", "-m", &model, "-"], Some(&records.stdout));
+        let via_ingest = d.run_stdin(&["label", "-m", model, "-"], Some(&records.stdout));
         expect_code(&via_ingest, 0);
-        let mut label_args = vec!["label", "-m", &model];
+        let mut label_args = vec!["label", "-m", model];
         label_args.extend(inputs.iter().map(String::as_str));
         let direct = d.run(&label_args);
         expect_code(&direct, 0);
@@ -70,7 +80,7 @@ fn labelling_an_export_equals_ingest_then_label() {
         // The same export on stdin.
         let bytes = std::fs::read(&inputs[0]).unwrap();
         if inputs.len() == 1 {
-            let piped = d.run_stdin(&["label", "-m", &model, "-"], Some(&bytes));
+            let piped = d.run_stdin(&["label", "-m", model, "-"], Some(&bytes));
             expect_code(&piped, 0);
             assert_eq!(
                 ids(&stdout(&piped)).len(),

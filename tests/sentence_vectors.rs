@@ -25,16 +25,18 @@ fn the_encoder_block_without_an_encoder_is_refused_with_what_to_do() {
         "--features",
         "tfidf+encoder",
     ];
-    let cases: [(&[&str], &[&str]); 2] = [
-        (&[], &["--encoder DIR", "SECDISC_ENCODER"]),
+    // No encoder named is a usage error (2); a folder that is not an encoder, a data error (1).
+    let cases: [(&[&str], &[&str], i32); 2] = [
+        (&[], &["--encoder DIR", "SECDISC_ENCODER"], 2),
         (
             &["--encoder", "no-such-folder"],
             &["no-such-folder", "fetch-encoder.sh"],
+            1,
         ),
     ];
-    for (extra, needles) in cases {
+    for (extra, needles, code) in cases {
         let args: Vec<&str> = train.iter().chain(extra).copied().collect();
-        let err = expect_code(&d.run_env(&args, &[("SECDISC_ENCODER", None)]), 1);
+        let err = expect_code(&d.run_env(&args, &[("SECDISC_ENCODER", None)]), code);
         assert!(needles.iter().all(|n| err.contains(n)), "{err}");
         assert!(!d.path("m.json").exists());
     }
@@ -173,7 +175,7 @@ fn a_static_table_travels_in_the_model_and_needs_no_encoder() {
         "{}",
         stdout(&o)
     );
-    let err = expect_code(&d.sh("train data.csv -o n.json --features tfidf+static"), 1);
+    let err = expect_code(&d.sh("train data.csv -o n.json --features tfidf+static"), 2);
     assert!(err.contains("--static TABLE"), "{err}");
 }
 

@@ -16,13 +16,18 @@ struct Server {
 }
 
 impl Server {
-    /// Start `secdisc serve` on a free port and wait for its address on stderr.
+    /// Start `secdisc serve` with the shipped model on a free port and wait for its address on
+    /// stderr.
     fn start(extra: &[&str]) -> Server {
-        let model = repo().join("models/default.json");
+        Server::start_model(&repo().join("models/default.json"), extra)
+    }
+
+    /// As [`Server::start`], with `model`.
+    fn start_model(model: &std::path::Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_secdisc"))
             .arg("serve")
             .arg("--model")
-            .arg(&model)
+            .arg(model)
             .args(["--addr", "127.0.0.1:0"])
             .args(extra)
             .stdin(Stdio::null())
@@ -627,4 +632,86 @@ fn metrics_and_openapi_describe_the_server() {
         "uncertain"
     );
     assert_eq!(server.terminate().0, Some(0));
+}
+
+/// Issue 14 item 1: the model carries its text preparation, so `serve`, `label` on a record
+/// file, `label` on an export and `explain` prepare one Markdown post (a code block, a quote, a
+/// URL) alike and give it the same score, for a model that reads whole posts and for one that
+/// reads paragraphs (a post's score is then its best paragraph's).
+#[test]
+fn serve_label_on_records_and_exports_and_explain_read_a_post_alike() {
+    let d = Dir::new();
+    d.write("data.csv", crate::util::toy_csv(60));
+    let title = "Gateway token check";
+    let body = "The gateway forwards the JWT without verifying its signature.\n\n```\nlet claims = decode(token);\n```\n\n> The README says this is fine.\n\nRotate the leaked API key, see https://example.com/vault for how.";
+    let whole = format!("{title}\n\n{body}");
+    let fixture = repo().join("tests/fixtures/ingest/github_issues_sample.json");
+    let mut issues: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
+    let mut issue = issues.swap_remove(0);
+    issue["title"] = title.into();
+    issue["body"] = body.into();
+    issue["comments"] = 0.into();
+    d.write("export.json", serde_json::to_vec(&[issue]).unwrap());
+    d.write(
+        "records.jsonl",
+        format!("{}\n", serde_json::json!({"id": "r", "text": whole})),
+    );
+    let scores = |out: &std::process::Output| -> Vec<f64> {
+        stdout(out)
+            .lines()
+            .map(|l| json(l)["score"].as_f64().unwrap())
+            .collect()
+    };
+    for (unit, export_rows) in [("comment", 1), ("paragraph", 3)] {
+        let model = format!("m-{unit}.json");
+        expect_code(
+            &d.sh(&format!(
+                "train data.csv -o {model} --min-df 1 --unit {unit}"
+            )),
+            0,
+        );
+        let inspect = stdout(&d.sh(&format!("inspect {model}")));
+        assert!(
+            inspect.contains(&format!("cleaned as markdown, one text per {unit}")),
+            "{inspect}"
+        );
+        let export = d.sh(&format!("label -m {model} export.json"));
+        expect_code(&export, 0);
+        let export = scores(&export);
+        assert_eq!(export.len(), export_rows, "{unit}: {export:?}");
+        let best = export.iter().copied().fold(f64::MIN, f64::max);
+        let records = d.sh(&format!("label -m {model} records.jsonl"));
+        expect_code(&records, 0);
+        assert_eq!(scores(&records), [best], "{unit}: record file vs export");
+        let explained = d.run(&["explain", "-m", &model, "--json", &whole]);
+        expect_code(&explained, 0);
+        let explained = json(stdout(&explained).trim())["score"].as_f64().unwrap();
+        assert!(
+            (explained - best).abs() < 1e-6,
+            "{unit}: explain {explained} vs {best}"
+        );
+        let server = Server::start_model(&d.path(&model), &["--workers", "1"]);
+        for request in [
+            serde_json::json!({"title": title, "text": body}),
+            serde_json::json!({"text": whole}),
+        ] {
+            let (status, _, reply) = server.call("POST", "/label", request.to_string().as_bytes());
+            assert_eq!(status, 200, "{reply}");
+            assert_eq!(
+                json(&reply)["score"].as_f64(),
+                Some(best),
+                "{unit}: serve {request}"
+            );
+        }
+        assert_eq!(server.terminate().0, Some(0));
+    }
+    // Cleaning matters here: read as given, the post scores differently.
+    expect_code(
+        &d.sh("train data.csv -o raw.json --min-df 1 --markup none"),
+        0,
+    );
+    let raw = scores(&d.sh("label -m raw.json records.jsonl"));
+    let cleaned = scores(&d.sh("label -m m-comment.json records.jsonl"));
+    assert_ne!(raw, cleaned);
 }

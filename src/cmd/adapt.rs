@@ -65,7 +65,13 @@ pub fn run(args: &AdaptArgs) -> anyhow::Result<ExitCode> {
             args.model.display()
         );
     }
-    let data = dataset::load_many(&args.labels, args.input_format, dataset::Unlabelled::Reject)?;
+    let mut data =
+        dataset::load_many(&args.labels, args.input_format, dataset::Unlabelled::Reject)?;
+    // The labels are read as the base reads a text; the adapted model reads them so too.
+    let prep = bundle.text_prep.clone();
+    if let Some(prep) = &prep {
+        dataset::prepare(&mut data, prep)?;
+    }
     let texts: Vec<&str> = data.texts.iter().map(String::as_str).collect();
     let base_log_odds = bundle.log_odds(&texts)?;
     // The project's own vocabulary, with the base model's TF-IDF settings.
@@ -136,6 +142,10 @@ pub fn run(args: &AdaptArgs) -> anyhow::Result<ExitCode> {
         },
         adapted.threshold,
     )?;
+    let out = match prep {
+        Some(prep) => out.with_text_prep(prep)?,
+        None => out,
+    };
     out.save(&args.output)
         .with_context(|| format!("cannot write the model to {}", args.output.display()))?;
     eprintln!(

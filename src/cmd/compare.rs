@@ -69,11 +69,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|&k| args.model.classifier(k))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let data = args.cv.load(
+    let mut data = args.cv.load(
         &args.data,
         args.cv.input_format,
         dataset::unlabelled(args.skip_unlabelled),
     )?;
+    dataset::prepare(&mut data, &args.model.prep.prep())?;
     let groups = data.group_refs();
     let dense = super::vectors::dense_features(&args.model, &data.texts)?;
     let input = data.cv_input(

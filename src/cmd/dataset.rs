@@ -40,6 +40,20 @@ pub fn load_many(
     Ok(data)
 }
 
+/// Prepare every text of `data` as a model with `prep` reads it (cleaned, paragraphs joined:
+/// a record keeps its one label whatever the unit), in parallel.
+pub fn prepare(data: &mut Dataset, prep: &secdisc_ingest::TextPrep) -> anyhow::Result<()> {
+    if prep.markup.is_none() {
+        return Ok(());
+    }
+    let preparer = prep.build()?;
+    use rayon::prelude::*;
+    data.texts
+        .par_iter_mut()
+        .for_each(|t| *t = preparer.whole(t));
+    Ok(())
+}
+
 /// Check every output before the run starts: its folder takes new files, it is not a folder,
 /// and it is none of `inputs` (compared as files, whatever their names); see
 /// [`secdisc_output::check_output`].

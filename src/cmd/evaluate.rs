@@ -82,6 +82,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     let mut paths = args.data.clone();
     paths.extend(args.test.iter().cloned());
     let mut data = args.cv.load(&paths, args.cv.input_format, unlabelled)?;
+    dataset::prepare(&mut data, &args.model.prep.prep())?;
     let holdout = args
         .test
         .as_deref()

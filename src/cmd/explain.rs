@@ -80,14 +80,18 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let (mut explained, mut errors) = (0usize, 0usize);
     for item in secdisc_infer::record_items(reader, Arc::clone(&fatal)) {
         let block = match &item {
+            // Record files give records only (an export's prepared units go to `label`).
             InputItem::Record {
                 id,
                 text: Some(text),
-            } if !text.trim().is_empty() => {
+            }
+            | InputItem::Prepared { id, text }
+                if !text.trim().is_empty() =>
+            {
                 explained += 1;
                 render(Some(id), &labeler.explain(text)?)
             }
-            InputItem::Record { id, .. } => {
+            InputItem::Record { id, .. } | InputItem::Prepared { id, .. } => {
                 errors += 1;
                 eprintln!("secdisc: {name}: record `{id}` has no text; skipped");
                 continue;

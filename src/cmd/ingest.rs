@@ -291,6 +291,13 @@ pub struct CleanArgs {
     /// The token that replaces a URL.
     #[arg(long, value_name = "TOKEN", default_value = "[URL]")]
     pub url_token: String,
+    #[command(flatten)]
+    pub bots: BotArgs,
+}
+
+/// Flags that drop bot posts (shared by `ingest` and `label`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BotArgs {
     /// Another bot account whose posts are dropped (repeatable; `[bot]` accounts always are).
     #[arg(long, value_name = "NAME")]
     pub bot: Vec<String>,
@@ -310,6 +317,13 @@ impl CleanArgs {
 
     /// The bot filter of `--no-default-bots` and `--bot NAME...`.
     pub fn bots(&self) -> BotFilter {
+        self.bots.filter()
+    }
+}
+
+impl BotArgs {
+    /// The bot filter of `--no-default-bots` and `--bot NAME...`.
+    pub fn filter(&self) -> BotFilter {
         let start = if self.no_default_bots {
             BotFilter::empty()
         } else {

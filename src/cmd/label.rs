@@ -111,10 +111,24 @@ pub fn run(args: &LabelArgs) -> anyhow::Result<ExitCode> {
     // Read once: the bytes are parsed here and hashed into a resumable run's key.
     let model_bytes = ModelBundle::read_bytes(&args.model)?;
     let bundle = ModelBundle::from_json(&args.model, &model_bytes)?;
+    let export_prep = args.export.export_prep(&bundle.text_prep());
     let inputs = secdisc_infer::LabelInputs::open(
         &args.inputs,
-        &args.export.input_params(args.input_format),
+        &args.export.input_params(args.input_format, &export_prep),
     )?;
+    if inputs.has_exports() {
+        match &bundle.text_prep {
+            Some(prep) if *prep != export_prep => eprintln!(
+                "secdisc: note: the model reads a text {}; exports are read {} as asked, so their rows differ from `serve` and record files on the same text",
+                prep.describe(),
+                export_prep.describe()
+            ),
+            None => eprintln!(
+                "secdisc: note: the model records no text preparation (it was made by an older secdisc): exports are cleaned and cut into paragraphs, record files are read as given; retrain it for every input to be read alike"
+            ),
+            Some(_) => {}
+        }
+    }
     if args.report.is_some() && inputs.has_exports() {
         usage("--report joins the labels with a records file, and this input is an export: run `secdisc ingest EXPORT -o records.jsonl` first, then `secdisc label records.jsonl -o labels.jsonl --report FILE`");
     }

@@ -18,6 +18,7 @@ pub mod label;
 pub mod label_input;
 pub mod model_args;
 pub mod output;
+pub mod prep_args;
 pub mod report;
 pub mod serve;
 pub mod suggest;

@@ -62,6 +62,8 @@ impl FeatureSet {
 /// Flags that define the features and the classifier.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelArgs {
+    #[command(flatten)]
+    pub prep: super::prep_args::TextPrepArgs,
     /// Feature blocks: TF-IDF, sentence vectors from a pretrained encoder (`--encoder`), or
     /// both side by side (each block unit length, the vectors times --dense-weight).
     #[arg(long = "features", value_enum, default_value_t = FeatureSet::Tfidf,

@@ -62,11 +62,13 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         [&args.output],
         args.data.iter().chain(&args.model.static_table),
     )?;
-    let data = dataset::load_many(
+    let mut data = dataset::load_many(
         &args.data,
         args.input_format,
         dataset::unlabelled(args.skip_unlabelled),
     )?;
+    let prep = args.model.prep.prep();
+    dataset::prepare(&mut data, &prep)?;
     let positives = data.positives();
     let tfidf = args.model.tfidf();
     let classifier = args.model.classifier(args.classifier)?;
@@ -163,7 +165,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         dense.map(|d| d.block),
         model,
         threshold,
-    )?;
+    )?
+    .with_text_prep(prep)?;
     bundle
         .save(&args.output)
         .with_context(|| format!("cannot write the model to {}", args.output.display()))?;

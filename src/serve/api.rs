@@ -6,7 +6,9 @@
 //! `{"rows": [...]}` in request order. A row has the fields of a `secdisc label` JSONL row:
 //! `id`, `label`, `score`, `terms`. An `id` may be a string or a number; without one a record
 //! gets its 1-based position. A bare JSON array is refused (400) so that the body shape alone
-//! says whether one or many rows come back.
+//! says whether one or many rows come back. A record may have a `title`; the title and the
+//! text are prepared as the model reads a post (`ModelBundle::text_prep`), as `label` reads a
+//! record file or an export, so a bot and the batch pipeline give the same scores.
 
 use secdisc_infer::{Decision, DecisionOverride, LabelRow, Labeler, OutputFormat};
 use serde_json::Value;
@@ -102,6 +104,8 @@ pub struct Item {
     pub id: String,
     /// The text.
     pub text: String,
+    /// A title (an issue's, a question's), read as the first paragraph as `ingest` reads it.
+    pub title: Option<String>,
 }
 
 /// A parsed `POST /label` body: the records, and the decision they are labelled by.
@@ -315,7 +319,17 @@ fn item(
             ))
         }
     };
-    Ok(Item { id, text })
+    let title = match o.remove("title") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            return Err(format!(
+                "{prefix}title must be a string, found {}",
+                kind(&other)
+            ))
+        }
+    };
+    Ok(Item { id, text, title })
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -338,7 +352,9 @@ pub fn label(
 ) -> Vec<u8> {
     let mut out = Vec::new();
     let row = |item: &Item, out: &mut Vec<u8>| {
-        let row = match labeler.predict(&item.text, top_terms) {
+        // Prepared as the model reads a text (as `label` reads a record or an export's post).
+        let texts = labeler.prepare(item.title.as_deref(), &item.text);
+        let row = match labeler.predict_prepared(&texts, top_terms) {
             Ok(p) => LabelRow {
                 id: &item.id,
                 label: Some(decision.verdict(p.score).as_str()),
@@ -390,7 +406,8 @@ pub fn openapi() -> Vec<u8> {
     });
     let record = serde_json::json!({
         "type": "object", "required": ["text"],
-        "properties": {"id": {"oneOf": [{"type": "string"}, {"type": "number"}]}, "text": {"type": "string"}}
+        "properties": {"id": {"oneOf": [{"type": "string"}, {"type": "number"}]}, "text": {"type": "string"},
+                       "title": {"type": "string", "description": "read as the text's first paragraph"}}
     });
     let error = serde_json::json!({
         "description": "what is wrong, and what to do",
@@ -411,6 +428,7 @@ pub fn openapi() -> Vec<u8> {
                     "properties": {
                         "id": {"oneOf": [{"type": "string"}, {"type": "number"}]},
                         "text": {"type": "string"},
+                        "title": {"type": "string", "description": "read as the text's first paragraph"},
                         "records": {"type": "array", "items": record},
                         "threshold": {"type": "number", "minimum": 0, "maximum": 1},
                         "abstain": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
@@ -483,7 +501,8 @@ mod tests {
             parse_label_request(br#"{"text":"jwt"}"#).map(|p| p.records),
             Ok(LabelRequest::One(Item {
                 id: "1".into(),
-                text: "jwt".into()
+                text: "jwt".into(),
+                title: None
             }))
         );
         assert_eq!(
@@ -492,11 +511,13 @@ mod tests {
             Ok(LabelRequest::Many(vec![
                 Ok(Item {
                     id: "7".into(),
-                    text: "a".into()
+                    text: "a".into(),
+                    title: None
                 }),
                 Ok(Item {
                     id: "2".into(),
-                    text: "b".into()
+                    text: "b".into(),
+                    title: None
                 })
             ]))
         );

@@ -23,7 +23,10 @@ pub struct InputParams {
     /// producer on stdin is served at once. `None`: each input is classified by its first bytes.
     pub record_format: Option<RecordFormat>,
     /// How exports are read (format, unit, cleaning, record size limit). Its error mode is
-    /// ignored: a bad unit never stops labelling, it becomes an error item.
+    /// ignored: a bad unit never stops labelling, it becomes an error item. Export units come
+    /// out as [`InputItem::Prepared`]: set the unit and cleaning to the model's text
+    /// preparation (`secdisc_model::ModelBundle::text_prep`) for them to be read as the model
+    /// reads a text given whole.
     pub export: IngestParams,
     /// Treat every input that is not a record file as this export format instead of detecting
     /// it; with it set, every input is read as an export.
@@ -292,7 +295,16 @@ impl ItemSink<'_> {
 
 impl RecordSink for ItemSink<'_> {
     fn write_record(&mut self, record: &Record) -> secdisc_ingest::Result<()> {
-        self.send(record_item(record.clone()))
+        // Ingest cleaned and cut the unit as `InputParams::export` says: scored as it is.
+        let (item, provenance) = record_item(record.clone());
+        let item = match item {
+            InputItem::Record {
+                id,
+                text: Some(text),
+            } => InputItem::Prepared { id, text },
+            other => other,
+        };
+        self.send((item, provenance))
     }
 
     fn skipped(&mut self, err: &IngestError) -> secdisc_ingest::Result<()> {
@@ -335,12 +347,7 @@ mod tests {
         .expect("write");
         std::fs::write(&b, "id,text\n4,tls\n").expect("write");
         let items = read_all(&[a, b]);
-        let ids: Vec<&str> = items
-            .iter()
-            .map(|i| match i {
-                InputItem::Record { id, .. } | InputItem::Unreadable { id, .. } => id.as_str(),
-            })
-            .collect();
+        let ids: Vec<&str> = items.iter().map(InputItem::id).collect();
         assert_eq!(ids.len(), 4, "{items:?}");
         assert_eq!((ids[0], ids[2], ids[3]), ("1", "3", "4"));
         assert!(ids[1].ends_with("a.jsonl:2"), "{}", ids[1]);

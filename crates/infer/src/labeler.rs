@@ -1,11 +1,13 @@
 //! Parallel, order-preserving bulk labelling with bounded memory.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::mpsc::sync_channel;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 use secdisc_features::{append_dense, push_sparse, Featurizer, SparseRow};
+use secdisc_ingest::TextPreparer;
 use secdisc_model::{Contribution, ModelBundle, ModelError, SentenceVectors};
 
 use crate::decision::{Decision, Verdict};
@@ -82,6 +84,8 @@ pub struct Prediction {
 /// ```
 pub struct Labeler<'m> {
     bundle: &'m ModelBundle,
+    /// The model's text preparation, applied to every text before it is scored.
+    prep: TextPreparer,
     featurizers: Vec<Mutex<Featurizer<'m>>>,
     /// Sentence vectors for the model's dense block, when it has one.
     vectors: Option<&'m dyn SentenceVectors>,
@@ -107,8 +111,8 @@ impl<'m> Labeler<'m> {
             Some(block) if block.needs_encoder() => Err(ModelError::EncoderRequired {
                 fingerprint: block.fingerprint().to_string(),
             }),
-            Some(block) => Ok(Labeler::build(bundle, block.carried_vectors())),
-            None => Ok(Labeler::build(bundle, None)),
+            Some(block) => Labeler::build(bundle, block.carried_vectors()),
+            None => Labeler::build(bundle, None),
         }
     }
 
@@ -125,7 +129,7 @@ impl<'m> Labeler<'m> {
         match &bundle.dense {
             Some(block) if block.needs_encoder() => {
                 block.accepts(vectors)?;
-                Ok(Labeler::build(bundle, Some(vectors)))
+                Labeler::build(bundle, Some(vectors))
             }
             _ => Labeler::new(bundle),
         }
@@ -136,11 +140,18 @@ impl<'m> Labeler<'m> {
         self.bundle
     }
 
-    fn build(bundle: &'m ModelBundle, vectors: Option<&'m dyn SentenceVectors>) -> Labeler<'m> {
+    fn build(
+        bundle: &'m ModelBundle,
+        vectors: Option<&'m dyn SentenceVectors>,
+    ) -> Result<Labeler<'m>, ModelError> {
         let n = rayon::current_num_threads().max(1) + 1;
-        Labeler {
+        Ok(Labeler {
             vectors,
             bundle,
+            prep: bundle
+                .text_prep()
+                .build()
+                .map_err(ModelError::InvalidTextPrep)?,
             featurizers: (0..n)
                 .map(|_| {
                     // Rows carry their word sequence only for a model that reads it.
@@ -148,6 +159,39 @@ impl<'m> Labeler<'m> {
                     Mutex::new(f.with_sequences(bundle.classifier.sequence_len()))
                 })
                 .collect(),
+        })
+    }
+
+    /// The texts the model scores for a post with an optional `title` and its `body`, prepared
+    /// as the model says ([`ModelBundle::text_prep`]): one text, or one per paragraph.
+    pub fn prepare(&self, title: Option<&str>, body: &str) -> Vec<String> {
+        self.prep.texts(title, body)
+    }
+
+    /// `text` prepared, borrowed when the model reads texts as given.
+    fn prepared<'t>(&self, text: &'t str) -> Vec<Cow<'t, str>> {
+        if self.prep.is_as_given() {
+            vec![Cow::Borrowed(text)]
+        } else {
+            self.prep
+                .texts(None, text)
+                .into_iter()
+                .map(Cow::Owned)
+                .collect()
+        }
+    }
+
+    /// The texts an item is scored on: its text prepared, an export unit as it is; `None` for
+    /// an item without text or one that could not be read.
+    fn item_texts<'a>(&self, item: &'a InputItem) -> Option<Vec<Cow<'a, str>>> {
+        match item {
+            InputItem::Record {
+                text: Some(text), ..
+            } if !text.trim().is_empty() => Some(self.prepared(text)),
+            InputItem::Prepared { text, .. } if !text.trim().is_empty() => {
+                Some(vec![Cow::Borrowed(text.as_str())])
+            }
+            _ => None,
         }
     }
 
@@ -256,25 +300,43 @@ impl<'m> Labeler<'m> {
         Ok(Some(vectors))
     }
 
-    /// Label one text, reporting its `k` strongest security terms.
+    /// Label one text, reporting its `k` strongest security terms. The text is prepared as
+    /// the model says; when that splits it into paragraphs, the paragraph with the highest
+    /// score speaks for it.
     ///
     /// # Errors
     /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
     pub fn predict(&self, text: &str, k: usize) -> Result<Prediction, ModelError> {
-        let dense = self.dense_vectors(&[text])?;
-        let mut f = self.featurizer();
-        Ok(self.predict_with(
-            &mut f,
-            text,
-            dense.as_ref().map(|d| d[0].as_slice()),
-            k,
-            &mut Vec::new(),
-            &mut RowScratch::default(),
-        ))
+        self.predict_prepared(&self.prepared(text), k)
     }
 
-    /// The probability of security of each text, in order (sentence vectors computed in
-    /// batches).
+    /// [`Labeler::predict`] of texts already prepared (for example by [`Labeler::prepare`]):
+    /// the one with the highest score, the first of equals.
+    ///
+    /// # Errors
+    /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
+    pub fn predict_prepared<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        k: usize,
+    ) -> Result<Prediction, ModelError> {
+        let refs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let dense = self.dense_vectors(&refs)?;
+        let mut f = self.featurizer();
+        let (mut buf, mut scratch) = (Vec::new(), RowScratch::default());
+        let mut best: Option<Prediction> = None;
+        for (i, text) in refs.iter().enumerate() {
+            let vector = dense.as_ref().map(|d| d[i].as_slice());
+            let p = self.predict_with(&mut f, text, vector, k, &mut buf, &mut scratch);
+            if best.as_ref().map_or(true, |b| p.score > b.score) {
+                best = Some(p);
+            }
+        }
+        Ok(best.unwrap_or_else(|| self.predict_with(&mut f, "", None, k, &mut buf, &mut scratch)))
+    }
+
+    /// The probability of security of each text, in order, each prepared as the model says
+    /// (the highest paragraph's when it is split); sentence vectors computed in batches.
     ///
     /// # Errors
     /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
@@ -282,16 +344,24 @@ impl<'m> Labeler<'m> {
         let pieces: Vec<Result<Vec<f64>, ModelError>> = texts
             .par_chunks(PIECE)
             .map(|piece| {
-                let dense = self.dense_vectors(piece)?;
+                let prepared: Vec<Vec<Cow<'_, str>>> =
+                    piece.iter().map(|t| self.prepared(t)).collect();
+                let flat: Vec<&str> = prepared.iter().flatten().map(AsRef::as_ref).collect();
+                let dense = self.dense_vectors(&flat)?;
                 let mut f = self.featurizer();
                 let mut scratch = RowScratch::default();
-                Ok(piece
+                let mut next = 0;
+                Ok(prepared
                     .iter()
-                    .enumerate()
-                    .map(|(i, text)| {
-                        let vector = dense.as_ref().map(|d| d[i].as_slice());
-                        let row = self.row(&mut f, text, vector, &mut scratch);
-                        self.bundle.classifier.probability(row)
+                    .map(|texts| {
+                        let mut best = f64::NEG_INFINITY;
+                        for text in texts {
+                            let vector = dense.as_ref().map(|d| d[next].as_slice());
+                            next += 1;
+                            let row = self.row(&mut f, text, vector, &mut scratch);
+                            best = best.max(self.bundle.classifier.probability(row));
+                        }
+                        best
                     })
                     .collect())
             })
@@ -304,19 +374,36 @@ impl<'m> Labeler<'m> {
     }
 
     /// Label one text and decompose its score into per-term contributions (see
-    /// [`crate::explain_row`]), each term shown as written in `text`; for a classifier that is
-    /// not linear only the score is given.
+    /// [`crate::explain_row`]), each term shown as written in the prepared text; for a
+    /// classifier that is not linear only the score is given. The text is prepared as the
+    /// model says; when that splits it into paragraphs, the paragraph with the highest score is
+    /// explained (as [`Labeler::predict`] scores it).
     ///
     /// # Errors
     /// [`ModelError::Vectors`] when the model's sentence vectors cannot be computed.
     pub fn explain(&self, text: &str) -> Result<Explanation, ModelError> {
-        let dense = self.dense_vectors(&[text])?;
+        let prepared = self.prepared(text);
+        let refs: Vec<&str> = prepared.iter().map(AsRef::as_ref).collect();
+        let dense = self.dense_vectors(&refs)?;
         let mut f = self.featurizer();
         let mut scratch = RowScratch::default();
+        let mut best: Option<(usize, f64)> = None;
+        if refs.len() > 1 {
+            for (i, text) in refs.iter().enumerate() {
+                let vector = dense.as_ref().map(|d| d[i].as_slice());
+                let row = self.row(&mut f, text, vector, &mut scratch);
+                let p = self.bundle.classifier.probability(row);
+                if best.map_or(true, |(_, b)| p > b) {
+                    best = Some((i, p));
+                }
+            }
+        }
+        let i = best.map_or(0, |(i, _)| i);
+        let text = refs.get(i).copied().unwrap_or("");
         let row = self.row(
             &mut f,
             text,
-            dense.as_ref().map(|d| d[0].as_slice()),
+            dense.as_ref().map(|d| d[i].as_slice()),
             &mut scratch,
         );
         let mut explanation = explain_row(self.bundle, row);
@@ -334,13 +421,16 @@ impl<'m> Labeler<'m> {
         chosen.unwrap_or_else(|| Decision::of_model(self.bundle.threshold))
     }
 
-    /// The output row of one item; counts it in `summary`.
+    /// The output row of one item, scored on `texts` (its prepared texts, with their sentence
+    /// vectors in `vectors`); counts it in `summary`. With several texts (paragraphs) the
+    /// highest score speaks for the item.
     #[allow(clippy::too_many_arguments)]
     fn label_one<'a>(
         &self,
         f: &mut Featurizer<'m>,
         item: &'a InputItem,
-        dense: &Dense,
+        texts: Option<&[Cow<'_, str>]>,
+        vectors: Option<&[Result<Vec<f32>, String>]>,
         k: usize,
         decision: &Decision,
         contributions: &mut Vec<Contribution>,
@@ -348,76 +438,77 @@ impl<'m> Labeler<'m> {
         summary: &mut LabelSummary,
     ) -> LabelRow<'a> {
         summary.records += 1;
-        match item {
-            InputItem::Record {
-                id,
-                text: Some(text),
-            } if !text.trim().is_empty() => {
-                summary.text_bytes += text.len() as u64;
-                let vector = match dense {
-                    Dense::None => None,
-                    Dense::Vectors(v, next) => {
-                        let i = next.get();
-                        next.set(i + 1);
-                        match &v[i] {
-                            Ok(vector) => Some(vector.as_slice()),
-                            Err(message) => {
-                                summary.errors += 1;
-                                return LabelRow::failed(id, message.clone());
-                            }
-                        }
-                    }
-                };
-                let p = self.predict_with(f, text, vector, k, contributions, scratch);
-                let verdict = decision.verdict(p.score);
-                summary.security += u64::from(verdict == Verdict::Security);
-                summary.uncertain += u64::from(verdict == Verdict::Uncertain);
-                LabelRow {
-                    id,
-                    label: Some(verdict.as_str()),
-                    score: Some(round6(p.score)),
-                    terms: p.terms,
-                    error: None,
+        let id = item.id();
+        let texts = match (item, texts) {
+            (InputItem::Unreadable { error, .. }, _) => {
+                summary.errors += 1;
+                return LabelRow::failed(id, error);
+            }
+            (_, None) => {
+                summary.errors += 1;
+                return LabelRow::failed(id, "record has no text");
+            }
+            (
+                InputItem::Record { text: Some(t), .. } | InputItem::Prepared { text: t, .. },
+                Some(texts),
+            ) => {
+                summary.text_bytes += t.len() as u64;
+                texts
+            }
+            (_, Some(texts)) => texts,
+        };
+        let mut best: Option<Prediction> = None;
+        for (i, text) in texts.iter().enumerate() {
+            let vector = match vectors.map(|v| &v[i]) {
+                None => None,
+                Some(Ok(vector)) => Some(vector.as_slice()),
+                Some(Err(message)) => {
+                    summary.errors += 1;
+                    return LabelRow::failed(id, message.clone());
                 }
+            };
+            let p = self.predict_with(f, text, vector, k, contributions, scratch);
+            if best.as_ref().map_or(true, |b| p.score > b.score) {
+                best = Some(p);
             }
-            InputItem::Record { id, .. } => {
-                summary.errors += 1;
-                LabelRow::failed(id, "record has no text")
-            }
-            InputItem::Unreadable { id, error } => {
-                summary.errors += 1;
-                LabelRow::failed(id, error)
-            }
+        }
+        let Some(p) = best else {
+            summary.errors += 1;
+            return LabelRow::failed(id, "record has no text");
+        };
+        let verdict = decision.verdict(p.score);
+        summary.security += u64::from(verdict == Verdict::Security);
+        summary.uncertain += u64::from(verdict == Verdict::Uncertain);
+        LabelRow {
+            id,
+            label: Some(verdict.as_str()),
+            score: Some(round6(p.score)),
+            terms: p.terms,
+            error: None,
         }
     }
 
-    /// The sentence vectors of the labelled items of one piece, in order, computed together.
-    fn piece_vectors<'a>(&self, items: impl Iterator<Item = &'a InputItem>) -> Dense {
+    /// The sentence vectors of `texts` (the prepared texts of one piece, in order), computed
+    /// together; `None` when the model reads none.
+    fn piece_vectors(&self, texts: &[&str]) -> Option<Vec<Result<Vec<f32>, String>>> {
         if self.vectors.is_none() || self.bundle.dense.is_none() {
-            return Dense::None;
+            return None;
         }
-        let texts: Vec<&str> = items
-            .filter_map(|item| match item {
-                InputItem::Record {
-                    text: Some(text), ..
-                } if !text.trim().is_empty() => Some(text.as_str()),
-                _ => None,
-            })
-            .collect();
-        let vectors = match self.dense_vectors(&texts) {
-            Ok(Some(v)) => v.into_iter().map(Ok).collect(),
-            Ok(None) => return Dense::None,
+        match self.dense_vectors(texts) {
+            Ok(Some(v)) => Some(v.into_iter().map(Ok).collect()),
+            Ok(None) => None,
             // One text spoilt the batch: embed them one by one, so only that one fails.
-            Err(_) => texts
-                .iter()
-                .map(|t| match self.dense_vectors(&[t]) {
-                    Ok(Some(mut v)) => Ok(v.remove(0)),
-                    Ok(None) => Err("no sentence vector".to_string()),
-                    Err(e) => Err(e.to_string()),
-                })
-                .collect(),
-        };
-        Dense::Vectors(vectors, std::cell::Cell::new(0))
+            Err(_) => Some(
+                texts
+                    .iter()
+                    .map(|t| match self.dense_vectors(&[t]) {
+                        Ok(Some(mut v)) => Ok(v.remove(0)),
+                        Ok(None) => Err("no sentence vector".to_string()),
+                        Err(e) => Err(e.to_string()),
+                    })
+                    .collect(),
+            ),
+        }
     }
 
     /// Label `items` in pieces on the rayon pool, folding each piece's rows into an `O` with
@@ -435,17 +526,30 @@ impl<'m> Labeler<'m> {
         items
             .par_chunks(PIECE)
             .map(|piece| {
-                let dense = self.piece_vectors(piece.iter().map(&item));
+                let prepared: Vec<Option<Vec<Cow<'a, str>>>> =
+                    piece.iter().map(|t| self.item_texts(item(t))).collect();
+                let flat: Vec<&str> = prepared
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .map(AsRef::as_ref)
+                    .collect();
+                let dense = self.piece_vectors(&flat);
+                let mut next = 0;
                 let mut f = self.featurizer();
                 let mut contributions = Vec::new();
                 let mut scratch = RowScratch::default();
                 let mut summary = LabelSummary::default();
                 let mut out = O::default();
-                for t in piece {
+                for (t, texts) in piece.iter().zip(&prepared) {
+                    let n = texts.as_ref().map_or(0, Vec::len);
+                    let vectors = dense.as_ref().map(|d| &d[next..next + n]);
+                    next += n;
                     let row = self.label_one(
                         &mut f,
                         item(t),
-                        &dense,
+                        texts.as_deref(),
+                        vectors,
                         top_terms,
                         &decision,
                         &mut contributions,
@@ -557,13 +661,6 @@ impl<'m> Labeler<'m> {
             Ok(s)
         })
     }
-}
-
-/// The sentence vectors of one piece of items: none, or one per labelled item (taken in
-/// order), each a vector or why it could not be computed.
-enum Dense {
-    None,
-    Vectors(Vec<Result<Vec<f32>, String>>, std::cell::Cell<usize>),
 }
 
 /// Takes batches of labelled rows: [`Labeler::label_stream_rows`] calls it once per batch.

@@ -70,9 +70,7 @@ pub fn run_key_path(out: &Path) -> PathBuf {
 
 /// The id of an input item: its output row's `id`.
 fn item_id(item: &InputItem) -> &str {
-    match item {
-        InputItem::Record { id, .. } | InputItem::Unreadable { id, .. } => id,
-    }
+    item.id()
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> ResumeError + 'a {

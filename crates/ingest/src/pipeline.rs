@@ -14,7 +14,10 @@ use crate::summary::{DropReason, Summary};
 use crate::writer::RecordSink;
 
 /// What one output record holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Unit {
     /// One paragraph (the default: a security discussion is a paragraph).
     #[default]

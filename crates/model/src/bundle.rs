@@ -5,6 +5,7 @@
 //! either the old file or the new one, never a partial one. Loading checks the format name and
 //! version before anything else and says what to do on a mismatch.
 
+use secdisc_ingest::TextPrep;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -103,6 +104,11 @@ pub struct ModelBundle {
     pub format_version: u32,
     /// Provenance.
     pub manifest: Manifest,
+    /// How a text is cleaned and split before it is scored (and was before training); absent
+    /// in files written before it was recorded, which read texts as given
+    /// ([`ModelBundle::text_prep`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_prep: Option<TextPrep>,
     /// Text to features.
     pub vectorizer: TfidfVectorizer,
     /// Sentence vectors appended to each TF-IDF row, when the model reads them; absent (and
@@ -151,6 +157,7 @@ impl ModelBundle {
             format: MODEL_FORMAT.to_string(),
             format_version: MODEL_FORMAT_VERSION,
             manifest,
+            text_prep: None,
             vectorizer,
             dense,
             classifier,
@@ -158,6 +165,22 @@ impl ModelBundle {
         };
         bundle.validate()?;
         Ok(bundle)
+    }
+
+    /// The same model, recording that texts are prepared as `prep` (checked).
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidTextPrep`] when `prep` does not check (a token with a line break).
+    pub fn with_text_prep(mut self, prep: TextPrep) -> Result<ModelBundle> {
+        self.text_prep = Some(prep);
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// How texts are prepared for this model: as recorded, or as given for a file that
+    /// records nothing.
+    pub fn text_prep(&self) -> TextPrep {
+        self.text_prep.clone().unwrap_or_else(TextPrep::as_given)
     }
 
     /// The log-odds of security `ln(p / (1 - p))` of each text (p clamped to [1e-6, 1 - 1e-6]),
@@ -216,6 +239,9 @@ impl ModelBundle {
         }
         if let Some(block) = &self.dense {
             block.validate()?;
+        }
+        if let Some(prep) = &self.text_prep {
+            prep.build().map_err(ModelError::InvalidTextPrep)?;
         }
         Ok(())
     }
@@ -307,6 +333,10 @@ impl ModelBundle {
                 path: path.to_path_buf(),
                 reason,
             },
+            ModelError::InvalidTextPrep(e) => ModelError::CorruptModel {
+                path: path.to_path_buf(),
+                reason: format!("text_prep: {e}"),
+            },
             other => other,
         })?;
         Ok(bundle)
@@ -355,6 +385,26 @@ mod tests {
             cv: None,
         };
         ModelBundle::new(manifest, vectorizer, classifier, 0.5).unwrap()
+    }
+
+    #[test]
+    fn the_text_preparation_is_kept_and_checked_on_load() {
+        let plain = bundle();
+        assert_eq!(plain.text_prep(), TextPrep::as_given());
+        // A file without the field keeps its bytes.
+        assert!(!String::from_utf8(plain.to_json()).unwrap().contains("text_prep"));
+        let prepared = plain.with_text_prep(TextPrep::default()).unwrap();
+        let bytes = prepared.to_json();
+        let back = ModelBundle::from_json(Path::new("m.json"), &bytes).unwrap();
+        assert_eq!(back.text_prep(), TextPrep::default());
+        let bad = String::from_utf8(bytes)
+            .unwrap()
+            .replace("\"code_token\":\"[CODE]\"", "\"code_token\":\"a\\nb\"");
+        let err = ModelBundle::from_json(Path::new("m.json"), bad.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::CorruptModel { reason, .. } if reason.starts_with("text_prep")),
+            "{err}"
+        );
     }
 
     #[test]

@@ -127,6 +127,9 @@ pub enum ModelError {
     /// The model's vectorizer or feature matrix is invalid.
     #[error(transparent)]
     Features(#[from] FeaturesError),
+    /// The recorded text preparation does not check.
+    #[error("invalid text preparation: {0}")]
+    InvalidTextPrep(#[source] secdisc_ingest::IngestError),
 }
 
 /// Result alias for this crate.

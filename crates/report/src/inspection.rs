@@ -37,6 +37,9 @@ pub struct Inspection<'a> {
     pub training_data: &'a TrainingData,
     /// Cross-validation run at training time, if any.
     pub cv: Option<&'a CvSummary>,
+    /// How a text is cleaned and split before it is scored; `null` for a model that records
+    /// none (it reads texts as given).
+    pub text_prep: Option<&'a secdisc_ingest::TextPrep>,
     /// Vocabulary size and the TF-IDF parameters (n-grams, document frequencies, analysis).
     pub vocabulary: Vocabulary,
     /// The sentence-vector block appended to each row, when the model has one.
@@ -116,6 +119,7 @@ impl<'a> Inspection<'a> {
             seed: m.seed,
             training_data: &m.training_data,
             cv: m.cv.as_ref(),
+            text_prep: bundle.text_prep.as_ref(),
             vocabulary: Vocabulary {
                 size: bundle.vectorizer.n_features(),
                 tfidf: serde_json::to_value(bundle.vectorizer.params()).unwrap_or(Value::Null),
@@ -195,6 +199,18 @@ impl<'a> Inspection<'a> {
             ),
         );
         row(&mut s, "", &format!("sha256 {}", d.sha256));
+        let prep = match self.text_prep {
+            Some(p) if p.markup.is_some() => format!(
+                "{}; code as {} ({}), URLs as {}",
+                p.describe(),
+                p.code.name(),
+                p.code_token,
+                p.url_token
+            ),
+            Some(p) => p.describe(),
+            None => "none recorded: texts as given (exports cleaned by ingest)".to_string(),
+        };
+        row(&mut s, "text prep.", &prep);
         row(
             &mut s,
             "vocabulary",

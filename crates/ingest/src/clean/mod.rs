@@ -32,7 +32,8 @@ pub(crate) const CODE: char = '\u{E000}';
 pub(crate) const URL: char = '\u{E001}';
 
 /// The markup a text is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Markup {
     /// No markup: only the shared rules apply (URLs, signatures, stack traces, lists).
     Plain,
@@ -73,7 +74,8 @@ impl std::str::FromStr for Markup {
 }
 
 /// What to do with code blocks, stack traces and log dumps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CodeMode {
     /// Replace each block with the code token, attached to the paragraph before it.
     Placeholder,
@@ -121,6 +123,21 @@ impl Default for CleanParams {
 }
 
 impl CleanParams {
+    /// What happens to code blocks (see [`CleanParams::code`]).
+    pub fn code_mode(&self) -> CodeMode {
+        self.code
+    }
+
+    /// The token that stands for a code block.
+    pub fn code_token_str(&self) -> &str {
+        &self.code_token
+    }
+
+    /// The token that stands for a URL.
+    pub fn url_token_str(&self) -> &str {
+        &self.url_token
+    }
+
     /// What happens to code blocks. Default: [`CodeMode::Placeholder`].
     pub fn code(mut self, code: CodeMode) -> Self {
         self.code = code;
