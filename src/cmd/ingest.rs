@@ -60,6 +60,8 @@ pub struct IngestArgs {
 
     #[command(flatten)]
     pub clean: CleanArgs,
+    #[command(flatten)]
+    pub bots: BotArgs,
 
     /// Label units from tracker labels / Stack Exchange tags (built-in security tag list, or --security-tags).
     #[arg(long)]
@@ -173,7 +175,7 @@ fn params(args: &IngestArgs) -> anyhow::Result<IngestParams> {
     } else {
         LabelSource::None
     };
-    let bots = args.clean.bots();
+    let bots = args.bots.filter();
     let mut fields = FieldMap::default()
         .text(&args.text_field)
         .kind(args.kind)
@@ -279,7 +281,8 @@ impl<S: RecordSink> RecordSink for Counted<S> {
     }
 }
 
-/// Flags that clean export text and drop bot posts (shared by `ingest` and `label`).
+/// Flags of the cleaning of code blocks and URLs (shared by `ingest` and the commands that
+/// train a model, which records them).
 #[derive(Debug, Clone, clap::Args)]
 pub struct CleanArgs {
     /// Replace code blocks, stack traces and log dumps with a token, or drop them.
@@ -291,8 +294,6 @@ pub struct CleanArgs {
     /// The token that replaces a URL.
     #[arg(long, value_name = "TOKEN", default_value = "[URL]")]
     pub url_token: String,
-    #[command(flatten)]
-    pub bots: BotArgs,
 }
 
 /// Flags that drop bot posts (shared by `ingest` and `label`).
@@ -315,10 +316,6 @@ impl CleanArgs {
             .url_token(&self.url_token)
     }
 
-    /// The bot filter of `--no-default-bots` and `--bot NAME...`.
-    pub fn bots(&self) -> BotFilter {
-        self.bots.filter()
-    }
 }
 
 impl BotArgs {

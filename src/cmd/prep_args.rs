@@ -2,7 +2,7 @@
 //! [`TextPrep`], which the model file records so that every way of labelling reads a text alike.
 
 use super::choice::choice;
-use secdisc_ingest::{CodeMode, Markup, TextPrep, Unit};
+use secdisc_ingest::{Markup, TextPrep, Unit};
 
 /// Flags of the text preparation a model is trained with and labels by.
 #[derive(Debug, Clone, clap::Args)]
@@ -16,15 +16,8 @@ pub struct TextPrepArgs {
     /// (`paragraph`: a text's score is its best paragraph's). Training always reads whole texts.
     #[arg(long, default_value = "comment", value_parser = choice(&Unit::ALL, Unit::as_str, Unit::help))]
     pub unit: Unit,
-    /// Replace code blocks, stack traces and log dumps with a token, or drop them.
-    #[arg(long, default_value = "placeholder", value_parser = choice(&CodeMode::ALL, CodeMode::name, CodeMode::help))]
-    pub code: CodeMode,
-    /// The token that replaces a code block.
-    #[arg(long, value_name = "TOKEN", default_value = "[CODE]")]
-    pub code_token: String,
-    /// The token that replaces a URL.
-    #[arg(long, value_name = "TOKEN", default_value = "[URL]")]
-    pub url_token: String,
+    #[command(flatten)]
+    pub clean: super::ingest::CleanArgs,
 }
 
 /// `--markup`: a markup, or `none`.
@@ -45,9 +38,9 @@ impl TextPrepArgs {
     pub fn prep(&self) -> TextPrep {
         TextPrep {
             markup: self.markup.0,
-            code: self.code,
-            code_token: self.code_token.clone(),
-            url_token: self.url_token.clone(),
+            code: self.clean.code,
+            code_token: self.clean.code_token.clone(),
+            url_token: self.clean.url_token.clone(),
             unit: self.unit,
         }
     }
