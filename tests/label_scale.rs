@@ -34,13 +34,20 @@ fn ids(jsonl: &str) -> Vec<String> {
 #[test]
 fn labelling_an_export_equals_ingest_then_label() {
     let d = Dir::new();
+    // The shipped model reads whole posts cleaned as Markdown: exports are read in its unit,
+    // and records are cleaned again when labelled, to the same text.
     let model = repo().join("models/default.json").display().to_string();
-    export_equals_ingest_then_label(&d, &model, &[]);
-    // A model that records its text preparation (whole posts, cleaned as Markdown): exports
-    // are read in its unit, and its records are cleaned again when labelled, to the same text.
+    export_equals_ingest_then_label(&d, &model, &["--unit", "comment"]);
+    // A model that reads paragraphs; and one from before text preparation was recorded, which
+    // reads exports as ingest does by default and records as given.
     d.write("data.csv", toy_csv(60));
-    expect_code(&d.sh("train data.csv -o prep.json --min-df 1"), 0);
-    export_equals_ingest_then_label(&d, "prep.json", &["--unit", "comment"]);
+    expect_code(&d.sh("train data.csv -o para.json --min-df 1 --unit paragraph"), 0);
+    export_equals_ingest_then_label(&d, "para.json", &[]);
+    let mut legacy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path("para.json")).unwrap()).unwrap();
+    legacy.as_object_mut().unwrap().remove("text_prep");
+    d.write("legacy.json", serde_json::to_vec(&legacy).unwrap());
+    export_equals_ingest_then_label(&d, "legacy.json", &[]);
 }
 
 fn export_equals_ingest_then_label(d: &Dir, model: &str, ingest_flags: &[&str]) {
