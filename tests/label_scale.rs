@@ -41,7 +41,10 @@ fn labelling_an_export_equals_ingest_then_label() {
     // A model that reads paragraphs; and one from before text preparation was recorded, which
     // reads exports as ingest does by default and records as given.
     d.write("data.csv", toy_csv(60));
-    expect_code(&d.sh("train data.csv -o para.json --min-df 1 --unit paragraph"), 0);
+    expect_code(
+        &d.sh("train data.csv -o para.json --min-df 1 --unit paragraph"),
+        0,
+    );
     export_equals_ingest_then_label(&d, "para.json", &[]);
     let mut legacy: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.path("para.json")).unwrap()).unwrap();

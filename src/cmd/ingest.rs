@@ -315,7 +315,6 @@ impl CleanArgs {
             .code_token(&self.code_token)
             .url_token(&self.url_token)
     }
-
 }
 
 impl BotArgs {

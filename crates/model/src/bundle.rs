@@ -392,7 +392,9 @@ mod tests {
         let plain = bundle();
         assert_eq!(plain.text_prep(), TextPrep::as_given());
         // A file without the field keeps its bytes.
-        assert!(!String::from_utf8(plain.to_json()).unwrap().contains("text_prep"));
+        assert!(!String::from_utf8(plain.to_json())
+            .unwrap()
+            .contains("text_prep"));
         let prepared = plain.with_text_prep(TextPrep::default()).unwrap();
         let bytes = prepared.to_json();
         let back = ModelBundle::from_json(Path::new("m.json"), &bytes).unwrap();
