@@ -162,7 +162,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         stages,
         total_seconds: started.elapsed().as_secs_f64(),
     };
-    output::print_report(&report, args.json, || render(&report))?;
+    output::print_report(&report, None, args.json, || render(&report))?;
     Ok(ExitCode::SUCCESS)
 }
 

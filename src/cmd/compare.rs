@@ -11,6 +11,7 @@ use super::dataset;
 use super::html_report;
 use super::model_args::ModelArgs;
 use super::output;
+use super::run_info::RunInfo;
 use secdisc_report::Report;
 
 /// Flags of `secdisc compare`.
@@ -46,6 +47,7 @@ pub struct CompareArgs {
 
 /// Run `secdisc compare`.
 pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let command_started = std::time::Instant::now();
     args.model.check_flags();
     let mut kinds = Vec::new();
     for name in &args.classifiers {
@@ -106,7 +108,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         );
         html_report::write(path, &page)?;
     }
-    output::print_report(&report, args.json, || {
+    let run = classifiers.iter().fold(
+        RunInfo::new(&data, Some(args.cv.seed), command_started)
+            .with_features(&args.model.prep.prep(), &args.model.tfidf()),
+        |run, c| run.with_classifier(c),
+    );
+    output::print_report(&report, Some(&run), args.json, || {
         secdisc_report::terminal::compare_report(&report, &data.name)
     })?;
     Ok(ExitCode::SUCCESS)

@@ -13,6 +13,7 @@ use super::dataset;
 use super::html_report;
 use super::model_args::{classifier_parser, ModelArgs};
 use super::output;
+use super::run_info::RunInfo;
 use secdisc_report::{Report, Terms};
 use secdisc_train::ClassifierKind;
 
@@ -62,6 +63,7 @@ pub struct EvaluateArgs {
 
 /// Run `secdisc evaluate`.
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let command_started = std::time::Instant::now();
     args.model.check_flags();
     {
         let outputs = [&args.oof, &args.folds_out, &args.html]
@@ -75,7 +77,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     }
     let unlabelled = dataset::unlabelled(args.skip_unlabelled);
     if let Some(model) = &args.saved_model {
-        return super::evaluate_saved::run(args, model);
+        return super::evaluate_saved::run(args, model, command_started);
     }
     // With --test, TEST is read as one more file of the same data set and marked as the
     // holdout.
@@ -182,7 +184,11 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         );
         html_report::write(path, &page)?;
     }
-    output::print_report(&report, args.json, || {
+    let prep = args.model.prep.prep();
+    let run = RunInfo::new(&data, Some(args.cv.seed), command_started)
+        .with_features(&prep, &args.model.tfidf())
+        .with_classifier(&classifier);
+    output::print_report(&report, Some(&run), args.json, || {
         secdisc_report::terminal::cv_report(&report, &data.name)
     })?;
     Ok(ExitCode::SUCCESS)

@@ -15,7 +15,11 @@ use super::html_report;
 use super::output;
 
 /// Run `secdisc evaluate --model MODEL DATA`.
-pub fn run(args: &EvaluateArgs, model: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &EvaluateArgs,
+    model: &Path,
+    command_started: std::time::Instant,
+) -> anyhow::Result<ExitCode> {
     let bundle = ModelBundle::load(model)?;
     let data = dataset::load_many(
         &args.data,
@@ -61,7 +65,10 @@ pub fn run(args: &EvaluateArgs, model: &Path) -> anyhow::Result<ExitCode> {
         );
         html_report::write(path, &page)?;
     }
-    output::print_report(&report, args.json, || {
+    let run = super::run_info::RunInfo::new(&data, None, command_started)
+        .with_features(&bundle.text_prep(), bundle.vectorizer.params())
+        .with_classifier(&bundle.manifest.classifier);
+    output::print_report(&report, Some(&run), args.json, || {
         secdisc_report::terminal::cv_report(&report, &data.name)
     })?;
     Ok(ExitCode::SUCCESS)

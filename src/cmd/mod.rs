@@ -20,6 +20,7 @@ pub mod model_args;
 pub mod output;
 pub mod prep_args;
 pub mod report;
+pub mod run_info;
 pub mod serve;
 pub mod suggest;
 pub mod train;

@@ -7,14 +7,19 @@ use anyhow::Context;
 use secdisc_output::write_atomically;
 use serde::Serialize;
 
-/// Print `report` on stdout: pretty JSON when `json`, else the text `render` makes.
+/// Print `report` on stdout: pretty JSON when `json` (with `run`, what made it, as its last
+/// field), else the text `render` makes.
 pub fn print_report<T: Serialize>(
     report: &T,
+    run: Option<&super::run_info::RunInfo>,
     json: bool,
     render: impl FnOnce() -> String,
 ) -> anyhow::Result<()> {
     let text = if json {
-        let mut s = serde_json::to_string_pretty(report)?;
+        let mut s = match run {
+            Some(run) => serde_json::to_string_pretty(&super::run_info::WithRun::new(report, run))?,
+            None => serde_json::to_string_pretty(report)?,
+        };
         s.push('\n');
         s
     } else {

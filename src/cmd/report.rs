@@ -71,7 +71,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         args.markdown.as_deref(),
         &opts,
     )?;
-    output::print_report(&report, args.json, || summary(&report, opts.top.min(10)))?;
+    output::print_report(&report, None, args.json, || {
+        summary(&report, opts.top.min(10))
+    })?;
     Ok(exit_code(&report))
 }
 

@@ -65,6 +65,19 @@ pub enum Unlabelled {
     Skip,
 }
 
+/// One input of a [`Dataset`], as a report names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DataFile {
+    /// The path as given (`<stdin>` for `-`).
+    pub path: String,
+    /// SHA-256 of its bytes.
+    pub sha256: String,
+    /// Records read from it.
+    pub records: usize,
+    /// Of which security.
+    pub security: usize,
+}
+
 /// A labelled data set held in memory.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -86,6 +99,8 @@ pub struct Dataset {
     pub file_of: Vec<usize>,
     /// The inputs as given (`<stdin>` for `-`).
     pub files: Vec<String>,
+    /// SHA-256 of each input's bytes, as `files`.
+    pub file_sha256: Vec<String>,
     /// Inputs from this index on are training data only (never tested); `None`: none are.
     pub train_only_from: Option<usize>,
     /// Records left out because their label was empty ([`Unlabelled::Skip`]).
@@ -111,11 +126,13 @@ impl Dataset {
         let mut all_bytes = Vec::new();
         for path in paths {
             let (display, bytes) = read_all(path)?;
+            let file_hash = crate::sha256_hex(&bytes);
             if paths.len() == 1 {
-                data.sha256 = crate::sha256_hex(&bytes);
+                data.sha256.clone_from(&file_hash);
             } else {
                 all_bytes.extend_from_slice(&bytes);
             }
+            data.file_sha256.push(file_hash);
             let before = data.texts.len();
             data.read_file(path, &display, bytes, format, unlabelled)?;
             data.file_of.resize(data.texts.len(), data.files.len());
@@ -141,6 +158,30 @@ impl Dataset {
         }
         data.name = names.join("+");
         Ok(data)
+    }
+
+    /// Each input as given, with its SHA-256, records and security records, in order.
+    pub fn file_summaries(&self) -> Vec<DataFile> {
+        self.files
+            .iter()
+            .zip(&self.file_sha256)
+            .enumerate()
+            .map(|(i, (path, sha256))| {
+                let (mut records, mut security) = (0, 0);
+                for (&f, &label) in self.file_of.iter().zip(&self.labels) {
+                    if f == i {
+                        records += 1;
+                        security += usize::from(label);
+                    }
+                }
+                DataFile {
+                    path: path.clone(),
+                    sha256: sha256.clone(),
+                    records,
+                    security,
+                }
+            })
+            .collect()
     }
 
     /// Security records.
