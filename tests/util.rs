@@ -147,3 +147,12 @@ pub fn toy_csv(n: usize) -> String {
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A `--json` report without its `run` object (command line, threads, wall time): the results
+/// alone, which the same data, flags and seed reproduce byte for byte.
+pub fn results_only(json: &[u8]) -> String {
+    let mut v: serde_json::Value = serde_json::from_slice(json).expect("a JSON report");
+    let run = v.as_object_mut().and_then(|m| m.remove("run"));
+    assert!(run.is_some(), "the report has a run object");
+    serde_json::to_string_pretty(&v).expect("JSON")
+}
