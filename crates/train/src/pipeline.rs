@@ -90,6 +90,7 @@ pub fn fit_pipeline(input: &CvInput<'_>, settings: &PipelineSettings) -> Result<
     let part = TrainingPart {
         y: input.labels,
         groups: input.groups,
+        blocks: None,
         rule,
         sampling,
         seed,

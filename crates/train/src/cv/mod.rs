@@ -308,9 +308,21 @@ pub fn cross_validate_many(
             if !joint {
                 outer_matrices(&mut outer[0], &search, 0, &train, &test)?;
             }
+            // Under a leave-one-out split, each training row's file or source (training-only
+            // files: none), so that a search's inner folds leave one out too.
+            let b_train: Option<Vec<Option<usize>>> = match &opts.split {
+                Split::Predefined { names, fold_of } => Some(
+                    train
+                        .iter()
+                        .map(|&i| (fold_of[i] < names.len()).then_some(fold_of[i]))
+                        .collect(),
+                ),
+                _ => None,
+            };
             let part = TrainingPart {
                 y: &y_train,
                 groups: &g_train,
+                blocks: b_train.as_deref(),
                 rule: opts.threshold,
                 sampling: opts.sampling,
                 seed,

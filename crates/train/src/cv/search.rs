@@ -3,10 +3,9 @@
 
 use secdisc_features::{CsrMatrix, TfidfValidParams, TfidfVectorizer, TokenizedCorpus};
 
-use super::inner::{fit_sampled, oof_probabilities, TrainingPart};
+use super::inner::{fit_sampled, inner_folds, oof_probabilities, TrainingPart};
 use crate::classifier::ClassifierParams;
 use crate::error::{Result, TrainError};
-use crate::folds::Folds;
 use crate::metrics::{average_precision, evaluate, roc_auc};
 use crate::threshold::ThresholdRule;
 use crate::tune::{candidates, joint_candidates, TuneMetric, TuneOptions};
@@ -18,6 +17,16 @@ pub(crate) fn tune_score(
     y: &[bool],
     rule: ThresholdRule,
 ) -> f64 {
+    // Rows never scored (training-only files under inner leave-one-out folds) are NaN.
+    if scores.iter().any(|s| s.is_nan()) {
+        let (scores, y): (Vec<f64>, Vec<bool>) = scores
+            .iter()
+            .zip(y)
+            .filter(|(s, _)| !s.is_nan())
+            .map(|(&s, &l)| (s, l))
+            .unzip();
+        return tune_score(metric, &scores, &y, rule);
+    }
     match metric {
         TuneMetric::F1 => evaluate(scores, y, rule.choose(scores, y)).0.f1,
         TuneMetric::Auc => roc_auc(scores, y),
@@ -35,13 +44,23 @@ pub(crate) fn tune_classifier(
     let TrainingPart {
         y,
         groups,
+        blocks,
         rule,
         sampling,
         seed,
     } = *part;
     let mut best: Option<(f64, String, ClassifierParams)> = None;
     for (label, candidate) in candidates(base, tune.search, seed)? {
-        let oof = oof_probabilities(x, y, groups, &candidate, sampling, tune.inner_folds, seed)?;
+        let oof = oof_probabilities(
+            x,
+            y,
+            groups,
+            blocks,
+            &candidate,
+            sampling,
+            tune.inner_folds,
+            seed,
+        )?;
         let score = tune_score(tune.metric, &oof, y, rule);
         if best.as_ref().map_or(true, |(s, _, _)| score > *s) {
             best = Some((score, label, candidate));
@@ -199,6 +218,7 @@ pub(crate) fn tune_jointly(
     let TrainingPart {
         y,
         groups,
+        blocks,
         rule,
         sampling,
         seed,
@@ -209,15 +229,15 @@ pub(crate) fn tune_jointly(
         grid.push((String::new(), base.clone()));
     }
     let pairs = joint_candidates(search.vectorizers.len(), grid.len(), tune.search, seed);
-    let folds = Folds::stratified(y, groups, tune.inner_folds, seed ^ 0x7E57_F01D)?;
+    let (folds, tested) = inner_folds(y, groups, blocks, tune.inner_folds, seed)?;
     let mut best: Option<(f64, usize, usize)> = None;
     for (v, candidate) in search.vectorizers.iter().enumerate() {
         let paired: Vec<usize> = pairs.iter().filter(|p| p.0 == v).map(|p| p.1).collect();
         if paired.is_empty() {
             continue;
         }
-        let mut oof = vec![vec![0.0; y.len()]; paired.len()];
-        for f in 0..tune.inner_folds {
+        let mut oof = vec![vec![f64::NAN; y.len()]; paired.len()];
+        for f in 0..tested {
             let (train, test) = folds.split(f);
             let train_rows: Vec<usize> = train.iter().map(|&p| rows[p]).collect();
             let test_rows: Vec<usize> = test.iter().map(|&p| rows[p]).collect();
