@@ -311,14 +311,15 @@ impl WordPiece {
     fn normalize(&self, text: &str, out: &mut String) {
         let s = &self.settings;
         if text.is_ascii() {
-            // No CJK, no accents, one-to-one lower-casing.
+            // No CJK, no accents, one-to-one lower-casing. Controls go before whitespace becomes
+            // spaces, as in `tokenizers`: vertical tab and form feed are dropped.
             out.extend(text.chars().filter_map(|c| {
                 if s.clean_text {
-                    if is_whitespace(c) {
-                        return Some(' ');
-                    }
                     if c == '\0' || is_control(c) {
                         return None;
+                    }
+                    if is_whitespace(c) {
+                        return Some(' ');
                     }
                 }
                 Some(if s.lowercase {
