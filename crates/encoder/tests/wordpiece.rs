@@ -27,6 +27,9 @@ const TRICKY: &[&str] = &[
     "arabic العربية hebrew עברית thai ภาษาไทย devanagari हिन्दी",
     "𝐁𝐨𝐥𝐝 𝑖𝑡𝑎𝑙𝑖𝑐 ① ² ½ Ⅻ",
     "private use \u{e000}\u{f8ff} and unassigned \u{378}",
+    // ASCII alone takes a path of its own.
+    "ascii vertical\u{b}tab form\u{c}feed unit\u{1f}sep nul\u{0}byte del\u{7f}ete bell\u{7}x",
+    "ascii\ttabs\r\nnewlines  (nested)[x]{a:b}<t/>$^`~|+=_ don't CVE-2021-44228 LOG4J",
 ];
 
 fn long_words() -> Vec<String> {

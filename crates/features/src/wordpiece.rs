@@ -10,6 +10,10 @@
 //! so on; a word with a part that matches nothing, or of over `max_input_chars_per_word`
 //! characters, is one `[UNK]`. Character classes come from the `unicode_categories` tables that
 //! `tokenizers` itself uses, so both agree on every character.
+//!
+//! For speed (the static table embeds a text in about the time TF-IDF takes): ASCII text is
+//! normalised and split through a table of its 128 characters, tokens of up to 15 bytes are
+//! looked up as two integers, and each thread keeps the ids of the words that are not one token.
 
 use std::cell::RefCell;
 
@@ -74,9 +78,9 @@ pub struct WordPiece {
     vocab: Vec<String>,
     settings: WordPieceSettings,
     /// Tokens that start a word.
-    starts: FxHashMap<Box<str>, u32>,
+    starts: TokenMap,
     /// Tokens that continue a word, keyed without their prefix.
-    continuations: FxHashMap<Box<str>, u32>,
+    continuations: TokenMap,
     /// Added tokens and their ids, longest first.
     added: Vec<(String, u32)>,
     /// The first byte of each added token (few: `[` for BERT's), to skip other positions fast.
@@ -84,12 +88,123 @@ pub struct WordPiece {
     unk_id: u32,
     /// Longest start or continuation token, in bytes: longer candidates are not looked up.
     max_piece_bytes: usize,
+    /// What each ASCII character is to normalisation and splitting, by code.
+    ascii: [Ascii; 128],
+    /// What normalisation makes of each ASCII character, by code: itself, lower-cased, a
+    /// space, or [`DROPPED`].
+    ascii_normalized: [u8; 128],
+    /// Tells this tokenizer's entries in a thread's [`WordCache`] from another's (clones share
+    /// it: they split alike).
+    cache_owner: u64,
+}
+
+/// Token ids by token: tokens of up to [`PACKED_BYTES`] bytes packed into two integers each (a
+/// lookup is then one cheap hash and two integer comparisons), longer ones as strings.
+#[derive(Debug, Clone, Default)]
+struct TokenMap {
+    short: FxHashMap<[u64; 2], u32>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+/// Longest token that [`pack`] packs.
+const PACKED_BYTES: usize = 15;
+
+/// `bytes` as two integers (its 16 bytes little-endian: its bytes, zeros, its length last)
+/// when it has at most [`PACKED_BYTES`] bytes: different strings give different keys. Read with
+/// overlapping fixed-size loads: copying into a buffer and reading it back stalls the lookup.
+#[inline]
+fn pack(bytes: &[u8]) -> Option<[u64; 2]> {
+    let len = bytes.len();
+    let (lo, hi) = match len {
+        0 => (0, 0),
+        1..=3 => {
+            let at = |i: usize| u64::from(bytes[i]) << (8 * i);
+            (at(0) | at(len / 2) | at(len - 1), 0)
+        }
+        4..=8 => {
+            let word = |i: usize| {
+                let mut four = [0u8; 4];
+                four.copy_from_slice(&bytes[i..i + 4]);
+                u64::from(u32::from_le_bytes(four))
+            };
+            (word(0) | word(len - 4) << (8 * (len - 4)), 0)
+        }
+        9..=PACKED_BYTES => {
+            let word = |i: usize| {
+                let mut eight = [0u8; 8];
+                eight.copy_from_slice(&bytes[i..i + 8]);
+                u64::from_le_bytes(eight)
+            };
+            (word(0), word(len - 8) >> (8 * (16 - len)))
+        }
+        _ => return None,
+    };
+    Some([lo, hi | (len as u64) << 56])
+}
+
+impl TokenMap {
+    fn insert(&mut self, token: &str, id: u32) {
+        match pack(token.as_bytes()) {
+            Some(key) => self.short.insert(key, id),
+            None => self.long.insert(token.into(), id),
+        };
+    }
+
+    #[inline]
+    fn get(&self, token: &str) -> Option<u32> {
+        match pack(token.as_bytes()) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(token).copied(),
+        }
+    }
+}
+
+/// An ASCII character as [`WordPiece`] treats it, settings applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ascii {
+    /// Part of a word, written as this byte (lower-cased if the settings say so).
+    Word(u8),
+    /// Punctuation: a word of its own.
+    Punctuation,
+    /// Whitespace: ends a word.
+    Space,
+    /// Dropped by normalisation (NUL and controls, with `clean_text`).
+    Dropped,
+}
+
+/// Marks a dropped character in [`WordPiece::ascii_normalized`]: NUL, which is dropped itself
+/// whenever anything is (with `clean_text`).
+const DROPPED: u8 = 0;
+
+/// Words that are not one vocabulary token (several pieces, or unknown) and their ids, as
+/// last split on this thread: such a word costs many lookups, and the same ones recur.
+#[derive(Default)]
+struct WordCache {
+    /// The [`WordPiece::cache_owner`] of the entries.
+    owner: u64,
+    words: FxHashMap<Box<str>, Box<[u32]>>,
+}
+
+/// Most words a thread's [`WordCache`] holds; it starts again empty when full.
+const WORD_CACHE_LIMIT: usize = 1 << 15;
+
+/// Longest word a [`WordCache`] keeps, in bytes (longer ones are rare, and seldom recur).
+const WORD_CACHE_MAX_BYTES: usize = 64;
+
+/// This thread's buffers, kept between calls.
+#[derive(Default)]
+struct Scratch {
+    /// The normalised text of the call in progress.
+    normalized: String,
+    cache: WordCache,
 }
 
 thread_local! {
-    /// The normalised text of the call in progress, kept between calls.
-    static NORMALIZED: RefCell<String> = const { RefCell::new(String::new()) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
+
+/// Source of [`WordPiece::cache_owner`]s.
+static NEXT_CACHE_OWNER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl WordPiece {
     /// A tokenizer over `vocab` (token `i` has id `i`) with `settings`.
@@ -122,19 +237,26 @@ impl WordPiece {
             .collect::<Result<Vec<_>>>()?;
         added.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.1.cmp(&b.1)));
         let prefix = settings.continuing_subword_prefix.as_str();
-        let mut starts = FxHashMap::default();
-        let mut continuations = FxHashMap::default();
+        let mut starts = TokenMap::default();
+        let mut continuations = TokenMap::default();
         let mut max_piece_bytes = 0;
         for (id, token) in vocab.iter().enumerate() {
-            starts.insert(token.as_str().into(), id as u32);
+            starts.insert(token, id as u32);
             max_piece_bytes = max_piece_bytes.max(token.len());
             if let Some(rest) = token.strip_prefix(prefix).filter(|_| !prefix.is_empty()) {
-                continuations.insert(rest.into(), id as u32);
+                continuations.insert(rest, id as u32);
             }
         }
         let mut added_first_bytes: Vec<u8> = added.iter().map(|(t, _)| t.as_bytes()[0]).collect();
         added_first_bytes.sort_unstable();
         added_first_bytes.dedup();
+        let ascii: [Ascii; 128] = std::array::from_fn(|code| ascii_class(code as u8, &settings));
+        let ascii_normalized = std::array::from_fn(|code| match ascii[code] {
+            Ascii::Word(b) => b,
+            Ascii::Punctuation => code as u8,
+            Ascii::Space => b' ',
+            Ascii::Dropped => DROPPED,
+        });
         Ok(Self {
             vocab,
             settings,
@@ -144,6 +266,9 @@ impl WordPiece {
             added_first_bytes,
             unk_id,
             max_piece_bytes,
+            ascii,
+            ascii_normalized,
+            cache_owner: NEXT_CACHE_OWNER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -242,18 +367,26 @@ impl WordPiece {
 
     /// Appends the ids of `text`'s tokens to `out` (no `[CLS]` or `[SEP]`, no truncation).
     pub fn tokenize_ids(&self, text: &str, out: &mut Vec<u32>) {
-        NORMALIZED.with(|buf| {
-            // A re-entrant call (not expected) gets its own buffer.
-            let mut owned = String::new();
-            let mut guard = buf.try_borrow_mut();
-            let buf = match guard.as_deref_mut() {
-                Ok(buf) => buf,
+        SCRATCH.with(|scratch| {
+            // A re-entrant call (not expected) gets its own buffers.
+            let mut owned = Scratch::default();
+            let mut guard = scratch.try_borrow_mut();
+            let scratch = match guard.as_deref_mut() {
+                Ok(scratch) => scratch,
                 Err(_) => &mut owned,
             };
+            if scratch.cache.owner != self.cache_owner {
+                scratch.cache.words.clear();
+                scratch.cache.owner = self.cache_owner;
+            }
             let mut rest = text;
             while !rest.is_empty() {
                 let (before, added, after) = self.split_added(rest);
-                self.tokenize_plain(before, buf, out);
+                if before.is_ascii() {
+                    self.tokenize_ascii(before, scratch, out);
+                } else {
+                    self.tokenize_plain(before, scratch, out);
+                }
                 match added {
                     Some(id) => out.push(id),
                     None => break,
@@ -270,65 +403,103 @@ impl WordPiece {
         }
         // Only positions holding the first byte of some added token can start one; a UTF-8
         // leading byte never occurs inside a character, so each such position is a boundary.
-        for (start, &byte) in text.as_bytes().iter().enumerate() {
-            if !self.added_first_bytes.contains(&byte) {
-                continue;
-            }
+        let mut from = 0;
+        while let Some(start) = self.next_added_first_byte(text, from) {
             let tail = &text[start..];
             for (token, id) in &self.added {
                 if tail.starts_with(token.as_str()) {
                     return (&text[..start], Some(*id), &tail[token.len()..]);
                 }
             }
+            from = start + 1;
         }
         (text, None, "")
     }
 
-    fn tokenize_plain(&self, text: &str, buf: &mut String, out: &mut Vec<u32>) {
+    /// The first position from `from` on that holds the first byte of an added token.
+    #[inline]
+    fn next_added_first_byte(&self, text: &str, from: usize) -> Option<usize> {
+        let bytes = text.as_bytes().get(from..)?;
+        match self.added_first_bytes.as_slice() {
+            // One ASCII byte (`[` for BERT's): a character search, which scans fast.
+            &[byte] if byte.is_ascii() => text[from..].find(char::from(byte)),
+            firsts => bytes.iter().position(|b| firsts.contains(b)),
+        }
+        .map(|i| from + i)
+    }
+
+    /// [`Self::tokenize_plain`] for ASCII `text` (no CJK, no accents, one byte to at most one
+    /// byte), by the table of [`Ascii`] classes.
+    fn tokenize_ascii(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        let mut bytes = std::mem::take(&mut scratch.normalized).into_bytes();
+        bytes.clear();
+        // Byte for byte (a loop without branches), then out with the dropped ones if any.
+        let mut dropped = false;
+        bytes.extend(text.bytes().map(|b| {
+            let normalized = self.ascii_normalized[usize::from(b & 0x7f)];
+            dropped |= normalized == DROPPED;
+            normalized
+        }));
+        // Without `clean_text` nothing is dropped, and NUL stays.
+        if dropped && self.settings.clean_text {
+            bytes.retain(|&b| b != DROPPED);
+        }
+        // ASCII in, ASCII out: this never fails, and checking ASCII is cheap.
+        let buf = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let mut start = None;
+        for (i, &b) in buf.as_bytes().iter().enumerate() {
+            match self.ascii[usize::from(b & 0x7f)] {
+                Ascii::Word(_) => {
+                    start.get_or_insert(i);
+                }
+                Ascii::Space | Ascii::Dropped => {
+                    if let Some(s) = start.take() {
+                        self.word_ids(&buf[s..i], &mut scratch.cache, out);
+                    }
+                }
+                Ascii::Punctuation => {
+                    if let Some(s) = start.take() {
+                        self.word_ids(&buf[s..i], &mut scratch.cache, out);
+                    }
+                    self.word_ids(&buf[i..i + 1], &mut scratch.cache, out);
+                }
+            }
+        }
+        if let Some(s) = start {
+            self.word_ids(&buf[s..], &mut scratch.cache, out);
+        }
+        scratch.normalized = buf;
+    }
+
+    fn tokenize_plain(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        let buf = &mut scratch.normalized;
         buf.clear();
         self.normalize(text, buf);
+        let cache = &mut scratch.cache;
         let mut start = None;
         for (i, c) in buf.char_indices() {
             if c.is_whitespace() {
                 if let Some(s) = start.take() {
-                    self.word_ids(&buf[s..i], out);
+                    self.word_ids(&buf[s..i], cache, out);
                 }
             } else if is_punctuation(c) {
                 if let Some(s) = start.take() {
-                    self.word_ids(&buf[s..i], out);
+                    self.word_ids(&buf[s..i], cache, out);
                 }
-                self.word_ids(&buf[i..i + c.len_utf8()], out);
+                self.word_ids(&buf[i..i + c.len_utf8()], cache, out);
             } else if start.is_none() {
                 start = Some(i);
             }
         }
         if let Some(s) = start {
-            self.word_ids(&buf[s..], out);
+            self.word_ids(&buf[s..], cache, out);
         }
     }
 
     /// Appends `text` normalised as `BertNormalizer` does to `out`.
     fn normalize(&self, text: &str, out: &mut String) {
         let s = &self.settings;
-        if text.is_ascii() {
-            // No CJK, no accents, one-to-one lower-casing.
-            out.extend(text.chars().filter_map(|c| {
-                if s.clean_text {
-                    if is_whitespace(c) {
-                        return Some(' ');
-                    }
-                    if c == '\0' || is_control(c) {
-                        return None;
-                    }
-                }
-                Some(if s.lowercase {
-                    c.to_ascii_lowercase()
-                } else {
-                    c
-                })
-            }));
-            return;
-        }
         let cleaned = text.chars().filter_map(|c| {
             if !s.clean_text {
                 return Some(c);
@@ -369,8 +540,36 @@ impl WordPiece {
         }
     }
 
-    /// Appends the ids of one pre-tokenized word.
-    fn word_ids(&self, word: &str, out: &mut Vec<u32>) {
+    /// Appends the ids of one pre-tokenized word: one lookup for a word that is a token, else
+    /// the ids `cache` keeps for it, else [`Self::split_word`] (whose ids `cache` then keeps).
+    fn word_ids(&self, word: &str, cache: &mut WordCache, out: &mut Vec<u32>) {
+        // No more bytes than `max_input_chars_per_word` is no more characters either.
+        if word.len() <= self.max_piece_bytes
+            && word.len() <= self.settings.max_input_chars_per_word
+        {
+            if let Some(id) = self.starts.get(word) {
+                out.push(id);
+                return;
+            }
+        }
+        if let Some(ids) = cache.words.get(word) {
+            out.extend_from_slice(ids);
+            return;
+        }
+        let mark = out.len();
+        self.split_word(word, out);
+        if word.len() > WORD_CACHE_MAX_BYTES {
+            return;
+        }
+        if cache.words.len() >= WORD_CACHE_LIMIT {
+            cache.words.clear();
+        }
+        cache.words.insert(word.into(), out[mark..].into());
+    }
+
+    /// Appends the ids of one pre-tokenized word: the longest token that starts it, then the
+    /// longest continuation, and so on; `[UNK]` alone if some part matches nothing.
+    fn split_word(&self, word: &str, out: &mut Vec<u32>) {
         // A word has at most as many characters as bytes: count them only when it may be long.
         if word.len() > self.settings.max_input_chars_per_word
             && word.chars().count() > self.settings.max_input_chars_per_word
@@ -392,7 +591,7 @@ impl WordPiece {
             }
             let mut found = None;
             while end > start {
-                if let Some(&id) = table.get(&word[start..end]) {
+                if let Some(id) = table.get(&word[start..end]) {
                     found = Some(id);
                     break;
                 }
@@ -428,6 +627,25 @@ impl Iterator for Lower {
             Lower::Many(it) => it.next(),
             Lower::One(c) => c.take(),
         }
+    }
+}
+
+/// What ASCII `code` is to a [`WordPiece`] with `settings`: dropped (NUL and controls, with
+/// `clean_text`; as in `tokenizers`, this comes first, so vertical tab and form feed are dropped,
+/// not spaces), whitespace (in normalisation and in splitting alike), punctuation, or part of a
+/// word.
+fn ascii_class(code: u8, settings: &WordPieceSettings) -> Ascii {
+    let c = char::from(code);
+    if settings.clean_text && (c == '\0' || is_control(c)) {
+        Ascii::Dropped
+    } else if c.is_whitespace() || (settings.clean_text && is_whitespace(c)) {
+        Ascii::Space
+    } else if is_punctuation(c) {
+        Ascii::Punctuation
+    } else if settings.lowercase {
+        Ascii::Word(code.to_ascii_lowercase())
+    } else {
+        Ascii::Word(code)
     }
 }
 
@@ -568,6 +786,103 @@ mod tests {
         let err = WordPiece::from_tokenizer_json(other.to_string().as_bytes()).unwrap_err();
         assert!(err.to_string().contains("BPE"), "{err}");
         assert!(WordPiece::from_tokenizer_json(b"{ nope").is_err());
+    }
+
+    #[test]
+    fn packed_keys_tell_every_short_string_apart() {
+        let mut seen = std::collections::HashMap::new();
+        let alphabet = [b'a', b'b', 0, 0xff];
+        // Every string of up to 4 bytes over the alphabet, and longer ones of each length.
+        let mut strings: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let longer: Vec<Vec<u8>> = strings
+                .iter()
+                .filter(|s| s.len() == strings.last().map_or(0, Vec::len))
+                .flat_map(|s| {
+                    alphabet.iter().map(move |&b| {
+                        let mut s = s.clone();
+                        s.push(b);
+                        s
+                    })
+                })
+                .collect();
+            strings.extend(longer);
+        }
+        for len in 5..=PACKED_BYTES {
+            for flip in 0..len {
+                let mut s: Vec<u8> = (0..len as u8).map(|i| b'a' + i).collect();
+                strings.push(s.clone());
+                s[flip] = b'z';
+                strings.push(s.clone());
+                s[flip] = 0;
+                strings.push(s);
+            }
+        }
+        for s in &strings {
+            let key = pack(s).unwrap();
+            if let Some(other) = seen.insert(key, s.clone()) {
+                assert_eq!(&other, s, "{other:?} and {s:?} share a key");
+            }
+        }
+        assert!(pack(&[b'a'; PACKED_BYTES + 1]).is_none());
+    }
+
+    #[test]
+    fn ascii_text_splits_as_any_text_does() {
+        let wp = tiny();
+        // The same words with a non-ASCII word after them go the general way.
+        for text in [
+            "The JWT is not validated! (XSS)...",
+            "the\u{1}jwt \u{b}is\u{c}not\u{7f}valid\0ated",
+            "  \t\r\n unknown [cls] x~ss$ ",
+            "thejwtisnotvalidatedandthisisalongwordthatisnotatoken isnot",
+        ] {
+            let mut ascii = tokens(&wp, text);
+            ascii.push("cafe");
+            assert_eq!(tokens(&wp, &format!("{text} café")), ascii, "{text:?}");
+        }
+        // A second pass (words now in this thread's cache) gives the same ids.
+        assert_eq!(
+            tokens(&wp, "validated validx"),
+            ["valid", "##ated", "[UNK]"]
+        );
+        assert_eq!(
+            tokens(&wp, "validated validx"),
+            ["valid", "##ated", "[UNK]"]
+        );
+    }
+
+    #[test]
+    fn settings_apply_to_ascii_text() {
+        let vocab = ["[UNK]", "a\u{0}b", "A", "a", "b", "\u{1}"];
+        let settings = WordPieceSettings {
+            clean_text: false,
+            lowercase: false,
+            ..WordPieceSettings::default()
+        };
+        let wp = WordPiece::new(vocab.map(String::from).to_vec(), settings).unwrap();
+        let mut ids = Vec::new();
+        wp.tokenize_ids("a\u{0}b A \u{1}", &mut ids);
+        assert_eq!(ids, [1, 2, 5]);
+    }
+
+    #[test]
+    fn tokenizers_on_one_thread_keep_their_words_apart() {
+        let new = |vocab: [&str; 3]| {
+            WordPiece::new(
+                vocab.map(String::from).to_vec(),
+                WordPieceSettings::default(),
+            )
+            .unwrap()
+        };
+        let (one, two) = (new(["[UNK]", "a", "##b"]), new(["[UNK]", "##b", "a"]));
+        for _ in 0..2 {
+            for (wp, expected) in [(&one, [1, 2, 1, 2]), (&two, [2, 1, 2, 1])] {
+                let mut ids = Vec::new();
+                wp.tokenize_ids("a\u{0}b AB", &mut ids);
+                assert_eq!(ids, expected);
+            }
+        }
     }
 
     #[test]
