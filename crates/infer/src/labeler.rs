@@ -250,25 +250,12 @@ impl<'m> Labeler<'m> {
         scratch: &mut RowScratch,
     ) -> Prediction {
         let words = self.bundle.vectorizer.n_features();
-        let extra = self.bundle.dense.as_ref().map_or(0, |d| d.dim);
         let row = self.row(f, text, dense, scratch);
-        let model = &self.bundle.classifier;
-        let score = if extra > 0 && model.linear().is_some() {
-            // A linear model's contribution of a column is that column's alone, so the top
-            // terms are the top of the word columns (the row's first, the dense block after
-            // them): no need to rank the dense block's columns too.
-            let n = row.indices.partition_point(|&i| (i as usize) < words);
-            let word_columns = SparseRow {
-                indices: &row.indices[..n],
-                values: &row.values[..n],
-                sequence: row.sequence,
-            };
-            model.top_contributions(word_columns, k, buf);
-            model.probability(row)
-        } else {
-            // The dense block's columns are no terms: ask for enough to fill `k` without them.
-            model.probability_and_contributions(row, k + extra, buf)
-        };
+        // Terms are words: the dense block's columns, after them, never are.
+        let score = self
+            .bundle
+            .classifier
+            .probability_and_contributions(row, words, k, buf);
         Prediction {
             score,
             is_security: score >= self.bundle.threshold,
@@ -276,8 +263,6 @@ impl<'m> Labeler<'m> {
             // stem only for what has no words (character n-grams).
             terms: buf
                 .iter()
-                .filter(|c| (c.feature as usize) < words)
-                .take(k)
                 .map(|c| {
                     f.as_written(text, c.feature).unwrap_or_else(|| {
                         self.bundle

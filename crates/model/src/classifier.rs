@@ -260,20 +260,43 @@ impl ClassifierModel {
     }
 
     /// [`ClassifierModel::probability`] and [`ClassifierModel::top_contributions`] together,
-    /// sharing work where the classifier allows it (kNN searches its neighbours once).
+    /// sharing work where the classifier allows it (kNN searches its neighbours once), with the
+    /// contributions limited to the columns below `term_columns`: the words, when a dense block
+    /// of sentence vectors follows them (its columns are no terms). A linear model ranks only
+    /// those columns (a column's contribution is its own); the others rank the whole row and
+    /// drop the dense block's columns from their top `k`.
     pub fn probability_and_contributions(
         &self,
         row: SparseRow<'_>,
+        term_columns: usize,
         k: usize,
         out: &mut Vec<Contribution>,
     ) -> f64 {
-        match self {
-            ClassifierModel::Knn(knn) => knn.probability_and_contributions(row, k, out),
+        let words = row
+            .indices
+            .partition_point(|&i| (i as usize) < term_columns);
+        let others = row.indices.len() - words;
+        let probability = match self {
+            ClassifierModel::Linear { .. } if others > 0 => {
+                let word_columns = SparseRow {
+                    indices: &row.indices[..words],
+                    values: &row.values[..words],
+                    sequence: row.sequence,
+                };
+                self.top_contributions(word_columns, k, out);
+                return self.probability(row);
+            }
+            ClassifierModel::Knn(knn) => knn.probability_and_contributions(row, k + others, out),
             _ => {
-                self.top_contributions(row, k, out);
+                self.top_contributions(row, k + others, out);
                 self.probability(row)
             }
+        };
+        if others > 0 {
+            out.retain(|c| (c.feature as usize) < term_columns);
         }
+        out.truncate(k);
+        probability
     }
 
     /// Per-feature weights when the classifier is linear.
@@ -293,6 +316,35 @@ impl ClassifierModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contributions_never_name_a_column_at_or_past_term_columns() {
+        // Columns 0..3 are words, 3..5 a dense block with the largest weights.
+        let linear = ClassifierModel::logistic(LinearModel {
+            weights: vec![1.0, 0.5, -1.0, 9.0, 8.0],
+            intercept: 0.0,
+        });
+        let forest_like = ClassifierModel::Ensemble {
+            members: vec![linear.clone(), linear.clone()],
+            weights: vec![1.0, 1.0],
+        };
+        let (indices, values) = ([0u32, 1, 2, 3, 4], [1.0f32, 1.0, 1.0, 1.0, 1.0]);
+        let row = SparseRow {
+            indices: &indices,
+            values: &values,
+            sequence: &[],
+        };
+        for model in [&linear, &forest_like] {
+            let mut out = Vec::new();
+            let p = model.probability_and_contributions(row, 3, 2, &mut out);
+            assert_eq!(p, model.probability(row));
+            let features: Vec<u32> = out.iter().map(|c| c.feature).collect();
+            assert_eq!(features, [0, 1]);
+            // Without a dense block, the whole row ranks.
+            model.probability_and_contributions(row, 5, 2, &mut out);
+            assert_eq!(out.iter().map(|c| c.feature).collect::<Vec<_>>(), [3, 4]);
+        }
+    }
 
     #[test]
     fn platt_scaling_maps_decisions() {
