@@ -100,6 +100,9 @@ struct RowScratch {
 
 const PIECE: usize = 256;
 
+/// A text's sentence vector, or why it could not be computed (the text's row then says so).
+type VectorResult = Result<Vec<f32>, String>;
+
 impl<'m> Labeler<'m> {
     /// A labeller with one reusable featurizer per rayon thread.
     ///
@@ -275,6 +278,34 @@ impl<'m> Labeler<'m> {
         }
     }
 
+    /// The prediction of the best of `texts` (a text's paragraphs, or the text alone): the
+    /// highest score, the first of equals, with its index. `vectors` holds each text's sentence
+    /// vector or why it could not be computed, which is then the error. `None` for no texts.
+    #[allow(clippy::too_many_arguments)]
+    fn best_prediction<S: AsRef<str>>(
+        &self,
+        f: &mut Featurizer<'m>,
+        texts: &[S],
+        vectors: Option<&[VectorResult]>,
+        k: usize,
+        buf: &mut Vec<Contribution>,
+        scratch: &mut RowScratch,
+    ) -> Result<Option<(usize, Prediction)>, String> {
+        let mut best: Option<(usize, Prediction)> = None;
+        for (i, text) in texts.iter().enumerate() {
+            let vector = match vectors.map(|v| &v[i]) {
+                None => None,
+                Some(Ok(vector)) => Some(vector.as_slice()),
+                Some(Err(message)) => return Err(message.clone()),
+            };
+            let p = self.predict_with(f, text.as_ref(), vector, k, buf, scratch);
+            if best.as_ref().map_or(true, |(_, b)| p.score > b.score) {
+                best = Some((i, p));
+            }
+        }
+        Ok(best)
+    }
+
     /// The sentence vectors of `texts` when the model has a dense block.
     ///
     /// A source that answers with another number of vectors, or vectors of another width than
@@ -299,6 +330,14 @@ impl<'m> Labeler<'m> {
         Ok(Some(vectors))
     }
 
+    /// [`Labeler::dense_vectors`] as one result per text, the shape
+    /// [`Labeler::best_prediction`] takes.
+    fn vector_results(&self, texts: &[&str]) -> Result<Option<Vec<VectorResult>>, ModelError> {
+        Ok(self
+            .dense_vectors(texts)?
+            .map(|v| v.into_iter().map(Ok).collect()))
+    }
+
     /// Label one text, reporting its `k` strongest security terms. The text is prepared as
     /// the model says; when that splits it into paragraphs, the paragraph with the highest
     /// score speaks for it.
@@ -320,18 +359,16 @@ impl<'m> Labeler<'m> {
         k: usize,
     ) -> Result<Prediction, ModelError> {
         let refs: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-        let dense = self.dense_vectors(&refs)?;
+        let vectors = self.vector_results(&refs)?;
         let mut f = self.featurizer();
         let (mut buf, mut scratch) = (Vec::new(), RowScratch::default());
-        let mut best: Option<Prediction> = None;
-        for (i, text) in refs.iter().enumerate() {
-            let vector = dense.as_ref().map(|d| d[i].as_slice());
-            let p = self.predict_with(&mut f, text, vector, k, &mut buf, &mut scratch);
-            if best.as_ref().map_or(true, |b| p.score > b.score) {
-                best = Some(p);
-            }
-        }
-        Ok(best.unwrap_or_else(|| self.predict_with(&mut f, "", None, k, &mut buf, &mut scratch)))
+        let best = self
+            .best_prediction(&mut f, &refs, vectors.as_deref(), k, &mut buf, &mut scratch)
+            .map_err(|message| ModelError::Vectors { message })?;
+        Ok(match best {
+            Some((_, p)) => p,
+            None => self.predict_with(&mut f, "", None, k, &mut buf, &mut scratch),
+        })
     }
 
     /// The probability of security of each text, in order, each prepared as the model says
@@ -383,28 +420,29 @@ impl<'m> Labeler<'m> {
     pub fn explain(&self, text: &str) -> Result<Explanation, ModelError> {
         let prepared = self.prepared(text);
         let refs: Vec<&str> = prepared.iter().map(AsRef::as_ref).collect();
-        let dense = self.dense_vectors(&refs)?;
+        let vectors = self.vector_results(&refs)?;
         let mut f = self.featurizer();
         let mut scratch = RowScratch::default();
-        let mut best: Option<(usize, f64)> = None;
-        if refs.len() > 1 {
-            for (i, text) in refs.iter().enumerate() {
-                let vector = dense.as_ref().map(|d| d[i].as_slice());
-                let row = self.row(&mut f, text, vector, &mut scratch);
-                let p = self.bundle.classifier.probability(row);
-                if best.map_or(true, |(_, b)| p > b) {
-                    best = Some((i, p));
-                }
-            }
-        }
-        let i = best.map_or(0, |(i, _)| i);
+        let i = if refs.len() > 1 {
+            self.best_prediction(
+                &mut f,
+                &refs,
+                vectors.as_deref(),
+                0,
+                &mut Vec::new(),
+                &mut scratch,
+            )
+            .map_err(|message| ModelError::Vectors { message })?
+            .map_or(0, |(i, _)| i)
+        } else {
+            0
+        };
         let text = refs.get(i).copied().unwrap_or("");
-        let row = self.row(
-            &mut f,
-            text,
-            dense.as_ref().map(|d| d[i].as_slice()),
-            &mut scratch,
-        );
+        let vector = match vectors.as_deref().map(|v| &v[i]) {
+            Some(Ok(v)) => Some(v.as_slice()),
+            _ => None,
+        };
+        let row = self.row(&mut f, text, vector, &mut scratch);
         let mut explanation = explain_row(self.bundle, row);
         // The words as written in the text; the vocabulary's term stays in `stem`.
         for term in explanation.linear.iter_mut().flat_map(|l| &mut l.terms) {
@@ -429,7 +467,7 @@ impl<'m> Labeler<'m> {
         f: &mut Featurizer<'m>,
         item: &'a InputItem,
         texts: Option<&[Cow<'_, str>]>,
-        vectors: Option<&[Result<Vec<f32>, String>]>,
+        vectors: Option<&[VectorResult]>,
         k: usize,
         decision: &Decision,
         contributions: &mut Vec<Contribution>,
@@ -456,24 +494,16 @@ impl<'m> Labeler<'m> {
             }
             (_, Some(texts)) => texts,
         };
-        let mut best: Option<Prediction> = None;
-        for (i, text) in texts.iter().enumerate() {
-            let vector = match vectors.map(|v| &v[i]) {
-                None => None,
-                Some(Ok(vector)) => Some(vector.as_slice()),
-                Some(Err(message)) => {
-                    summary.errors += 1;
-                    return LabelRow::failed(id, message.clone());
-                }
-            };
-            let p = self.predict_with(f, text, vector, k, contributions, scratch);
-            if best.as_ref().map_or(true, |b| p.score > b.score) {
-                best = Some(p);
+        let p = match self.best_prediction(f, texts, vectors, k, contributions, scratch) {
+            Ok(Some((_, p))) => p,
+            Ok(None) => {
+                summary.errors += 1;
+                return LabelRow::failed(id, "record has no text");
             }
-        }
-        let Some(p) = best else {
-            summary.errors += 1;
-            return LabelRow::failed(id, "record has no text");
+            Err(message) => {
+                summary.errors += 1;
+                return LabelRow::failed(id, message);
+            }
         };
         let verdict = decision.verdict(p.score);
         summary.security += u64::from(verdict == Verdict::Security);
@@ -489,7 +519,7 @@ impl<'m> Labeler<'m> {
 
     /// The sentence vectors of `texts` (the prepared texts of one piece, in order), computed
     /// together; `None` when the model reads none.
-    fn piece_vectors(&self, texts: &[&str]) -> Option<Vec<Result<Vec<f32>, String>>> {
+    fn piece_vectors(&self, texts: &[&str]) -> Option<Vec<VectorResult>> {
         if self.vectors.is_none() || self.bundle.dense.is_none() {
             return None;
         }
