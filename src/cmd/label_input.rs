@@ -76,13 +76,12 @@ impl ExportArgs {
         InputParams {
             record_format,
             export: IngestParams::default()
+                .format(self.export_format)
                 .unit(prep.unit)
                 .clean(prep.clean_params())
                 .bots(self.bots.filter())
                 .max_record_bytes(self.max_record_bytes)
                 .source(self.source.clone()),
-            export_format: self.export_format,
-            max_record_bytes: self.max_record_bytes,
         }
     }
 }

@@ -22,17 +22,13 @@ pub struct InputParams {
     /// Every input is a record file of this layout; nothing is sniffed, so a line-by-line
     /// producer on stdin is served at once. `None`: each input is classified by its first bytes.
     pub record_format: Option<RecordFormat>,
-    /// How exports are read (format, unit, cleaning, record size limit). Its error mode is
+    /// How exports are read (format, unit, cleaning, record size limit; the limit holds for
+    /// record files too). A forced format reads every input as that export. The error mode is
     /// ignored: a bad unit never stops labelling, it becomes an error item. Export units come
     /// out as [`InputItem::Prepared`]: set the unit and cleaning to the model's text
     /// preparation (`secdisc_model::ModelBundle::text_prep`) for them to be read as the model
     /// reads a text given whole.
     pub export: IngestParams,
-    /// Treat every input that is not a record file as this export format instead of detecting
-    /// it; with it set, every input is read as an export.
-    pub export_format: Option<ExportFormat>,
-    /// Largest accepted record (line or CSV row) of a record file, in bytes.
-    pub max_record_bytes: usize,
 }
 
 /// One input, opened and classified.
@@ -64,7 +60,7 @@ impl LabelInputs {
         let read_opts = |path: &Path| ReadOptions {
             format: record_format.or_else(|| RecordFormat::from_path(path)),
             labels: LabelPolicy::Ignore,
-            max_record_bytes: params.max_record_bytes,
+            max_record_bytes: params.export.record_limit(),
         };
         let mut sources = Vec::new();
         let mut exports: Option<usize> = None;
@@ -78,7 +74,7 @@ impl LabelInputs {
             }
             let opened = OpenedInput::open(path)?;
             names.push(opened.name().to_string());
-            let is_export = params.export_format.is_some()
+            let is_export = params.export.forced_format().is_some()
                 || match opened.format() {
                     Some(ExportFormat::Generic) => false,
                     Some(_) => true,
@@ -108,7 +104,6 @@ impl LabelInputs {
                 params
                     .export
                     .clone()
-                    .format(params.export_format)
                     .errors(secdisc_ingest::ErrorMode::KeepGoing)
                     .build()?,
             ),
@@ -324,7 +319,7 @@ mod tests {
 
     fn read_all(paths: &[PathBuf]) -> Vec<InputItem> {
         let params = InputParams {
-            max_record_bytes: 1 << 20,
+            export: IngestParams::default().max_record_bytes(1 << 20),
             ..InputParams::default()
         };
         let inputs = LabelInputs::open(paths, &params).expect("open");

@@ -63,6 +63,16 @@ impl Default for IngestParams {
 }
 
 impl IngestParams {
+    /// The format forced on every input, if one is ([`IngestParams::format`]).
+    pub fn forced_format(&self) -> Option<ExportFormat> {
+        self.format
+    }
+
+    /// The largest accepted item in bytes ([`IngestParams::max_record_bytes`]).
+    pub fn record_limit(&self) -> usize {
+        self.max_record_bytes
+    }
+
     /// Force a format for every input. Default: `None` (detected from each input's content).
     pub fn format(mut self, format: Option<ExportFormat>) -> Self {
         self.format = format;
