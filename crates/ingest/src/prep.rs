@@ -87,7 +87,7 @@ impl TextPrep {
         })
     }
 
-    /// `markdown, comment` style summary for messages: the markup (or `as given`) and the unit.
+    /// For messages: `cleaned as markdown, one text per comment`, or `texts as given`.
     pub fn describe(&self) -> String {
         match self.markup {
             Some(m) => format!(
@@ -140,12 +140,7 @@ impl TextPreparer {
     /// [`TextPreparer::texts`] joined into one text: what training reads for a record, whose
     /// label is the record's whatever the unit.
     pub fn whole(&self, body: &str) -> String {
-        let texts = self.texts(None, body);
-        if texts.len() == 1 {
-            texts.into_iter().next().unwrap_or_default()
-        } else {
-            texts.join("\n\n")
-        }
+        self.texts(None, body).join("\n\n")
     }
 
     /// Whether texts are split into paragraphs (each scored on its own).
